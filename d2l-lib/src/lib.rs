@@ -1,0 +1,1 @@
+//! The tensor library of the book (in progress).

@@ -1,0 +1,236 @@
+//! The load stage: the configuration and the book's order. `index.md` under `[book] src`
+//! and the toc blocks of the files it lists, recursively, give the sections in reading
+//! order with their numbers (`2`, `2.3`) and depths.
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::parse;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+pub struct Book {
+    /// The folder holding `book.toml`.
+    pub root: PathBuf,
+    pub config: Config,
+    pub sections: Vec<Section>,
+}
+
+pub struct Section {
+    /// Path relative to the source folder, with `/` separators: `chapter_x/index.md`.
+    pub src: String,
+    /// Path relative to the book root, as diagnostics show it: `chapters/chapter_x/index.md`.
+    pub file: String,
+    /// Output path relative to the site root: `chapter_x/index.html`.
+    pub html: String,
+    /// `[2, 3]` for section 2.3; empty when unnumbered.
+    pub number: Vec<u32>,
+    /// 0 for the book's `index.md`, 1 for what its toc lists, and so on.
+    pub depth: usize,
+    pub children: Vec<usize>,
+    pub text: String,
+}
+
+impl Section {
+    pub fn number_text(&self) -> String {
+        let parts: Vec<String> = self.number.iter().map(u32::to_string).collect();
+        parts.join(".")
+    }
+}
+
+impl Book {
+    pub fn src_dir(&self) -> PathBuf {
+        self.root.join(&self.config.book.src)
+    }
+
+    /// Loads the book at `root`. Problems with entries are diagnostics; a missing config
+    /// or root `index.md` is fatal.
+    pub fn load(root: &Path) -> Result<(Book, Vec<Diagnostic>), Diagnostic> {
+        let config = Config::load(root)?;
+        let mut excludes = GlobSetBuilder::new();
+        for pattern in &config.build.exclude {
+            let glob = Glob::new(pattern).map_err(|e| {
+                Diagnostic::error(format!("invalid exclude pattern '{pattern}': {e}"))
+            })?;
+            excludes.add(glob);
+        }
+        let mut loader = Loader {
+            src_dir: root.join(&config.book.src),
+            src_prefix: config
+                .book
+                .src
+                .trim_matches('/')
+                .trim_start_matches("./")
+                .to_string(),
+            excludes: excludes
+                .build()
+                .map_err(|e| Diagnostic::error(e.to_string()))?,
+            sections: Vec::new(),
+            seen: HashSet::new(),
+            diags: Vec::new(),
+        };
+        let index = loader.src_dir.join("index.md");
+        if !index.is_file() {
+            return Err(Diagnostic::error(format!(
+                "the book has no {}",
+                loader.display_path("index.md")
+            ))
+            .help("`[book] src` in book.toml names the folder that holds index.md"));
+        }
+        loader.add("index.md".into(), Vec::new(), 0, None, false);
+        let Loader {
+            sections, diags, ..
+        } = loader;
+        Ok((
+            Book {
+                root: root.to_path_buf(),
+                config,
+                sections,
+            },
+            diags,
+        ))
+    }
+}
+
+struct Loader {
+    src_dir: PathBuf,
+    src_prefix: String,
+    excludes: GlobSet,
+    sections: Vec<Section>,
+    seen: HashSet<String>,
+    diags: Vec<Diagnostic>,
+}
+
+impl Loader {
+    fn display_path(&self, src: &str) -> String {
+        if self.src_prefix.is_empty() || self.src_prefix == "." {
+            src.to_string()
+        } else {
+            format!("{}/{src}", self.src_prefix)
+        }
+    }
+
+    /// Adds the section at `src` and, through its toc blocks, its children.
+    fn add(
+        &mut self,
+        src: String,
+        number: Vec<u32>,
+        depth: usize,
+        parent: Option<usize>,
+        numbered_parent: bool,
+    ) {
+        let file = self.display_path(&src);
+        let text = match std::fs::read_to_string(self.src_dir.join(&src)) {
+            Ok(t) => t,
+            Err(e) => {
+                self.diags
+                    .push(Diagnostic::error(format!("cannot read {file}: {e}")));
+                return;
+            }
+        };
+        let (tocs, diags) = parse::toc_blocks(&text, &file);
+        self.diags.extend(diags);
+        let index = self.sections.len();
+        let html = match src.rsplit_once('.') {
+            Some((stem, _)) => format!("{stem}.html"),
+            None => format!("{src}.html"),
+        };
+        self.sections.push(Section {
+            src: src.clone(),
+            file,
+            html,
+            number: number.clone(),
+            depth,
+            children: Vec::new(),
+            text,
+        });
+        if let Some(p) = parent {
+            self.sections[p].children.push(index);
+        }
+        let dir = Path::new(&src)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut counter = 0;
+        for toc in tocs {
+            for entry in toc.entries {
+                let Some(child) = resolve_entry(&self.src_dir, &dir, &entry.target) else {
+                    self.diags.push(
+                        Diagnostic::error(format!("toc entry '{}' names no file", entry.target))
+                            .at(&entry.span)
+                            .help("entries are paths relative to this file, with or without `.md`"),
+                    );
+                    continue;
+                };
+                if self.is_excluded(&child) {
+                    continue;
+                }
+                if !self.seen.insert(child.clone()) {
+                    self.diags.push(
+                        Diagnostic::warning(format!(
+                            "'{}' is already in the book; listed again here",
+                            entry.target
+                        ))
+                        .at(&entry.span),
+                    );
+                    continue;
+                }
+                // The root's `:numbered:` blocks number chapters; below, numbering follows the parent.
+                let numbered = if depth == 0 {
+                    toc.numbered
+                } else {
+                    numbered_parent
+                };
+                let child_number = if numbered {
+                    counter += 1;
+                    let mut n = number.clone();
+                    n.push(counter);
+                    n
+                } else {
+                    Vec::new()
+                };
+                self.add(child, child_number, depth + 1, Some(index), numbered);
+            }
+        }
+    }
+
+    fn is_excluded(&self, src: &str) -> bool {
+        self.excludes.is_match(src) || self.excludes.is_match(self.display_path(src))
+    }
+}
+
+/// `a/b/../c.md` → `a/c.md`, with `/` separators; a path that leaves its base keeps
+/// its leading `..`.
+pub fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                if parts.last().is_none_or(|p| p == "..") {
+                    parts.push("..".into());
+                } else {
+                    parts.pop();
+                }
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// The source path (relative to the source folder `src_dir`) that a toc entry written in
+/// a file of folder `dir` names, if that file exists.
+pub fn resolve_entry(src_dir: &Path, dir: &Path, target: &str) -> Option<String> {
+    let target = target.trim_start_matches("./");
+    let candidates = [
+        target.to_string(),
+        format!("{target}.md"),
+        format!("{target}.ipynb"),
+    ];
+    candidates.iter().find_map(|c| {
+        let rel = normalize(&dir.join(c));
+        let is_source = rel.ends_with(".md") || rel.ends_with(".ipynb");
+        (is_source && src_dir.join(&rel).is_file()).then_some(rel)
+    })
+}

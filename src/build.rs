@@ -1,0 +1,289 @@
+//! The driver: the only module that knows every stage. load → parse → resolve → render →
+//! write, with diagnostics collected along the way and printed at the end. The site is
+//! written into a temporary folder and swapped into place only when the build succeeds.
+
+use crate::book::Book;
+use crate::diag::{render_all, Diagnostic, Diagnostics, Level};
+use crate::doc::Doc;
+use crate::eval::{self, library};
+use crate::i18n::Words;
+use crate::parse;
+use crate::render::html::{collect_math, Site};
+use crate::render::math::MathCache;
+use crate::render::site::{self, Content};
+use crate::resolve;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Clone)]
+pub struct Options {
+    pub root: PathBuf,
+    /// Warnings fail the build (also set by `[build] strict`).
+    pub strict: bool,
+    pub quiet: bool,
+    /// Show cells without running them (also set by `[eval] enabled = false`).
+    pub no_eval: bool,
+}
+
+/// What a build reports: its diagnostics (already printed) and whether it failed.
+pub struct Outcome {
+    pub diagnostics: Vec<Diagnostic>,
+    pub failed: bool,
+}
+
+/// Builds the site into `<output_dir>/html`.
+pub fn html(options: &Options) -> Outcome {
+    let started = Instant::now();
+    let diags = Diagnostics::default();
+    let (book, docs) = match load_and_parse(&options.root, &diags) {
+        Ok(loaded) => loaded,
+        Err(fatal) => {
+            diags.push(fatal);
+            return finish(options, options.strict, &diags, "");
+        }
+    };
+    let mut docs = docs;
+    let eval_summary = run_eval(options, &book, &mut docs, &diags);
+    let (words, unknown) = Words::new(&book.config.book.language, &book.config.labels);
+    for key in unknown {
+        diags.push(Diagnostic::warning(format!(
+            "unknown key '{key}' in [labels] of book.toml"
+        )));
+    }
+    let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
+    diags.extend(resolve_diags);
+
+    let out_dir = options.root.join(&book.config.build.output_dir);
+    let mut cache = MathCache::open(&out_dir.join("cache/math.json"));
+    let keys = collect_math(&docs);
+    let total = keys.len();
+    let (math, rendered) = cache.render_all(keys, book.config.html.math);
+    if let Err(e) = cache.save() {
+        diags.push(Diagnostic::warning(format!(
+            "cannot save the math cache: {e}"
+        )));
+    }
+
+    let site = Site {
+        book: &book,
+        docs: &docs,
+        resolution: &resolution,
+        math: &math,
+        words: &words,
+    };
+    let (files, render_diags) = site::render(&site);
+    diags.extend(render_diags);
+    let other_cells = count_unrun_cells(&docs);
+
+    let strict = options.strict || book.config.build.strict;
+    let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
+    let mut summary = String::new();
+    if let (false, Some(files)) = (failed, files) {
+        match write_atomically(&out_dir.join("html"), &files.files) {
+            Ok(()) => {
+                summary = format!(
+                    "{eval_summary}built {} pages into {} in {:.2} s (math: {} rendered, {} from cache)",
+                    book.sections.len(),
+                    display(&options.root, &out_dir.join("html")),
+                    started.elapsed().as_secs_f64(),
+                    rendered,
+                    total - rendered
+                );
+                if other_cells > 0 {
+                    summary.push_str(&format!(
+                        "\nnote: {other_cells} code cells in languages other than Rust are shown, not run"
+                    ));
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(format!("cannot write the site: {e}"))),
+        }
+    }
+    finish(options, strict, &diags, &summary)
+}
+
+/// Runs the cells only: `d2lbook build eval`.
+pub fn eval(options: &Options) -> Outcome {
+    let diags = Diagnostics::default();
+    let summary = match load_and_parse(&options.root, &diags) {
+        Ok((book, mut docs)) => run_eval(
+            &Options {
+                no_eval: false,
+                ..options.clone()
+            },
+            &book,
+            &mut docs,
+            &diags,
+        ),
+        Err(fatal) => {
+            diags.push(fatal);
+            String::new()
+        }
+    };
+    finish(options, options.strict, &diags, summary.trim_end())
+}
+
+/// Writes (or with `check`, compares) the library module of `//@save` items: `build lib`.
+pub fn lib(options: &Options, check: bool) -> Outcome {
+    let diags = Diagnostics::default();
+    let mut summary = String::new();
+    match load_and_parse(&options.root, &diags) {
+        Ok((book, docs)) => {
+            let path = book
+                .root
+                .join(&book.config.eval.library)
+                .join(library::MODULE);
+            let text = library::generate(&book, &docs);
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            let shown = display(&options.root, &path);
+            if current == text {
+                summary = format!("{shown} is up to date");
+            } else if check {
+                diags.push(
+                    Diagnostic::error(format!("{shown} is stale"))
+                        .help("run `d2lbook build lib` and commit the result"),
+                );
+            } else {
+                match std::fs::write(&path, &text) {
+                    Ok(()) => summary = format!("wrote {shown}"),
+                    Err(e) => diags.push(Diagnostic::error(format!("cannot write {shown}: {e}"))),
+                }
+            }
+        }
+        Err(fatal) => diags.push(fatal),
+    }
+    finish(options, options.strict, &diags, &summary)
+}
+
+/// The eval stage, unless turned off; returns its summary line (with a newline) or "".
+fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) -> String {
+    if options.no_eval || !book.config.eval.enabled {
+        return String::new();
+    }
+    let (stats, eval_diags) = eval::evaluate(book, docs, !options.quiet);
+    diags.extend(eval_diags);
+    if stats.sections == 0 {
+        return String::new();
+    }
+    format!(
+        "eval: {} sections with Rust cells, {} run, {} from cache (compile {:.2} s, run {:.2} s)\n",
+        stats.sections, stats.ran, stats.cached, stats.compile_seconds, stats.run_seconds
+    )
+}
+
+fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), Diagnostic> {
+    let (book, load_diags) = Book::load(root)?;
+    diags.extend(load_diags);
+    let src_dir = book.src_dir();
+    let docs: Vec<Doc> = book
+        .sections
+        .par_iter()
+        .map(|section| {
+            let dir = src_dir.join(&section.src);
+            let dir = dir.parent().unwrap_or(&src_dir);
+            let (doc, parse_diags) = if section.src.ends_with(".ipynb") {
+                parse::parse_notebook(&section.text, &section.file, dir)
+            } else {
+                parse::parse_markdown(&section.text, &section.file, dir)
+            };
+            diags.extend(parse_diags);
+            doc
+        })
+        .collect();
+    Ok((book, docs))
+}
+
+fn count_unrun_cells(docs: &[Doc]) -> usize {
+    let mut n = 0;
+    for doc in docs {
+        crate::doc::for_each_block(&doc.blocks, &mut |b| {
+            if let crate::doc::Block::Code(c) = b {
+                if c.cell.is_some() && c.lang != "rust" {
+                    n += 1;
+                }
+            }
+        });
+    }
+    n
+}
+
+/// Prints the diagnostics and the summary; decides failure.
+fn finish(options: &Options, strict: bool, diags: &Diagnostics, summary: &str) -> Outcome {
+    let diagnostics = diags.take_sorted();
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    let failed = errors > 0 || (strict && warnings > 0);
+    eprint!("{}", render_all(&diagnostics, &options.root));
+    if failed {
+        let mut line = format!(
+            "error: build failed with {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        );
+        if warnings > 0 {
+            line.push_str(&format!(
+                " and {warnings} warning{}",
+                if warnings == 1 { "" } else { "s" }
+            ));
+            if strict {
+                line.push_str(" (--strict: warnings are errors)");
+            }
+        }
+        eprintln!("{line}; the previous output is left as it was");
+    } else if !options.quiet && !summary.is_empty() {
+        if warnings > 0 {
+            eprintln!(
+                "warning: {warnings} warning{}",
+                if warnings == 1 { "" } else { "s" }
+            );
+        }
+        eprintln!("{summary}");
+    }
+    Outcome {
+        diagnostics,
+        failed,
+    }
+}
+
+fn display(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// Writes the files into a fresh sibling folder, then swaps it with `target`.
+fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::Result<()> {
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let written = files.par_iter().try_for_each(|(rel, content)| {
+        let path = tmp.join(rel);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        match content {
+            Content::Bytes(bytes) => std::fs::write(&path, bytes),
+            Content::Copy(from) => std::fs::copy(from, &path).map(|_| ()),
+        }
+    });
+    if let Err(e) = written {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    if target.exists() {
+        std::fs::rename(target, &old)?;
+    }
+    if let Err(e) = std::fs::rename(&tmp, target) {
+        // Put the previous site back rather than leave none.
+        let _ = std::fs::rename(&old, target);
+        return Err(e);
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}

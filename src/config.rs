@@ -1,0 +1,286 @@
+//! `book.toml`: the book's configuration, every key optional except the title. Unknown keys
+//! and wrong types are errors located in the file. A Python d2lbook `config.ini` is read
+//! when there is no `book.toml`, so existing books build unchanged.
+
+use crate::diag::Diagnostic;
+use crate::doc::Span;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub book: BookConfig,
+    #[serde(default)]
+    pub build: BuildConfig,
+    #[serde(default)]
+    pub eval: EvalConfig,
+    #[serde(default)]
+    pub html: HtmlConfig,
+    #[serde(default)]
+    pub pdf: PdfConfig,
+    /// Overrides of the localised words (`figure = "Figure"`, …).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookConfig {
+    pub title: String,
+    #[serde(default)]
+    pub authors: Vec<String>,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub release: String,
+    #[serde(default = "default_src")]
+    pub src: String,
+    /// The `.bib` file, relative to the book root.
+    #[serde(default)]
+    pub bibliography: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildConfig {
+    #[serde(default = "default_output_dir")]
+    pub output_dir: String,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    #[serde(default)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvalConfig {
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    #[serde(default = "default_library")]
+    pub library: String,
+    #[serde(default = "default_timeout")]
+    pub timeout: u64,
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub dependencies: toml::Table,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MathOutput {
+    /// MathML rendered by KaTeX, styled by our CSS: no stylesheet or fonts of KaTeX needed.
+    Mathml,
+    /// KaTeX's HTML output; needs `katex_assets` (KaTeX's CSS and fonts of the same version).
+    KatexHtml,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlConfig {
+    #[serde(default = "default_site_url")]
+    pub site_url: String,
+    #[serde(default)]
+    pub logo: String,
+    #[serde(default)]
+    pub favicon: String,
+    #[serde(default)]
+    pub header_links: Vec<HeaderLink>,
+    #[serde(default = "default_math")]
+    pub math: MathOutput,
+    /// A folder holding `katex.min.css` and `fonts/` (e.g. `/usr/share/javascript/katex`).
+    #[serde(default)]
+    pub katex_assets: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderLink {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PdfConfig {
+    #[serde(default = "default_paper")]
+    pub paper: String,
+    #[serde(default)]
+    pub fonts: Vec<String>,
+    #[serde(default)]
+    pub font_paths: Vec<String>,
+    #[serde(default = "default_citation_style")]
+    pub citation_style: String,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn default_src() -> String {
+    ".".into()
+}
+fn default_output_dir() -> String {
+    "_build".into()
+}
+fn default_true() -> bool {
+    true
+}
+fn default_library() -> String {
+    "d2l-lib".into()
+}
+fn default_timeout() -> u64 {
+    600
+}
+fn default_site_url() -> String {
+    "/".into()
+}
+fn default_math() -> MathOutput {
+    MathOutput::Mathml
+}
+fn default_paper() -> String {
+    "a4".into()
+}
+fn default_citation_style() -> String {
+    "apa".into()
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+impl Default for EvalConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+impl Default for HtmlConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+impl Default for PdfConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("defaults")
+    }
+}
+
+impl Config {
+    /// Reads `book.toml`, or else `config.ini`, at the book root.
+    pub fn load(root: &Path) -> Result<Config, Diagnostic> {
+        let toml_path = root.join("book.toml");
+        if let Ok(text) = std::fs::read_to_string(&toml_path) {
+            return Self::from_toml(&text, "book.toml");
+        }
+        if let Ok(text) = std::fs::read_to_string(root.join("config.ini")) {
+            return Ok(Self::from_ini(&text, root));
+        }
+        Err(
+            Diagnostic::error(format!("no book.toml in {}", root.display()))
+                .help("run `d2lbook new` to start a book, or pass `--root DIR`"),
+        )
+    }
+
+    pub fn from_toml(text: &str, file: &str) -> Result<Config, Diagnostic> {
+        toml::from_str(text).map_err(|e| {
+            let mut d = Diagnostic::error(format!("invalid {file}: {}", e.message().trim()));
+            if let Some(range) = e.span() {
+                d = d.at(&span_of(text, file, range));
+            }
+            d
+        })
+    }
+
+    /// The `[project]` and `[build]` keys of Python d2lbook that matter here.
+    fn from_ini(text: &str, root: &Path) -> Config {
+        let mut section = String::new();
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.trim().to_string();
+            } else if let Some((k, v)) = line.split_once('=') {
+                values.insert(format!("{section}.{}", k.trim()), v.trim().to_string());
+            }
+        }
+        let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+        let mut config = Config::from_toml("[book]\ntitle = \"\"", "book.toml").expect("defaults");
+        config.book.title = get("project.title");
+        config.book.authors = get("project.author")
+            .split(',')
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect();
+        if !get("project.lang").is_empty() {
+            config.book.language = get("project.lang");
+        }
+        config.book.release = get("project.release");
+        config.build.exclude = get("build.exclusions")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if root.join("d2l.bib").exists() {
+            config.book.bibliography = Some("d2l.bib".into());
+        }
+        config
+    }
+}
+
+/// The span of a byte range of `text`.
+pub fn span_of(text: &str, file: &str, range: std::ops::Range<usize>) -> Span {
+    let start = range.start.min(text.len());
+    let before = &text[..start];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = text[line_start..start].chars().count() + 1;
+    let len = text
+        .get(start..range.end.min(text.len()))
+        .map_or(1, |s| s.chars().count());
+    Span {
+        file: file.into(),
+        line,
+        col,
+        len,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_located() {
+        let err = Config::from_toml("[book]\ntitle = \"x\"\ntitel = 3\n", "book.toml").unwrap_err();
+        assert!(
+            err.message.contains("unknown field `titel`"),
+            "{}",
+            err.message
+        );
+        let span = err.span.unwrap();
+        assert_eq!((span.line, span.col), (3, 1));
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let err = Config::from_toml(
+            "[book]\ntitle = \"x\"\n[eval]\ntimeout = \"long\"\n",
+            "book.toml",
+        )
+        .unwrap_err();
+        assert_eq!(err.span.unwrap().line, 4);
+    }
+
+    #[test]
+    fn defaults_fill_the_rest() {
+        let c = Config::from_toml("[book]\ntitle = \"x\"\n", "book.toml").unwrap();
+        assert_eq!(c.build.output_dir, "_build");
+        assert_eq!(c.book.language, "en");
+        assert!(c.eval.enabled);
+        assert_eq!(c.html.math, MathOutput::Mathml);
+    }
+}

@@ -1,0 +1,346 @@
+//! The intermediate representation every backend matches over: a section's source parsed
+//! into blocks and inlines, with source spans on everything a diagnostic may point at.
+
+use std::sync::Arc;
+
+/// A position in a source file: the path relative to the book root, 1-based line and
+/// column (in characters), and the length of the marked text in characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    pub file: Arc<str>,
+    pub line: usize,
+    pub col: usize,
+    pub len: usize,
+}
+
+/// One section's document.
+#[derive(Debug, Clone, Default)]
+pub struct Doc {
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Heading(Heading),
+    Paragraph(Vec<Inline>),
+    Figure(Figure),
+    Table(Table),
+    Equation(Equation),
+    Code(Code),
+    List {
+        start: Option<u64>,
+        items: Vec<Vec<Block>>,
+    },
+    Quote(Vec<Block>),
+    Rule,
+    Toc(Toc),
+    /// Blocks shown in the tabs `names`; consecutive tab blocks form one tab group.
+    Tab {
+        names: Vec<String>,
+        blocks: Vec<Block>,
+    },
+    RawHtml(String),
+    /// The list of every cited entry, placed where `:bibliography:` stands.
+    Bibliography(Span),
+}
+
+#[derive(Debug, Clone)]
+pub struct Heading {
+    pub level: u8,
+    pub content: Vec<Inline>,
+    /// The anchor: the label if there is one, else derived from the title.
+    pub id: String,
+    pub label: Option<Label>,
+    /// Filled by `resolve`: `2.3.1`, or empty when unnumbered.
+    pub number: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Label {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub src: String,
+    pub caption: Vec<Inline>,
+    pub width: Option<String>,
+    pub height: Option<String>,
+    pub label: Option<Label>,
+    pub span: Span,
+    pub number: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub caption: Vec<Inline>,
+    pub label: Option<Label>,
+    pub align: Vec<Align>,
+    pub head: Vec<Vec<Inline>>,
+    pub rows: Vec<Vec<Vec<Inline>>>,
+    pub number: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    None,
+    Left,
+    Center,
+    Right,
+}
+
+#[derive(Debug, Clone)]
+pub struct Equation {
+    pub tex: String,
+    pub label: Option<Label>,
+    pub span: Span,
+    pub number: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Code {
+    /// Language of a cell or listing (`rust`, `python`, …); empty for a bare fence.
+    pub lang: String,
+    pub code: String,
+    /// `Some` for `{.lang .input}` cells, `None` for plain listings.
+    pub cell: Option<CellMarks>,
+    pub label: Option<Label>,
+    /// The fence's position; `lines[i]` is the source line (1-based) of code line `i`.
+    pub span: Span,
+    pub lines: Vec<usize>,
+    /// What running the cell showed, in order (filled by `eval`).
+    pub outputs: Vec<Output>,
+}
+
+/// One piece of a cell's output.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Output {
+    Stdout(String),
+    Stderr(String),
+    /// A rich value: `image/svg+xml` figures, `text/html` tensor tables, `text/plain`.
+    Data {
+        mime: String,
+        data: String,
+    },
+    /// A compile error, panic or `Err` of this cell, with its chapter location.
+    Error(String),
+    /// A remark of the executor (output cut at the cap, later cells not run, …).
+    Note(String),
+}
+
+/// The marks of a code cell (`//@hide` and friends), already removed from its code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CellMarks {
+    pub hide_code: bool,
+    pub hide_output: bool,
+    /// The whole cell goes to the library (`//@save` on a line of its own).
+    pub save_cell: bool,
+    /// Lines (0-based, in the cell's code as shown) whose item `//@save` marked.
+    pub save: Vec<usize>,
+    /// An error in this cell does not fail the build.
+    pub allow_error: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Toc {
+    pub entries: Vec<TocEntry>,
+    pub maxdepth: usize,
+    pub numbered: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct TocEntry {
+    /// The path as written in the toc block.
+    pub target: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Inline {
+    Text(String),
+    Code(String),
+    Emph(Vec<Inline>),
+    Strong(Vec<Inline>),
+    Strike(Vec<Inline>),
+    Link { url: String, content: Vec<Inline> },
+    Image { src: String, alt: String },
+    Math { tex: String, span: Span },
+    Html(String),
+    SoftBreak,
+    HardBreak,
+    Ref(Ref),
+    Cite(Cite),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefKind {
+    Numref,
+    Ref,
+    Eqref,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ref {
+    pub kind: RefKind,
+    pub label: String,
+    /// Explicit text of `:numref:`text %s <label>`` (`%s` is the number).
+    pub text: Option<String>,
+    pub span: Span,
+    /// Filled by `resolve`; `None` when the label is undefined.
+    pub target: Option<Resolved>,
+}
+
+/// What a reference shows and where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub text: String,
+    /// Output page (relative to the site root) and anchor.
+    pub page: String,
+    pub anchor: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiteKind {
+    /// `:cite:` and `:citep:`: `(Bishop, 2006; He et al., 2016)`.
+    Paren,
+    /// `:citet:`: `Bishop (2006)`.
+    Text,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cite {
+    pub kind: CiteKind,
+    pub keys: Vec<String>,
+    pub span: Span,
+    /// Filled by `resolve`: the text of each key, in order (`None` for unknown keys).
+    pub texts: Vec<Option<String>>,
+}
+
+impl Doc {
+    /// The text of the first level-1 heading.
+    pub fn title(&self) -> Option<&Heading> {
+        self.blocks.iter().find_map(|b| match b {
+            Block::Heading(h) if h.level == 1 => Some(h),
+            _ => None,
+        })
+    }
+}
+
+/// Calls `f` on every block, depth first, including blocks nested in lists, quotes and tabs.
+pub fn visit_blocks_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Block)) {
+    for block in blocks {
+        f(block);
+        match block {
+            Block::List { items, .. } => {
+                for item in items {
+                    visit_blocks_mut(item, f);
+                }
+            }
+            Block::Quote(inner) | Block::Tab { blocks: inner, .. } => visit_blocks_mut(inner, f),
+            _ => {}
+        }
+    }
+}
+
+/// Calls `f` on every inline sequence of a block (paragraphs, captions, headings, cells).
+pub fn visit_inlines_mut(block: &mut Block, f: &mut impl FnMut(&mut Vec<Inline>)) {
+    fn walk(inlines: &mut Vec<Inline>, f: &mut impl FnMut(&mut Vec<Inline>)) {
+        f(inlines);
+        for inline in inlines.iter_mut() {
+            match inline {
+                Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => walk(c, f),
+                Inline::Link { content, .. } => walk(content, f),
+                _ => {}
+            }
+        }
+    }
+    match block {
+        Block::Heading(h) => walk(&mut h.content, f),
+        Block::Paragraph(p) => walk(p, f),
+        Block::Figure(fig) => walk(&mut fig.caption, f),
+        Block::Table(t) => {
+            walk(&mut t.caption, f);
+            for cell in t.head.iter_mut().chain(t.rows.iter_mut().flatten()) {
+                walk(cell, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Calls `f` on every inline of the blocks, nested ones included, in document order.
+pub fn for_each_inline<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Inline)) {
+    fn walk<'a>(inlines: &'a [Inline], f: &mut impl FnMut(&'a Inline)) {
+        for inline in inlines {
+            f(inline);
+            match inline {
+                Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => walk(c, f),
+                Inline::Link { content, .. } => walk(content, f),
+                _ => {}
+            }
+        }
+    }
+    for block in blocks {
+        match block {
+            Block::Heading(h) => walk(&h.content, f),
+            Block::Paragraph(p) => walk(p, f),
+            Block::Figure(fig) => walk(&fig.caption, f),
+            Block::Table(t) => {
+                walk(&t.caption, f);
+                for cell in t.head.iter().chain(t.rows.iter().flatten()) {
+                    walk(cell, f);
+                }
+            }
+            Block::List { items, .. } => {
+                for item in items {
+                    for_each_inline(item, f);
+                }
+            }
+            Block::Quote(inner) | Block::Tab { blocks: inner, .. } => for_each_inline(inner, f),
+            _ => {}
+        }
+    }
+}
+
+/// The plain text of inlines (for titles in `<title>`, search and `:ref:` texts).
+pub fn plain_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain(inlines, &mut out);
+    out
+}
+
+fn push_plain(inlines: &[Inline], out: &mut String) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Math { tex, .. } => out.push_str(tex),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => push_plain(c, out),
+            Inline::Link { content, .. } => push_plain(content, out),
+            Inline::Image { alt, .. } => out.push_str(alt),
+            Inline::SoftBreak | Inline::HardBreak => out.push(' '),
+            Inline::Ref(r) => match &r.target {
+                Some(t) => out.push_str(&t.text),
+                None => out.push_str(&r.label),
+            },
+            Inline::Cite(c) => out.push_str(&c.keys.join(", ")),
+            Inline::Html(_) => {}
+        }
+    }
+}
+
+/// Calls `f` on every block, nested ones included, in document order.
+pub fn for_each_block<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
+    for block in blocks {
+        f(block);
+        match block {
+            Block::List { items, .. } => {
+                for item in items {
+                    for_each_block(item, f);
+                }
+            }
+            Block::Quote(inner) | Block::Tab { blocks: inner, .. } => for_each_block(inner, f),
+            _ => {}
+        }
+    }
+}

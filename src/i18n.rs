@@ -1,0 +1,95 @@
+//! The words the output shows around numbers and in the interface, by the book's
+//! `language`, overridable key by key in `[labels]`.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `{}` in a reference word is where the number goes (`Fig. {}`, `図 {}`, `{} 節`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Words {
+    pub section: String,
+    pub figure: String,
+    pub table: String,
+    pub listing: String,
+    pub contents: String,
+    pub search: String,
+    pub previous: String,
+    pub next: String,
+    pub on_this_page: String,
+    pub copy: String,
+    pub copied: String,
+    pub toggle_theme: String,
+    pub no_results: String,
+    pub menu: String,
+}
+
+impl Words {
+    /// The words for `language`, then the overrides; unknown override keys are returned.
+    pub fn new(language: &str, overrides: &BTreeMap<String, String>) -> (Words, Vec<String>) {
+        let mut words = if language.starts_with("ja") {
+            Words {
+                section: "{} 節".into(),
+                figure: "図 {}".into(),
+                table: "表 {}".into(),
+                listing: "リスト {}".into(),
+                contents: "目次".into(),
+                search: "検索".into(),
+                previous: "前へ".into(),
+                next: "次へ".into(),
+                on_this_page: "このページの内容".into(),
+                copy: "コピー".into(),
+                copied: "コピーしました".into(),
+                toggle_theme: "ダークモード切り替え".into(),
+                no_results: "見つかりませんでした".into(),
+                menu: "メニュー".into(),
+            }
+        } else {
+            Words {
+                section: "Section {}".into(),
+                figure: "Fig. {}".into(),
+                table: "Table {}".into(),
+                listing: "Listing {}".into(),
+                contents: "Contents".into(),
+                search: "Search".into(),
+                previous: "Previous".into(),
+                next: "Next".into(),
+                on_this_page: "On this page".into(),
+                copy: "Copy".into(),
+                copied: "Copied".into(),
+                toggle_theme: "Toggle dark mode".into(),
+                no_results: "No results".into(),
+                menu: "Menu".into(),
+            }
+        };
+        let mut unknown = Vec::new();
+        for (key, value) in overrides {
+            let slot = match key.as_str() {
+                "section" => &mut words.section,
+                "figure" => &mut words.figure,
+                "table" => &mut words.table,
+                "listing" => &mut words.listing,
+                "contents" => &mut words.contents,
+                "search" => &mut words.search,
+                "previous" => &mut words.previous,
+                "next" => &mut words.next,
+                "on_this_page" => &mut words.on_this_page,
+                "copy" => &mut words.copy,
+                "copied" => &mut words.copied,
+                "toggle_theme" => &mut words.toggle_theme,
+                "no_results" => &mut words.no_results,
+                "menu" => &mut words.menu,
+                _ => {
+                    unknown.push(key.clone());
+                    continue;
+                }
+            };
+            *slot = value.clone();
+        }
+        (words, unknown)
+    }
+}
+
+/// `Fig. {}` with `2.3.1` → `Fig. 2.3.1`.
+pub fn fill(word: &str, number: &str) -> String {
+    word.replace("{}", number)
+}

@@ -1,0 +1,92 @@
+//! The `d2lbook` command line.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "d2lbook",
+    version,
+    about = "Build hands-on technical books: Markdown with math, figures, citations and Rust cells to a website"
+)]
+struct Cli {
+    /// The book's folder (holding book.toml)
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    /// Treat warnings as errors
+    #[arg(long, global = true)]
+    strict: bool,
+    /// Print only diagnostics
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build an output of the book
+    Build {
+        #[command(subcommand)]
+        target: Target,
+    },
+    /// Remove the build output folder
+    Clean,
+}
+
+#[derive(Subcommand)]
+enum Target {
+    /// The website, into <output_dir>/html (runs the cells first)
+    Html {
+        /// Show cells without running them
+        #[arg(long)]
+        no_eval: bool,
+    },
+    /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
+    Eval,
+    /// Collect `//@save` items into the library's generated module
+    Lib {
+        /// Fail if the module is stale instead of writing it
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut options = d2lbook::build::Options {
+        root: cli.root.clone(),
+        strict: cli.strict,
+        quiet: cli.quiet,
+        no_eval: false,
+    };
+    match cli.command {
+        Command::Build { target } => {
+            let outcome = match target {
+                Target::Html { no_eval } => {
+                    options.no_eval = no_eval;
+                    d2lbook::build::html(&options)
+                }
+                Target::Eval => d2lbook::build::eval(&options),
+                Target::Lib { check } => d2lbook::build::lib(&options, check),
+            };
+            if outcome.failed {
+                return ExitCode::FAILURE;
+            }
+        }
+        Command::Clean => {
+            let out = d2lbook::config::Config::load(&cli.root)
+                .map(|c| c.build.output_dir)
+                .unwrap_or_else(|_| "_build".into());
+            let path = cli.root.join(out);
+            if path.exists() {
+                if let Err(e) = std::fs::remove_dir_all(&path) {
+                    eprintln!("error: cannot remove {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}

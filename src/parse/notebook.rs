@@ -1,0 +1,116 @@
+//! Jupyter notebooks as sections: markdown cells follow the dialect, code cells are cells
+//! of the notebook's kernel language. Diagnostics point at `file.ipynb#cellN:line:col`.
+
+use crate::diag::Diagnostic;
+use crate::doc::Doc;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Deserialize)]
+struct Notebook {
+    #[serde(default)]
+    cells: Vec<Cell>,
+    #[serde(default)]
+    metadata: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Cell {
+    cell_type: String,
+    #[serde(default)]
+    source: Source,
+}
+
+/// nbformat allows the source as one string or as a list of lines.
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum Source {
+    #[default]
+    Empty,
+    One(String),
+    Lines(Vec<String>),
+}
+
+impl Source {
+    fn text(&self) -> String {
+        match self {
+            Source::Empty => String::new(),
+            Source::One(s) => s.clone(),
+            Source::Lines(lines) => lines.concat(),
+        }
+    }
+}
+
+pub fn parse(json: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
+    let notebook: Notebook = match serde_json::from_str(json) {
+        Ok(n) => n,
+        Err(e) => {
+            let span = crate::config::span_of(json, file, offset_of(json, e.line(), e.column()));
+            return (
+                Doc::default(),
+                vec![Diagnostic::error(format!("invalid notebook: {e}")).at(&span)],
+            );
+        }
+    };
+    let lang = ["/kernelspec/language", "/language_info/name"]
+        .iter()
+        .find_map(|p| notebook.metadata.pointer(p).and_then(|v| v.as_str()))
+        .unwrap_or("python")
+        .to_lowercase();
+    // The cells as one Markdown text; `starts[i]` is the text's line where cell i begins.
+    let mut text = String::new();
+    let mut starts = Vec::new();
+    for cell in &notebook.cells {
+        let source = cell.source.text();
+        let source = source.trim_end();
+        match cell.cell_type.as_str() {
+            "markdown" => {
+                starts.push(text.lines().count() + 1);
+                text.push_str(source);
+            }
+            "code" => {
+                starts.push(text.lines().count() + 2);
+                text.push_str(&format!("```{{.{lang} .input}}\n{source}\n```"));
+            }
+            _ => starts.push(text.lines().count() + 1),
+        }
+        text.push_str("\n\n");
+    }
+    let (doc, mut diags) = super::markdown::parse(&text, file, dir);
+    for d in &mut diags {
+        if let Some(span) = &mut d.span {
+            let cell = starts.partition_point(|&s| s <= span.line).max(1);
+            span.line = span.line + 1 - starts[cell - 1];
+            span.file = format!("{file}#cell{cell}").into();
+        }
+    }
+    (doc, diags)
+}
+
+fn offset_of(text: &str, line: usize, col: usize) -> std::ops::Range<usize> {
+    let start: usize = text
+        .lines()
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum();
+    let at = (start + col.saturating_sub(1)).min(text.len());
+    at..at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::Block;
+
+    #[test]
+    fn cells_become_blocks_and_diagnostics_name_the_cell() {
+        let nb = r##"{"metadata": {"kernelspec": {"language": "rust"}}, "nbformat": 4, "cells": [
+            {"cell_type": "markdown", "source": ["# Title\n", "text"]},
+            {"cell_type": "code", "source": "let x = 1;", "outputs": []},
+            {"cell_type": "markdown", "source": "see :numref:`x` and :bogus:`y`"}]}"##;
+        let (doc, diags) = parse(nb, "nb.ipynb", Path::new("."));
+        assert!(matches!(&doc.blocks[2], Block::Code(c) if c.lang == "rust" && c.cell.is_some()));
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.file.as_ref(), span.line), ("nb.ipynb#cell3", 1));
+    }
+}

@@ -1,0 +1,650 @@
+//! IR → HTML for one page's body. Links are relative to the page, so the site works from
+//! any sub-path and from `file://`. Math comes pre-rendered (see `math`), code is
+//! highlighted by `highlight`, references and citations carry the texts `resolve` made.
+
+use super::highlight::highlight;
+use super::math::{MathKey, Rendered};
+use crate::book::Book;
+use crate::diag::Diagnostic;
+use crate::doc::*;
+use crate::i18n::{fill, Words};
+use crate::resolve::Resolution;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Everything a page's body is rendered from.
+pub struct Site<'a> {
+    pub book: &'a Book,
+    pub docs: &'a [Doc],
+    pub resolution: &'a Resolution,
+    pub math: &'a HashMap<MathKey, Rendered>,
+    pub words: &'a Words,
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `to` (relative to the site root) as seen from the page `from`.
+pub fn relative(from: &str, to: &str) -> String {
+    let depth = from.matches('/').count();
+    format!("{}{to}", "../".repeat(depth))
+}
+
+/// The prefix from page `from` to the site root (`""`, `"../"`, …).
+pub fn root_prefix(from: &str) -> String {
+    relative(from, "")
+}
+
+pub struct PageRenderer<'a> {
+    site: &'a Site<'a>,
+    /// This page's output path (relative to the site root).
+    page: &'a str,
+    section: usize,
+    pub diags: Vec<Diagnostic>,
+}
+
+impl<'a> PageRenderer<'a> {
+    pub fn new(site: &'a Site<'a>, section: usize) -> Self {
+        PageRenderer {
+            site,
+            page: &site.book.sections[section].html,
+            section,
+            diags: Vec::new(),
+        }
+    }
+
+    pub fn blocks(&mut self, blocks: &[Block], out: &mut String) {
+        let mut i = 0;
+        while i < blocks.len() {
+            if let Block::Tab { .. } = blocks[i] {
+                let end = blocks[i..]
+                    .iter()
+                    .position(|b| !matches!(b, Block::Tab { .. }))
+                    .map_or(blocks.len(), |n| i + n);
+                self.tabs(&blocks[i..end], out);
+                i = end;
+            } else {
+                self.block(&blocks[i], out);
+                i += 1;
+            }
+        }
+    }
+
+    fn block(&mut self, block: &Block, out: &mut String) {
+        match block {
+            Block::Heading(h) => {
+                let level = h.level.clamp(1, 6);
+                let _ = write!(out, "<h{level} id=\"{}\">", escape(&h.id));
+                if !h.number.is_empty() {
+                    let _ = write!(out, "<span class=\"secnum\">{}</span> ", h.number);
+                }
+                self.inlines(&h.content, out);
+                let _ = writeln!(
+                    out,
+                    "<a class=\"anchor\" href=\"#{}\" aria-label=\"anchor\">#</a></h{level}>",
+                    escape(&h.id)
+                );
+            }
+            Block::Paragraph(inlines) => {
+                out.push_str("<p>");
+                self.inlines(inlines, out);
+                out.push_str("</p>\n");
+            }
+            Block::Figure(f) => {
+                let id = f
+                    .label
+                    .as_ref()
+                    .map(|l| format!(" id=\"{}\"", escape(&l.name)));
+                let _ = write!(out, "<figure class=\"figure\"{}>", id.unwrap_or_default());
+                let mut style = String::new();
+                if let Some(w) = &f.width {
+                    let _ = write!(style, "width:{};", css_length(w));
+                }
+                if let Some(h) = &f.height {
+                    let _ = write!(style, "height:{};", css_length(h));
+                }
+                let style = if style.is_empty() {
+                    String::new()
+                } else {
+                    format!(" style=\"{}\"", escape(&style))
+                };
+                let _ = write!(
+                    out,
+                    "<img src=\"{}\" alt=\"{}\"{style}>",
+                    escape(&f.src),
+                    escape(&plain_text(&f.caption))
+                );
+                if !f.caption.is_empty() || !f.number.is_empty() {
+                    out.push_str("<figcaption>");
+                    if !f.number.is_empty() {
+                        let _ = write!(
+                            out,
+                            "<span class=\"caption-number\">{}</span> ",
+                            escape(&fill(&self.site.words.figure, &f.number))
+                        );
+                    }
+                    self.inlines(&f.caption, out);
+                    out.push_str("</figcaption>");
+                }
+                out.push_str("</figure>\n");
+            }
+            Block::Table(t) => self.table(t, out),
+            Block::Equation(e) => {
+                let id = e
+                    .label
+                    .as_ref()
+                    .map(|l| format!(" id=\"{}\"", escape(&l.name)));
+                let _ = write!(out, "<div class=\"equation\"{}>", id.unwrap_or_default());
+                self.math(&e.tex, true, &e.span, out);
+                if !e.number.is_empty() {
+                    let _ = write!(out, "<span class=\"eqno\">({})</span>", e.number);
+                }
+                out.push_str("</div>\n");
+            }
+            Block::Code(c) => self.code(c, out),
+            Block::List { start, items } => {
+                match start {
+                    Some(1) => out.push_str("<ol>\n"),
+                    Some(n) => {
+                        let _ = writeln!(out, "<ol start=\"{n}\">");
+                    }
+                    None => out.push_str("<ul>\n"),
+                }
+                for item in items {
+                    out.push_str("<li>");
+                    // A tight item is one paragraph: show it without the <p>.
+                    match item.as_slice() {
+                        [Block::Paragraph(inlines)] => self.inlines(inlines, out),
+                        _ => self.blocks(item, out),
+                    }
+                    out.push_str("</li>\n");
+                }
+                out.push_str(if start.is_some() {
+                    "</ol>\n"
+                } else {
+                    "</ul>\n"
+                });
+            }
+            Block::Quote(inner) => {
+                out.push_str("<blockquote>\n");
+                self.blocks(inner, out);
+                out.push_str("</blockquote>\n");
+            }
+            Block::Rule => out.push_str("<hr>\n"),
+            Block::Toc(toc) => self.toc(toc, out),
+            Block::Tab { .. } => self.tabs(std::slice::from_ref(block), out),
+            Block::RawHtml(html) => {
+                out.push_str(html);
+                out.push('\n');
+            }
+            Block::Bibliography(_) => self.bibliography(out),
+        }
+    }
+
+    fn table(&mut self, t: &Table, out: &mut String) {
+        let id = t
+            .label
+            .as_ref()
+            .map(|l| format!(" id=\"{}\"", escape(&l.name)));
+        let _ = write!(
+            out,
+            "<div class=\"table\"{}><table>",
+            id.unwrap_or_default()
+        );
+        if !t.caption.is_empty() || !t.number.is_empty() {
+            out.push_str("<caption>");
+            if !t.number.is_empty() {
+                let _ = write!(
+                    out,
+                    "<span class=\"caption-number\">{}</span> ",
+                    escape(&fill(&self.site.words.table, &t.number))
+                );
+            }
+            self.inlines(&t.caption, out);
+            out.push_str("</caption>");
+        }
+        let align = |i: usize| match t.align.get(i) {
+            Some(Align::Left) => " style=\"text-align:left\"",
+            Some(Align::Center) => " style=\"text-align:center\"",
+            Some(Align::Right) => " style=\"text-align:right\"",
+            _ => "",
+        };
+        out.push_str("<thead><tr>");
+        for (i, cell) in t.head.iter().enumerate() {
+            let _ = write!(out, "<th{}>", align(i));
+            self.inlines(cell, out);
+            out.push_str("</th>");
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for row in &t.rows {
+            out.push_str("<tr>");
+            for (i, cell) in row.iter().enumerate() {
+                let _ = write!(out, "<td{}>", align(i));
+                self.inlines(cell, out);
+                out.push_str("</td>");
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+
+    fn code(&mut self, c: &Code, out: &mut String) {
+        let listing = |out: &mut String| {
+            let _ = write!(
+                out,
+                "<div class=\"code-block\"><button class=\"copy-button\" type=\"button\">{}</button><pre class=\"code\"><code class=\"language-{}\">{}</code></pre></div>",
+                escape(&self.site.words.copy),
+                escape(&c.lang),
+                highlight(&c.code, &c.lang)
+            );
+        };
+        let id = c
+            .label
+            .as_ref()
+            .map(|l| format!(" id=\"{}\"", escape(&l.name)))
+            .unwrap_or_default();
+        match &c.cell {
+            None => {
+                if !id.is_empty() {
+                    let _ = write!(out, "<div{id}>");
+                }
+                listing(out);
+                out.push_str(if id.is_empty() { "\n" } else { "</div>\n" });
+            }
+            Some(marks) => {
+                let show_outputs = !marks.hide_output && !c.outputs.is_empty();
+                if marks.hide_code && !show_outputs {
+                    return;
+                }
+                let _ = write!(out, "<div class=\"cell\"{id}>");
+                if !marks.hide_code {
+                    out.push_str("<div class=\"cell-input\">");
+                    listing(out);
+                    out.push_str("</div>");
+                }
+                if show_outputs {
+                    out.push_str("<div class=\"cell-outputs\">");
+                    for output in &c.outputs {
+                        cell_output(output, out);
+                    }
+                    out.push_str("</div>");
+                }
+                out.push_str("</div>\n");
+            }
+        }
+    }
+
+    /// Consecutive tab blocks as one tab group: a panel per name, in order of appearance.
+    fn tabs(&mut self, blocks: &[Block], out: &mut String) {
+        let mut names: Vec<&str> = Vec::new();
+        for b in blocks {
+            if let Block::Tab { names: n, .. } = b {
+                for name in n {
+                    if name != "all" && !names.contains(&name.as_str()) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+        if names.is_empty() {
+            names.push("all");
+        }
+        out.push_str("<div class=\"tabs\"><div class=\"tab-bar\" role=\"tablist\">");
+        for name in &names {
+            let _ = write!(
+                out,
+                "<button class=\"tab-button\" data-tab=\"{0}\" type=\"button\" role=\"tab\">{0}</button>",
+                escape(name)
+            );
+        }
+        out.push_str("</div>\n");
+        for name in &names {
+            let _ = writeln!(
+                out,
+                "<div class=\"tab-panel\" data-tab=\"{}\" role=\"tabpanel\">",
+                escape(name)
+            );
+            for b in blocks {
+                if let Block::Tab {
+                    names: n,
+                    blocks: inner,
+                } = b
+                {
+                    if n.iter().any(|x| x == name || x == "all") {
+                        self.blocks(inner, out);
+                    }
+                }
+            }
+            out.push_str("</div>\n");
+        }
+        out.push_str("</div>\n");
+    }
+
+    fn toc(&mut self, toc: &Toc, out: &mut String) {
+        let book = self.site.book;
+        let dir = std::path::Path::new(&book.sections[self.section].src)
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default();
+        let entries: Vec<usize> = toc
+            .entries
+            .iter()
+            .filter_map(|e| {
+                let src = crate::book::resolve_entry(&book.src_dir(), &dir, &e.target)?;
+                book.sections.iter().position(|s| s.src == src)
+            })
+            .collect();
+        out.push_str("<nav class=\"toc\">");
+        self.toc_list(&entries, toc.maxdepth, out);
+        out.push_str("</nav>\n");
+    }
+
+    fn toc_list(&mut self, sections: &[usize], depth: usize, out: &mut String) {
+        if sections.is_empty() || depth == 0 {
+            return;
+        }
+        out.push_str("<ul>");
+        for &i in sections {
+            let s = &self.site.book.sections[i];
+            let _ = write!(
+                out,
+                "<li><a href=\"{}\">",
+                escape(&relative(self.page, &s.html))
+            );
+            let number = s.number_text();
+            if !number.is_empty() {
+                let _ = write!(out, "<span class=\"secnum\">{number}</span> ");
+            }
+            self.title(i, out);
+            out.push_str("</a>");
+            let children = s.children.clone();
+            self.toc_list(&children, depth - 1, out);
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
+    }
+
+    /// The title of section `i` as inline HTML (its first heading; else its file name).
+    pub fn title(&mut self, i: usize, out: &mut String) {
+        match self.site.docs[i].title() {
+            Some(h) => {
+                let content = h.content.clone();
+                // Titles shown elsewhere must not repeat this page's math diagnostics.
+                let saved = self.diags.len();
+                self.inlines(&content, out);
+                self.diags.truncate(saved);
+            }
+            None => out.push_str(&escape(&self.site.book.sections[i].src)),
+        }
+    }
+
+    fn bibliography(&mut self, out: &mut String) {
+        let Some(citations) = &self.site.resolution.citations else {
+            return;
+        };
+        out.push_str("<div class=\"bibliography\">\n");
+        for (key, html) in &citations.entries {
+            let _ = writeln!(
+                out,
+                "<p class=\"bib-entry\" id=\"bib-{}\">{html}</p>",
+                escape(key)
+            );
+        }
+        out.push_str("</div>\n");
+    }
+
+    pub fn inlines(&mut self, inlines: &[Inline], out: &mut String) {
+        for inline in inlines {
+            self.inline(inline, out);
+        }
+    }
+
+    fn inline(&mut self, inline: &Inline, out: &mut String) {
+        match inline {
+            Inline::Text(t) => out.push_str(&escape(t)),
+            Inline::Code(c) => {
+                let _ = write!(out, "<code>{}</code>", escape(c));
+            }
+            Inline::Emph(c) => self.wrap("em", c, out),
+            Inline::Strong(c) => self.wrap("strong", c, out),
+            Inline::Strike(c) => self.wrap("del", c, out),
+            Inline::Link { url, content } => {
+                let _ = write!(out, "<a href=\"{}\">", escape(&link_target(url)));
+                self.inlines(content, out);
+                out.push_str("</a>");
+            }
+            Inline::Image { src, alt } => {
+                let _ = write!(out, "<img src=\"{}\" alt=\"{}\">", escape(src), escape(alt));
+            }
+            Inline::Math { tex, span } => self.math(tex, false, span, out),
+            Inline::Html(h) => out.push_str(h),
+            Inline::SoftBreak => out.push('\n'),
+            Inline::HardBreak => out.push_str("<br>\n"),
+            Inline::Ref(r) => match &r.target {
+                Some(t) => {
+                    let href = self.href(&t.page, &t.anchor);
+                    let class = if r.kind == RefKind::Eqref {
+                        "ref eqref"
+                    } else {
+                        "ref"
+                    };
+                    let _ = write!(
+                        out,
+                        "<a class=\"{class}\" href=\"{}\">{}</a>",
+                        escape(&href),
+                        escape(&t.text)
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        out,
+                        "<span class=\"ref-missing\">{}</span>",
+                        escape(&r.label)
+                    );
+                }
+            },
+            Inline::Cite(c) => self.cite(c, out),
+        }
+    }
+
+    fn wrap(&mut self, tag: &str, content: &[Inline], out: &mut String) {
+        let _ = write!(out, "<{tag}>");
+        self.inlines(content, out);
+        let _ = write!(out, "</{tag}>");
+    }
+
+    fn href(&self, page: &str, anchor: &str) -> String {
+        let base = if page == self.page {
+            String::new()
+        } else {
+            relative(self.page, page)
+        };
+        match (base.is_empty(), anchor.is_empty()) {
+            (true, true) => "#".into(),
+            (_, true) => base,
+            _ => format!("{base}#{anchor}"),
+        }
+    }
+
+    fn cite(&mut self, c: &Cite, out: &mut String) {
+        let Some(citations) = &self.site.resolution.citations else {
+            let _ = write!(
+                out,
+                "<span class=\"cite-missing\">[{}]</span>",
+                escape(&c.keys.join(", "))
+            );
+            return;
+        };
+        let page = self
+            .site
+            .resolution
+            .bibliography_page
+            .clone()
+            .unwrap_or_default();
+        let link = |key: &str, text: &str, out: &mut String| {
+            let href = self.href(&page, &format!("bib-{key}"));
+            let _ = write!(
+                out,
+                "<a class=\"cite\" href=\"{}\">{}</a>",
+                escape(&href),
+                escape(text)
+            );
+        };
+        let parts: Vec<(&String, String)> = c
+            .keys
+            .iter()
+            .zip(&c.texts)
+            .map(|(k, t)| (k, t.clone().unwrap_or_else(|| format!("?{k}"))))
+            .collect();
+        match c.kind {
+            CiteKind::Paren => {
+                out.push_str(&escape(&citations.open));
+                for (i, (key, text)) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&escape(&citations.delimiter));
+                    }
+                    link(key, text, out);
+                }
+                out.push_str(&escape(&citations.close));
+            }
+            CiteKind::Text => {
+                for (i, (key, text)) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    link(key, text, out);
+                }
+            }
+        }
+    }
+
+    fn math(&mut self, tex: &str, display: bool, span: &Span, out: &mut String) {
+        let key = MathKey {
+            tex: tex.to_string(),
+            display,
+        };
+        match self.site.math.get(&key) {
+            Some(Ok(html)) => out.push_str(html),
+            Some(Err(message)) => {
+                self.diags
+                    .push(Diagnostic::warning(format!("math error: {message}")).at(span));
+                let _ = write!(
+                    out,
+                    "<span class=\"math-error\" title=\"{}\"><code>{}</code></span>",
+                    escape(message),
+                    escape(tex)
+                );
+            }
+            None => out.push_str(&escape(tex)),
+        }
+    }
+}
+
+fn cell_output(output: &Output, out: &mut String) {
+    let pre = |class: &str, text: &str, out: &mut String| {
+        let _ = write!(
+            out,
+            "<div class=\"output {class}\"><pre>{}</pre></div>",
+            escape(text.trim_end_matches('\n'))
+        );
+    };
+    match output {
+        Output::Stdout(t) => pre("output-text", t, out),
+        Output::Stderr(t) => pre("output-stderr", t, out),
+        Output::Error(t) => pre("output-error", t, out),
+        Output::Note(t) => {
+            let _ = write!(out, "<div class=\"output output-note\">{}</div>", escape(t));
+        }
+        Output::Data { mime, data } => match mime.as_str() {
+            "image/svg+xml" => {
+                // Inline, without the XML prologue that is invalid inside HTML.
+                let svg = data.find("<svg").map_or(data.as_str(), |i| &data[i..]);
+                let _ = write!(out, "<div class=\"output output-svg\">{svg}</div>");
+            }
+            "text/html" => {
+                let _ = write!(out, "<div class=\"output output-html\">{data}</div>");
+            }
+            _ => pre("output-text", data, out),
+        },
+    }
+}
+
+/// Links to `.md`/`.ipynb` sources point at their pages.
+fn link_target(url: &str) -> String {
+    if url.contains("://")
+        || url.starts_with('/')
+        || url.starts_with('#')
+        || url.starts_with("mailto:")
+    {
+        return url.to_string();
+    }
+    let (path, anchor) = url
+        .split_once('#')
+        .map_or((url, None), |(p, a)| (p, Some(a)));
+    let path = match path.rsplit_once('.') {
+        Some((stem, "md" | "ipynb")) => format!("{stem}.html"),
+        _ => path.to_string(),
+    };
+    match anchor {
+        Some(a) => format!("{path}#{a}"),
+        None => path,
+    }
+}
+
+/// `400` (a bare number, as d2l sometimes writes) means pixels.
+fn css_length(value: &str) -> String {
+    if value.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        format!("{value}px")
+    } else {
+        value.to_string()
+    }
+}
+
+/// Every math expression of the docs, for rendering each once.
+pub fn collect_math(docs: &[Doc]) -> Vec<MathKey> {
+    let mut keys = std::collections::BTreeSet::new();
+    for doc in docs {
+        for_each_block(&doc.blocks, &mut |block| {
+            if let Block::Equation(e) = block {
+                keys.insert(MathKey {
+                    tex: e.tex.clone(),
+                    display: true,
+                });
+            }
+        });
+        for_each_inline(&doc.blocks, &mut |inline| {
+            if let Inline::Math { tex, .. } = inline {
+                keys.insert(MathKey {
+                    tex: tex.clone(),
+                    display: false,
+                });
+            }
+        });
+    }
+    keys.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_links() {
+        assert_eq!(relative("a/b.html", "c/d.html"), "../c/d.html");
+        assert_eq!(relative("index.html", "c/d.html"), "c/d.html");
+        assert_eq!(link_target("../x/y.md#z"), "../x/y.html#z");
+        assert_eq!(link_target("https://a.b/c.md"), "https://a.b/c.md");
+    }
+}

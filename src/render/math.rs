@@ -1,0 +1,163 @@
+//! Math for the site: each distinct equation is rendered once by KaTeX (in parallel, one
+//! engine per thread), as MathML by default, and kept in a cache under `_build/` keyed by
+//! the TeX, the mode and KaTeX's version, so a rebuild renders no math it rendered before.
+
+use crate::config::MathOutput;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The KaTeX inside the `katex` crate; part of the cache key.
+const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6";
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MathKey {
+    pub tex: String,
+    pub display: bool,
+}
+
+/// A rendered equation, or KaTeX's error message.
+pub type Rendered = Result<String, String>;
+
+#[derive(Default, Serialize, Deserialize)]
+struct CacheFile {
+    entries: HashMap<String, Rendered>,
+}
+
+pub struct MathCache {
+    path: PathBuf,
+    file: CacheFile,
+    dirty: bool,
+}
+
+impl MathCache {
+    /// Opens the cache at `path`; a missing or unreadable cache starts empty.
+    pub fn open(path: &Path) -> MathCache {
+        let file = std::fs::read(path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        MathCache {
+            path: path.to_path_buf(),
+            file,
+            dirty: false,
+        }
+    }
+
+    pub fn save(&self) -> std::io::Result<()> {
+        if !self.dirty {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let tmp = self.path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec(&self.file)?)?;
+        std::fs::rename(tmp, &self.path)
+    }
+
+    /// Renders every key not yet cached; returns all of them and how many were rendered.
+    pub fn render_all(
+        &mut self,
+        keys: Vec<MathKey>,
+        mode: MathOutput,
+    ) -> (HashMap<MathKey, Rendered>, usize) {
+        let hashed: Vec<(String, MathKey)> =
+            keys.into_iter().map(|k| (cache_key(&k, mode), k)).collect();
+        let missing: Vec<&(String, MathKey)> = hashed
+            .iter()
+            .filter(|(h, _)| !self.file.entries.contains_key(h))
+            .collect();
+        let fresh: Vec<(String, Rendered)> = missing
+            .par_iter()
+            .map(|(h, k)| (h.clone(), render_one(k, mode)))
+            .collect();
+        let rendered = fresh.len();
+        self.dirty |= rendered > 0;
+        self.file.entries.extend(fresh);
+        let out = hashed
+            .into_iter()
+            .map(|(h, k)| {
+                let r = self.file.entries[&h].clone();
+                (k, r)
+            })
+            .collect();
+        (out, rendered)
+    }
+}
+
+fn cache_key(key: &MathKey, mode: MathOutput) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(KATEX_VERSION);
+    hasher.update(format!("{mode:?}/{}/", key.display));
+    hasher.update(&key.tex);
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
+    let opts = katex::Opts::builder()
+        .display_mode(key.display)
+        .output_type(match mode {
+            MathOutput::Mathml => katex::OutputType::Mathml,
+            MathOutput::KatexHtml => katex::OutputType::HtmlAndMathml,
+        })
+        .throw_on_error(true)
+        .trust(false)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let html = katex::render_with_opts(&key.tex, &opts).map_err(|e| match e {
+        katex::Error::JsExecError(m) => m.trim_start_matches("ParseError: ").to_string(),
+        other => other.to_string(),
+    })?;
+    Ok(match mode {
+        // Only the `<math>` element: no KaTeX wrapper spans that would need its stylesheet.
+        MathOutput::Mathml => {
+            let math = match (html.find("<math"), html.rfind("</math>")) {
+                (Some(a), Some(b)) => &html[a..b + "</math>".len()],
+                _ => &html,
+            };
+            super::mathml::map_variants(math)
+        }
+        MathOutput::KatexHtml => html,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mathml_with_unicode_variants_and_errors() {
+        let dir = std::env::temp_dir().join(format!("d2lbook-math-{}", std::process::id()));
+        let mut cache = MathCache::open(&dir.join("math.json"));
+        let keys = vec![
+            MathKey {
+                tex: r"\mathbf{w}^\top \mathbb{R}".into(),
+                display: false,
+            },
+            MathKey {
+                tex: r"\frac{1}{".into(),
+                display: true,
+            },
+        ];
+        let (out, rendered) = cache.render_all(keys.clone(), MathOutput::Mathml);
+        assert_eq!(rendered, 2);
+        let ok = out[&keys[0]].as_ref().unwrap();
+        assert!(
+            ok.starts_with("<math") && ok.contains('𝐰') && ok.contains('ℝ'),
+            "{ok}"
+        );
+        assert!(out[&keys[1]].is_err());
+        cache.save().unwrap();
+        let mut again = MathCache::open(&dir.join("math.json"));
+        let (_, rendered) = again.render_all(keys, MathOutput::Mathml);
+        assert_eq!(rendered, 0, "a second build renders nothing");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

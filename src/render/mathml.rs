@@ -1,0 +1,604 @@
+//! Post-processing for KaTeX's MathML output. Browsers implement MathML Core,
+//! which ignores every `mathvariant` value except `normal`, so `\mathbf{w}`,
+//! `\mathbb{R}` or `\mathcal{L}` would render as plain letters. This module
+//! rewrites the text of such token elements into Unicode's Mathematical
+//! Alphanumeric Symbols (e.g. `𝐰`, `ℝ`, `ℒ`) and drops the attribute.
+
+use std::ops::Range;
+
+/// Replaces `mathvariant` styling with the matching mathematical characters.
+///
+/// The variant may sit on a token element (`mi`, `mn`, `mo`, `mtext`, `ms`)
+/// or on any ancestor (`mstyle`, `mrow`, ...); the nearest one wins, and
+/// `normal` (or an unknown value) stops inheritance and is left in place.
+/// Characters without a mathematical counterpart, and entities such as
+/// `&amp;`, are kept as they are. Input that is not well-formed markup is
+/// returned unchanged.
+pub fn map_variants(mathml: &str) -> String {
+    rewrite(mathml).unwrap_or_else(|| mathml.to_string())
+}
+
+/// A `mathvariant` value this module knows how to express in Unicode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Variant {
+    Bold,
+    Italic,
+    BoldItalic,
+    Script,
+    BoldScript,
+    Fraktur,
+    DoubleStruck,
+    BoldFraktur,
+    SansSerif,
+    BoldSansSerif,
+    SansSerifItalic,
+    SansSerifBoldItalic,
+    Monospace,
+}
+
+impl Variant {
+    fn parse(value: &str) -> Option<Self> {
+        Some(match value.trim() {
+            "bold" => Self::Bold,
+            "italic" => Self::Italic,
+            "bold-italic" => Self::BoldItalic,
+            "script" => Self::Script,
+            "bold-script" => Self::BoldScript,
+            "fraktur" => Self::Fraktur,
+            "double-struck" => Self::DoubleStruck,
+            "bold-fraktur" => Self::BoldFraktur,
+            "sans-serif" => Self::SansSerif,
+            "bold-sans-serif" | "sans-serif-bold" => Self::BoldSansSerif,
+            "sans-serif-italic" => Self::SansSerifItalic,
+            "sans-serif-bold-italic" => Self::SansSerifBoldItalic,
+            "monospace" => Self::Monospace,
+            _ => return None,
+        })
+    }
+
+    fn is_italic(self) -> bool {
+        matches!(
+            self,
+            Self::Italic | Self::BoldItalic | Self::SansSerifItalic | Self::SansSerifBoldItalic
+        )
+    }
+
+    /// First code points of this style's Latin capitals, digits and Greek
+    /// capitals in the U+1D400 block (digits and Greek exist for few styles).
+    fn bases(self) -> (u32, Option<u32>, Option<u32>) {
+        match self {
+            Self::Bold => (0x1D400, Some(0x1D7CE), Some(0x1D6A8)),
+            Self::Italic => (0x1D434, None, Some(0x1D6E2)),
+            Self::BoldItalic => (0x1D468, None, Some(0x1D71C)),
+            Self::Script => (0x1D49C, None, None),
+            Self::BoldScript => (0x1D4D0, None, None),
+            Self::Fraktur => (0x1D504, None, None),
+            Self::DoubleStruck => (0x1D538, Some(0x1D7D8), None),
+            Self::BoldFraktur => (0x1D56C, None, None),
+            Self::SansSerif => (0x1D5A0, Some(0x1D7E2), None),
+            Self::BoldSansSerif => (0x1D5D4, Some(0x1D7EC), Some(0x1D756)),
+            Self::SansSerifItalic => (0x1D608, None, None),
+            Self::SansSerifBoldItalic => (0x1D63C, None, Some(0x1D790)),
+            Self::Monospace => (0x1D670, Some(0x1D7F6), None),
+        }
+    }
+
+    /// Letters encoded before the block existed: their slots in the block are
+    /// reserved and the character lives in Letterlike Symbols instead.
+    fn letterlike(self, c: char) -> Option<char> {
+        Some(match (self, c) {
+            (Self::Italic, 'h') => 'ℎ',
+            (Self::Italic, 'ı') => '𝚤',
+            (Self::Italic, 'ȷ') => '𝚥',
+            (Self::Script, 'B') => 'ℬ',
+            (Self::Script, 'E') => 'ℰ',
+            (Self::Script, 'F') => 'ℱ',
+            (Self::Script, 'H') => 'ℋ',
+            (Self::Script, 'I') => 'ℐ',
+            (Self::Script, 'L') => 'ℒ',
+            (Self::Script, 'M') => 'ℳ',
+            (Self::Script, 'R') => 'ℛ',
+            (Self::Script, 'e') => 'ℯ',
+            (Self::Script, 'g') => 'ℊ',
+            (Self::Script, 'o') => 'ℴ',
+            (Self::Fraktur, 'C') => 'ℭ',
+            (Self::Fraktur, 'H') => 'ℌ',
+            (Self::Fraktur, 'I') => 'ℑ',
+            (Self::Fraktur, 'R') => 'ℜ',
+            (Self::Fraktur, 'Z') => 'ℨ',
+            (Self::DoubleStruck, 'C') => 'ℂ',
+            (Self::DoubleStruck, 'H') => 'ℍ',
+            (Self::DoubleStruck, 'N') => 'ℕ',
+            (Self::DoubleStruck, 'P') => 'ℙ',
+            (Self::DoubleStruck, 'Q') => 'ℚ',
+            (Self::DoubleStruck, 'R') => 'ℝ',
+            (Self::DoubleStruck, 'Z') => 'ℤ',
+            _ => return None,
+        })
+    }
+
+    /// The mathematical character for `c` in this style, if Unicode has one.
+    fn map(self, c: char) -> Option<char> {
+        if let Some(m) = self.letterlike(c) {
+            return Some(m);
+        }
+        let (latin, digits, greek) = self.bases();
+        let code = match c {
+            'A'..='Z' => latin + (c as u32 - 'A' as u32),
+            'a'..='z' => latin + 26 + (c as u32 - 'a' as u32),
+            '0'..='9' => digits? + (c as u32 - '0' as u32),
+            _ => greek? + greek_offset(c)?,
+        };
+        char::from_u32(code)
+    }
+}
+
+/// Position of `c` in the 58-character Greek run each Greek-capable style has:
+/// Α–Ρ, ϴ, Σ–Ω, ∇, α–ω, then ∂ ϵ ϑ ϰ ϕ ϱ ϖ.
+fn greek_offset(c: char) -> Option<u32> {
+    let code = c as u32;
+    Some(match c {
+        '\u{391}'..='\u{3A1}' => code - 0x391,
+        'ϴ' => 17,
+        '\u{3A3}'..='\u{3A9}' => code - 0x3A3 + 18,
+        '∇' => 25,
+        '\u{3B1}'..='\u{3C9}' => code - 0x3B1 + 26,
+        '∂' => 51,
+        'ϵ' => 52,
+        'ϑ' => 53,
+        'ϰ' => 54,
+        'ϕ' => 55,
+        'ϱ' => 56,
+        'ϖ' => 57,
+        _ => return None,
+    })
+}
+
+/// An element that is open while scanning.
+struct Frame<'a> {
+    name: &'a str,
+    /// Variant applying to this element's text and its descendants.
+    variant: Option<Variant>,
+    /// Whether the element is a token element whose text gets mapped.
+    token: bool,
+    /// Offset in the output of the `>` closing this element's start tag.
+    tag_end: usize,
+    /// Non-whitespace characters (an entity counts as one) in the text.
+    chars: usize,
+    /// How many of those were mapped.
+    mapped: usize,
+}
+
+impl Frame<'_> {
+    /// MathML Core renders a single-character `<mi>` without `mathvariant`
+    /// through `text-transform: math-auto`, i.e. it swaps the character for
+    /// its italic mathematical counterpart. Characters already in the
+    /// Mathematical Alphanumeric Symbols block (or letterlike ones such as
+    /// `ℝ`) have no entry in that table and are drawn unchanged, so a mapped
+    /// `<mi>` needs no attribute. Only when the character had no mapping for
+    /// an upright style (say a double-struck `α`) would the browser now
+    /// italicise it; `mathvariant="normal"` keeps it upright in that case.
+    fn needs_normal(&self) -> bool {
+        let upright = self.variant.is_some_and(|v| !v.is_italic());
+        local_name(self.name) == "mi" && upright && self.chars == 1 && self.mapped == 0
+    }
+}
+
+fn local_name(name: &str) -> &str {
+    name.rsplit(':').next().unwrap_or(name)
+}
+
+fn is_token(name: &str) -> bool {
+    matches!(local_name(name), "mi" | "mn" | "mo" | "mtext" | "ms")
+}
+
+/// The whole rewrite; `None` means the markup is not well formed.
+fn rewrite(src: &str) -> Option<String> {
+    let mut out = String::with_capacity(src.len() + src.len() / 2);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut rest = src;
+    loop {
+        let text_len = rest.find('<').unwrap_or(rest.len());
+        let (text, tail) = rest.split_at(text_len);
+        match stack.last_mut() {
+            Some(frame) if frame.token => map_text(text, frame, &mut out),
+            _ => out.push_str(text),
+        }
+        if tail.is_empty() {
+            break;
+        }
+        let tag = parse_tag(tail)?;
+        rest = &tail[tag.raw.len()..];
+        match tag.kind {
+            Kind::Other => out.push_str(tag.raw),
+            Kind::Close => {
+                let frame = stack.pop()?;
+                if frame.name != tag.name {
+                    return None;
+                }
+                if frame.needs_normal() {
+                    out.insert_str(frame.tag_end, " mathvariant=\"normal\"");
+                }
+                out.push_str(tag.raw);
+            }
+            Kind::Open | Kind::SelfClosing => {
+                // An own attribute wins; `normal` or an unknown value stays put.
+                let variant = match &tag.variant {
+                    Some((value, _)) => Variant::parse(value),
+                    None => stack.last().and_then(|frame| frame.variant),
+                };
+                match (&tag.variant, variant) {
+                    (Some((_, span)), Some(_)) => {
+                        out.push_str(&tag.raw[..span.start]);
+                        out.push_str(&tag.raw[span.end..]);
+                    }
+                    _ => out.push_str(tag.raw),
+                }
+                if tag.kind == Kind::Open {
+                    stack.push(Frame {
+                        name: tag.name,
+                        variant,
+                        token: is_token(tag.name),
+                        tag_end: out.len() - 1,
+                        chars: 0,
+                        mapped: 0,
+                    });
+                }
+            }
+        }
+    }
+    stack.is_empty().then_some(out)
+}
+
+/// Writes `text` in the frame's variant, copying entities verbatim.
+fn map_text(text: &str, frame: &mut Frame, out: &mut String) {
+    let Some(variant) = frame.variant else {
+        out.push_str(text);
+        return;
+    };
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        let entity_len = (c == '&').then(|| entity_len(rest)).flatten();
+        let len = entity_len.unwrap_or(c.len_utf8());
+        let mapped = entity_len.is_none().then(|| variant.map(c)).flatten();
+        match mapped {
+            Some(m) => out.push(m),
+            None => out.push_str(&rest[..len]),
+        }
+        if !c.is_whitespace() {
+            frame.chars += 1;
+            frame.mapped += usize::from(mapped.is_some());
+        }
+        rest = &rest[len..];
+    }
+}
+
+/// Length of the entity (`&name;`, `&#n;`, `&#xh;`) at the start of `s`.
+fn entity_len(s: &str) -> Option<usize> {
+    let body = s.strip_prefix('&')?;
+    let end = body.find(|c: char| !(c.is_ascii_alphanumeric() || c == '#'))?;
+    (end > 0 && body[end..].starts_with(';')).then_some(end + 2)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Open,
+    Close,
+    SelfClosing,
+    /// Comment, CDATA section, declaration or processing instruction.
+    Other,
+}
+
+struct Tag<'a> {
+    raw: &'a str,
+    name: &'a str,
+    kind: Kind,
+    /// The `mathvariant` value and the span of `raw` that holds the attribute
+    /// together with the whitespace before it.
+    variant: Option<(&'a str, Range<usize>)>,
+}
+
+/// Parses the tag at the start of `s` (which begins with `<`).
+fn parse_tag(s: &str) -> Option<Tag<'_>> {
+    let specials = [
+        ("<!--", "-->"),
+        ("<![CDATA[", "]]>"),
+        ("<?", "?>"),
+        ("<!", ">"),
+    ];
+    for (open, close) in specials {
+        if let Some(body) = s.strip_prefix(open) {
+            let end = open.len() + body.find(close)? + close.len();
+            let raw = &s[..end];
+            return Some(Tag {
+                raw,
+                name: "",
+                kind: Kind::Other,
+                variant: None,
+            });
+        }
+    }
+    let b = s.as_bytes();
+    let is_delim = |c: u8| c.is_ascii_whitespace() || b"<>/=\"'".contains(&c);
+    let skip_space = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+            i += 1;
+        }
+        i
+    };
+    let scan_name = |mut i: usize| {
+        while b.get(i).is_some_and(|&c| !is_delim(c)) {
+            i += 1;
+        }
+        i
+    };
+    let closing = s.starts_with("</");
+    let name_start = if closing { 2 } else { 1 };
+    let mut i = scan_name(name_start);
+    let name = &s[name_start..i];
+    if name.is_empty() {
+        return None;
+    }
+    let mut variant = None;
+    loop {
+        let space = i;
+        i = skip_space(i);
+        let (kind, end) = match (b.get(i)?, b.get(i + 1)) {
+            (b'>', _) if closing => (Kind::Close, i + 1),
+            (b'>', _) => (Kind::Open, i + 1),
+            (b'/', Some(b'>')) if !closing => (Kind::SelfClosing, i + 2),
+            _ if closing || i == space => return None,
+            _ => {
+                let attr_start = i;
+                i = scan_name(i);
+                let attr = &s[attr_start..i];
+                i = skip_space(i);
+                if attr.is_empty() || b.get(i) != Some(&b'=') {
+                    return None;
+                }
+                i = skip_space(i + 1);
+                let quote = *b.get(i).filter(|&&q| q == b'"' || q == b'\'')?;
+                let value_start = i + 1;
+                i = value_start + s[value_start..].find(char::from(quote))? + 1;
+                if attr == "mathvariant" {
+                    variant = Some((&s[value_start..i - 1], space..i));
+                }
+                continue;
+            }
+        };
+        return Some(Tag {
+            raw: &s[..end],
+            name,
+            kind,
+            variant,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mi(variant: &str, text: &str) -> String {
+        map_variants(&format!(r#"<mi mathvariant="{variant}">{text}</mi>"#))
+    }
+
+    #[test]
+    fn bold_w() {
+        assert_eq!(mi("bold", "w"), "<mi>𝐰</mi>");
+    }
+
+    #[test]
+    fn script_l() {
+        assert_eq!(mi("script", "L"), "<mi>ℒ</mi>");
+        assert_eq!(mi("script", "A"), "<mi>𝒜</mi>");
+    }
+
+    #[test]
+    fn double_struck_r_is_letterlike() {
+        assert_eq!(mi("double-struck", "R"), "<mi>\u{211D}</mi>");
+        assert_eq!(mi("double-struck", "NA1"), "<mi>ℕ𝔸𝟙</mi>");
+    }
+
+    #[test]
+    fn bold_italic_theta() {
+        assert_eq!(mi("bold-italic", "θ"), "<mi>𝜽</mi>");
+        assert_eq!(mi("bold-italic", "Ωϕ∇"), "<mi>𝜴𝝓𝜵</mi>");
+    }
+
+    #[test]
+    fn bold_greek_and_sans_serif_bold_italic_greek() {
+        assert_eq!(mi("bold", "ΓΘα"), "<mi>𝚪𝚯𝛂</mi>");
+        assert_eq!(mi("sans-serif-bold-italic", "α"), "<mi>𝞪</mi>");
+        assert_eq!(mi("bold-sans-serif", "Ω"), "<mi>𝝮</mi>");
+    }
+
+    #[test]
+    fn bold_digit() {
+        let out = map_variants(r#"<mn mathvariant="bold">20</mn>"#);
+        assert_eq!(out, "<mn>𝟐𝟎</mn>");
+        assert_eq!(
+            map_variants(r#"<mn mathvariant="monospace">7</mn>"#),
+            "<mn>𝟽</mn>"
+        );
+    }
+
+    #[test]
+    fn fraktur_letterlike() {
+        assert_eq!(mi("fraktur", "CHIRZ"), "<mi>ℭℌℑℜℨ</mi>");
+        assert_eq!(mi("fraktur", "Ag"), "<mi>𝔄𝔤</mi>");
+        assert_eq!(mi("bold-fraktur", "C"), "<mi>𝕮</mi>");
+    }
+
+    #[test]
+    fn italic_h() {
+        assert_eq!(mi("italic", "h"), "<mi>\u{210E}</mi>");
+        assert_eq!(mi("italic", "xy"), "<mi>𝑥𝑦</mi>");
+    }
+
+    #[test]
+    fn mtext_bold() {
+        let out = map_variants(r#"<mtext mathvariant="bold">Loss 2!</mtext>"#);
+        assert_eq!(out, "<mtext>𝐋𝐨𝐬𝐬 𝟐!</mtext>");
+    }
+
+    #[test]
+    fn nested_mstyle() {
+        let src = concat!(
+            r#"<mstyle mathvariant="bold"><mrow><mi>x</mi><mo>+</mo>"#,
+            r#"<mi mathvariant="normal">d</mi><mi mathvariant="script">L</mi>"#,
+            r#"<mrow mathvariant="italic"><mi>v</mi></mrow></mrow></mstyle>"#,
+        );
+        let want = concat!(
+            "<mstyle><mrow><mi>𝐱</mi><mo>+</mo>",
+            r#"<mi mathvariant="normal">d</mi><mi>ℒ</mi>"#,
+            "<mrow><mi>𝑣</mi></mrow></mrow></mstyle>",
+        );
+        assert_eq!(map_variants(src), want);
+    }
+
+    #[test]
+    fn katex_document() {
+        let src = concat!(
+            r#"<span class="katex"><math xmlns="http://www.w3.org/1998/Math/MathML">"#,
+            r#"<semantics><mrow><mi mathvariant="bold">w</mi><mo>∈</mo>"#,
+            r#"<msup><mi mathvariant="double-struck">R</mi><mi>d</mi></msup></mrow>"#,
+            r#"<annotation encoding="application/x-tex">\mathbf{w} \in \mathbb{R}^d"#,
+            "</annotation></semantics></math></span>",
+        );
+        let out = map_variants(src);
+        assert!(out.contains("<mi>𝐰</mi><mo>∈</mo><msup><mi>ℝ</mi><mi>d</mi></msup>"));
+        assert!(out.contains(r"\mathbf{w} \in \mathbb{R}^d</annotation>"));
+        assert!(!out.contains("mathvariant"));
+    }
+
+    #[test]
+    fn entities_left_alone() {
+        let out = map_variants(r#"<mtext mathvariant="bold">a&amp;b&#x41;&lt;c & d</mtext>"#);
+        assert_eq!(out, "<mtext>𝐚&amp;𝐛&#x41;&lt;𝐜 & 𝐝</mtext>");
+    }
+
+    #[test]
+    fn normal_and_unknown_untouched() {
+        for src in [
+            r#"<mi mathvariant="normal">d</mi>"#,
+            r#"<mi mathvariant="looped">x</mi>"#,
+            "<mi>x</mi>",
+            r#"<mstyle mathvariant="normal"><mi>x</mi></mstyle>"#,
+        ] {
+            assert_eq!(map_variants(src), src);
+        }
+    }
+
+    #[test]
+    fn other_attributes_kept() {
+        let out = map_variants(r#"<mi class="a" mathvariant='bold' id="b">x</mi><mspace/>"#);
+        assert_eq!(out, r#"<mi class="a" id="b">𝐱</mi><mspace/>"#);
+    }
+
+    #[test]
+    fn unmapped_single_mi_stays_upright() {
+        assert_eq!(
+            mi("double-struck", "α"),
+            r#"<mi mathvariant="normal">α</mi>"#
+        );
+        assert_eq!(
+            mi("script", "&#x3B1;"),
+            r#"<mi mathvariant="normal">&#x3B1;</mi>"#
+        );
+        assert_eq!(mi("italic", "∞"), "<mi>∞</mi>");
+        assert_eq!(mi("script", "αβ"), "<mi>αβ</mi>");
+        let out = map_variants(r#"<mstyle mathvariant="fraktur"><mi>γ</mi><mo>+</mo></mstyle>"#);
+        assert_eq!(
+            out,
+            r#"<mstyle><mi mathvariant="normal">γ</mi><mo>+</mo></mstyle>"#
+        );
+    }
+
+    #[test]
+    fn multi_letter_text() {
+        assert_eq!(mi("bold", "xy"), "<mi>𝐱𝐲</mi>");
+        assert_eq!(mi("sans-serif", "Ab9"), "<mi>𝖠𝖻𝟫</mi>");
+        assert_eq!(mi("monospace", "int x"), "<mi>𝚒𝚗𝚝 𝚡</mi>");
+        assert_eq!(mi("bold-script", "Ab"), "<mi>𝓐𝓫</mi>");
+        assert_eq!(mi("sans-serif-italic", "z"), "<mi>𝘻</mi>");
+    }
+
+    #[test]
+    fn malformed_input_unchanged() {
+        for src in [
+            "",
+            "a < b",
+            "<",
+            "<mi",
+            r#"<mi mathvariant="bold">w"#,
+            r#"<mi mathvariant="bold>w</mi>"#,
+            r#"<mi mathvariant="bold">w</mo>"#,
+            r"<mi mathvariant=bold>w</mi>",
+            r#"<mi mathvariant="bold"class="x">w</mi>"#,
+            r#"<mi mathvariant="bold">w</mi></mrow>"#,
+            r#"<mi mathvariant="bold" / >w</mi>"#,
+            "<!-- unterminated <mi mathvariant=\"bold\">w</mi>",
+            "</ mi>",
+        ] {
+            assert_eq!(map_variants(src), src, "{src}");
+        }
+    }
+
+    #[test]
+    fn comments_pass_through() {
+        let src = r#"<!-- <mi> --><mi mathvariant="bold">w</mi><?pi x?>"#;
+        assert_eq!(map_variants(src), "<!-- <mi> --><mi>𝐰</mi><?pi x?>");
+    }
+
+    #[test]
+    fn never_panics_on_truncations() {
+        let src = r#"<mrow mathvariant="bold"><mi>αx</mi><mtext>a&amp;ℝ</mtext><mn>1</mn></mrow>"#;
+        for (i, _) in src.char_indices() {
+            map_variants(&src[..i]);
+            map_variants(&src[i..]);
+        }
+    }
+
+    #[test]
+    fn table_avoids_reserved_slots_and_is_injective() {
+        let reserved = [
+            0x1D455, 0x1D49D, 0x1D4A0, 0x1D4A1, 0x1D4A3, 0x1D4A4, 0x1D4A7, 0x1D4A8, 0x1D4AD,
+            0x1D4BA, 0x1D4BC, 0x1D4C4, 0x1D506, 0x1D50B, 0x1D50C, 0x1D515, 0x1D51D, 0x1D53A,
+            0x1D53F, 0x1D545, 0x1D547, 0x1D548, 0x1D549, 0x1D551, 0x1D6A6, 0x1D6A7, 0x1D7CC,
+            0x1D7CD,
+        ];
+        let names = [
+            "bold",
+            "italic",
+            "bold-italic",
+            "script",
+            "bold-script",
+            "fraktur",
+            "double-struck",
+            "bold-fraktur",
+            "sans-serif",
+            "bold-sans-serif",
+            "sans-serif-italic",
+            "sans-serif-bold-italic",
+            "monospace",
+        ];
+        let greek = "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡϴΣΤΥΦΧΨΩ∇αβγδεζηθικλμνξοπρςστυφχψω∂ϵϑϰϕϱϖ";
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            let v = Variant::parse(name).unwrap();
+            let all = ('A'..='Z')
+                .chain('a'..='z')
+                .chain('0'..='9')
+                .chain(greek.chars());
+            for m in all.filter_map(|c| v.map(c)) {
+                let code = m as u32;
+                assert!(!reserved.contains(&code), "{name}: U+{code:X}");
+                assert!(seen.insert(m), "{name}: duplicate U+{code:X}");
+                assert!((0x1D400..=0x1D7FF).contains(&code) || (0x2100..=0x214F).contains(&code));
+            }
+        }
+        // 13 Latin alphabets, 5 digit sets, 5 Greek runs.
+        assert_eq!(seen.len(), 13 * 52 + 5 * 10 + 5 * 58);
+    }
+}

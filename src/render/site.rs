@@ -1,0 +1,398 @@
+//! The site: every page through the Tera template, the theme's assets (embedded in the
+//! binary, overridable by the book's `templates/` and `theme/`), the images the pages
+//! use, the math font, the syntax colours and the search index. Produces files in memory;
+//! `build` writes them.
+
+use super::highlight;
+use super::html::{escape, relative, root_prefix, PageRenderer, Site};
+use crate::config::MathOutput;
+use crate::diag::Diagnostic;
+use crate::doc::*;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+const PAGE_TEMPLATE: &str = include_str!("../../templates/page.html");
+const THEME: &[(&str, &[u8])] = &[
+    ("d2lbook.css", include_bytes!("../../theme/d2lbook.css")),
+    ("d2lbook.js", include_bytes!("../../theme/d2lbook.js")),
+];
+const MATH_FONT: &str = "theme/fonts/NewCMMath-Regular.otf";
+
+/// A file of the site: bytes made here, or a file copied from the book.
+pub enum Content {
+    Bytes(Vec<u8>),
+    Copy(PathBuf),
+}
+
+pub struct SiteFiles {
+    /// (path relative to the site root, content)
+    pub files: Vec<(String, Content)>,
+}
+
+#[derive(Serialize)]
+struct NavItem {
+    depth: usize,
+    number: String,
+    title: String,
+    href: String,
+    current: bool,
+}
+
+#[derive(Serialize)]
+struct PageTocItem {
+    level: u8,
+    id: String,
+    title: String,
+    number: String,
+}
+
+#[derive(Serialize)]
+struct Link {
+    href: String,
+    title: String,
+    number: String,
+}
+
+#[derive(Serialize)]
+struct PageInfo {
+    title: String,
+    title_text: String,
+    content: String,
+    is_index: bool,
+}
+
+#[derive(Serialize)]
+struct BookInfo<'a> {
+    title: &'a str,
+    authors: &'a [String],
+    release: &'a str,
+}
+
+#[derive(Serialize)]
+struct PageContext<'a> {
+    lang: &'a str,
+    book: BookInfo<'a>,
+    page: PageInfo,
+    root: String,
+    nav: Vec<NavItem>,
+    page_toc: Vec<PageTocItem>,
+    prev: Option<Link>,
+    next: Option<Link>,
+    words: &'a crate::i18n::Words,
+    katex_css: String,
+    header_links: &'a [crate::config::HeaderLink],
+}
+
+#[derive(Serialize)]
+struct SearchEntry {
+    url: String,
+    title: String,
+    text: String,
+}
+
+pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
+    use rayon::prelude::*;
+    let book = site.book;
+    let mut diags = Vec::new();
+    let template = match read_override(&book.root.join("templates/page.html")) {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => PAGE_TEMPLATE.to_string(),
+    };
+    let mut tera = tera::Tera::default();
+    if let Err(e) = tera.add_raw_template("page.html", &template) {
+        diags.push(Diagnostic::error(format!(
+            "invalid template page.html: {}",
+            error_chain(&e)
+        )));
+        return (None, diags);
+    }
+
+    let katex_dir = "theme/katex";
+    let katex = book.config.html.math == MathOutput::KatexHtml;
+    let titles: Vec<(String, String)> = (0..book.sections.len())
+        .map(|i| {
+            let mut r = PageRenderer::new(site, i);
+            let mut html = String::new();
+            r.title(i, &mut html);
+            let text = site.docs[i]
+                .title()
+                .map(|h| plain_text(&h.content))
+                .unwrap_or_default();
+            (html, text)
+        })
+        .collect();
+
+    let pages: Vec<(String, Result<String, String>, Vec<Diagnostic>, SearchEntry)> =
+        (0..book.sections.len())
+            .into_par_iter()
+            .map(|i| {
+                let section = &book.sections[i];
+                let mut r = PageRenderer::new(site, i);
+                let mut body = String::new();
+                r.blocks(&site.docs[i].blocks, &mut body);
+                let page = &section.html;
+                let link = |j: usize| Link {
+                    href: relative(page, &book.sections[j].html),
+                    title: titles[j].0.clone(),
+                    number: book.sections[j].number_text(),
+                };
+                let ctx = PageContext {
+                    lang: &book.config.book.language,
+                    book: BookInfo {
+                        title: &book.config.book.title,
+                        authors: &book.config.book.authors,
+                        release: &book.config.book.release,
+                    },
+                    page: PageInfo {
+                        title: titles[i].0.clone(),
+                        title_text: if i == 0 {
+                            book.config.book.title.clone()
+                        } else {
+                            format!("{} — {}", titles[i].1, book.config.book.title)
+                        },
+                        content: body,
+                        is_index: i == 0,
+                    },
+                    root: root_prefix(page),
+                    nav: book
+                        .sections
+                        .iter()
+                        .enumerate()
+                        .skip(1)
+                        .map(|(j, s)| NavItem {
+                            depth: s.depth - 1,
+                            number: s.number_text(),
+                            title: titles[j].0.clone(),
+                            href: relative(page, &s.html),
+                            current: i == j,
+                        })
+                        .collect(),
+                    page_toc: page_toc(&site.docs[i], &mut r),
+                    prev: i.checked_sub(1).map(link),
+                    next: (i + 1 < book.sections.len()).then(|| link(i + 1)),
+                    words: site.words,
+                    katex_css: if katex {
+                        relative(page, &format!("{katex_dir}/katex.min.css"))
+                    } else {
+                        String::new()
+                    },
+                    header_links: &book.config.html.header_links,
+                };
+                let html = tera::Context::from_serialize(&ctx)
+                    .and_then(|c| tera.render("page.html", &c))
+                    .map_err(|e| error_chain(&e));
+                let entry = SearchEntry {
+                    url: page.clone(),
+                    title: format!("{} {}", section.number_text(), titles[i].1)
+                        .trim()
+                        .to_string(),
+                    text: search_text(&site.docs[i]),
+                };
+                (page.clone(), html, r.diags, entry)
+            })
+            .collect();
+
+    let mut files = Vec::new();
+    let mut index = Vec::new();
+    for (page, html, page_diags, entry) in pages {
+        diags.extend(page_diags);
+        match html {
+            Ok(html) => files.push((page, Content::Bytes(html.into_bytes()))),
+            Err(e) => diags.push(Diagnostic::error(format!("template error on {page}: {e}"))),
+        }
+        index.push(entry);
+    }
+    let json = serde_json::to_string(&index).unwrap_or_else(|_| "[]".into());
+    files.push((
+        "searchindex.js".into(),
+        Content::Bytes(
+            format!("window.d2lSearchIndex = {};\n", json.replace("</", "<\\/")).into_bytes(),
+        ),
+    ));
+    files.push((
+        "theme/syntax.css".into(),
+        Content::Bytes(highlight::stylesheet().into_bytes()),
+    ));
+    if let Some(font) = math_font() {
+        files.push((MATH_FONT.into(), Content::Bytes(font.to_vec())));
+    }
+    theme_files(&book.root, &mut files);
+    if katex {
+        katex_assets(site, katex_dir, &mut files, &mut diags);
+    }
+    images(site, &mut files, &mut diags);
+    (Some(SiteFiles { files }), diags)
+}
+
+fn page_toc(doc: &Doc, r: &mut PageRenderer) -> Vec<PageTocItem> {
+    let mut items = Vec::new();
+    for_each_block(&doc.blocks, &mut |b| {
+        if let Block::Heading(h) = b {
+            if h.level == 2 || h.level == 3 {
+                let mut title = String::new();
+                let saved = r.diags.len();
+                r.inlines(&h.content, &mut title);
+                r.diags.truncate(saved);
+                items.push(PageTocItem {
+                    level: h.level,
+                    id: h.id.clone(),
+                    title,
+                    number: h.number.clone(),
+                });
+            }
+        }
+    });
+    items
+}
+
+/// The words a reader may search for: prose, headings, captions (not code or math).
+fn search_text(doc: &Doc) -> String {
+    let mut text = String::new();
+    for_each_inline(&doc.blocks, &mut |inline| match inline {
+        Inline::Text(t) | Inline::Code(t) => {
+            text.push_str(t);
+        }
+        Inline::SoftBreak | Inline::HardBreak => text.push(' '),
+        Inline::Ref(r) => {
+            if let Some(t) = &r.target {
+                text.push_str(&t.text);
+            }
+        }
+        _ => {}
+    });
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// New Computer Modern Math from typst-assets, for MathML in browsers without a math font.
+fn math_font() -> Option<&'static [u8]> {
+    typst_assets::fonts().find(|data| {
+        typst::text::FontInfo::iter(data).any(|info| {
+            info.family == "New Computer Modern Math" && info.variant.weight.to_number() == 400
+        })
+    })
+}
+
+fn read_override(path: &Path) -> Option<Vec<u8>> {
+    std::fs::read(path).ok()
+}
+
+/// The embedded theme, each file replaced by the book's `theme/` file of the same name;
+/// other files of the book's `theme/` are added.
+fn theme_files(root: &Path, files: &mut Vec<(String, Content)>) {
+    let book_theme = root.join("theme");
+    for (name, bytes) in THEME {
+        let own = book_theme.join(name);
+        if own.is_file() {
+            files.push((format!("theme/{name}"), Content::Copy(own)));
+        } else {
+            files.push((format!("theme/{name}"), Content::Bytes(bytes.to_vec())));
+        }
+    }
+    for entry in walkdir::WalkDir::new(&book_theme).into_iter().flatten() {
+        let Ok(rel) = entry.path().strip_prefix(&book_theme) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if entry.file_type().is_file() && !THEME.iter().any(|(n, _)| *n == rel) {
+            files.push((
+                format!("theme/{rel}"),
+                Content::Copy(entry.path().to_path_buf()),
+            ));
+        }
+    }
+}
+
+/// KaTeX's stylesheet and fonts from `[html] katex_assets` (e.g. Debian's libjs-katex).
+fn katex_assets(
+    site: &Site,
+    dir: &str,
+    files: &mut Vec<(String, Content)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(src) = &site.book.config.html.katex_assets else {
+        diags.push(
+            Diagnostic::error("`[html] math = \"katex-html\"` needs `[html] katex_assets`")
+                .help("point it at a folder with katex.min.css and fonts/, e.g. /usr/share/javascript/katex (Debian's libjs-katex)"),
+        );
+        return;
+    };
+    let src = site.book.root.join(src);
+    if !src.join("katex.min.css").is_file() {
+        diags.push(Diagnostic::error(format!(
+            "no katex.min.css in {}",
+            src.display()
+        )));
+        return;
+    }
+    for entry in walkdir::WalkDir::new(&src).into_iter().flatten() {
+        let Ok(rel) = entry.path().strip_prefix(&src) else {
+            continue;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let wanted = rel == "katex.min.css" || rel.starts_with("fonts/");
+        if entry.file_type().is_file() && wanted {
+            files.push((
+                format!("{dir}/{rel}"),
+                Content::Copy(entry.path().to_path_buf()),
+            ));
+        }
+    }
+}
+
+/// The images the pages show, copied to the same place relative to their pages.
+fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagnostic>) {
+    let src_dir = site.book.src_dir();
+    let mut seen = std::collections::HashSet::new();
+    for (section, doc) in site.book.sections.iter().zip(site.docs) {
+        let dir = Path::new(&section.src)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut wanted: Vec<(String, Option<Span>)> = Vec::new();
+        for_each_block(&doc.blocks, &mut |b| {
+            if let Block::Figure(f) = b {
+                wanted.push((f.src.clone(), Some(f.span.clone())));
+            }
+        });
+        for_each_inline(&doc.blocks, &mut |i| {
+            if let Inline::Image { src, .. } = i {
+                wanted.push((src.clone(), None));
+            }
+        });
+        for (src, span) in wanted {
+            if src.contains("://") || src.starts_with("data:") {
+                continue;
+            }
+            let rel = crate::book::normalize(&dir.join(src.split(['?', '#']).next().unwrap_or("")));
+            let path = src_dir.join(&rel);
+            if !path.is_file() {
+                let mut d = Diagnostic::error(format!("missing image '{}'", escape(&src)));
+                if let Some(span) = &span {
+                    d = d.at(span);
+                }
+                diags.push(d.help(format!("no file at {}", path.display())));
+                continue;
+            }
+            if rel.starts_with("..") {
+                diags.push(Diagnostic::error(format!(
+                    "image '{src}' is outside the book's source folder"
+                )));
+                continue;
+            }
+            if seen.insert(rel.clone()) {
+                files.push((rel, Content::Copy(path)));
+            }
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}

@@ -1,0 +1,369 @@
+//! The whole-book pass: numbers for headings, figures, tables, equations and listings;
+//! labels to targets; citations to texts and bibliography entries. Every reference in
+//! the IR leaves here with the text both the HTML and the PDF show.
+
+use crate::book::Book;
+use crate::cite::{Bibliography, Formatted};
+use crate::diag::Diagnostic;
+use crate::doc::*;
+use crate::i18n::{fill, Words};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// What the backends need beyond the IR.
+pub struct Resolution {
+    /// The formatted bibliography, if the book cites anything.
+    pub citations: Option<Formatted>,
+    /// The page holding `:bibliography:` (relative to the site root).
+    pub bibliography_page: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Section,
+    Figure,
+    Table,
+    Equation,
+    Listing,
+}
+
+struct Target {
+    kind: Kind,
+    number: String,
+    title: String,
+    page: String,
+    anchor: String,
+    span: Span,
+}
+
+pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut targets: HashMap<String, Target> = HashMap::new();
+    for (section, doc) in book.sections.iter().zip(docs.iter_mut()) {
+        number_doc(
+            &section.number_text(),
+            &section.html,
+            doc,
+            &mut targets,
+            &mut diags,
+        );
+    }
+
+    let mut cited: Vec<String> = Vec::new();
+    let mut bibliography_page = None;
+    let mut bibliography_role: Option<(String, Span)> = None;
+    for (section, doc) in book.sections.iter().zip(docs.iter_mut()) {
+        visit_blocks_mut(&mut doc.blocks, &mut |block| {
+            if let Block::Bibliography(span) = block {
+                bibliography_page.get_or_insert_with(|| section.html.clone());
+                bibliography_role.get_or_insert_with(|| (section.file.clone(), span.clone()));
+            }
+            visit_inlines_mut(block, &mut |inlines| {
+                for inline in inlines.iter_mut() {
+                    match inline {
+                        Inline::Ref(r) => resolve_ref(r, &targets, words, &mut diags),
+                        Inline::Cite(c) => {
+                            for key in &c.keys {
+                                if !cited.contains(key) {
+                                    cited.push(key.clone());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        });
+    }
+
+    let citations = if cited.is_empty() {
+        None
+    } else {
+        load_bibliography(book, bibliography_role.as_ref(), &mut diags).map(|bib| {
+            let formatted = bib.format(&cited);
+            for doc in docs.iter_mut() {
+                visit_blocks_mut(&mut doc.blocks, &mut |block| {
+                    visit_inlines_mut(block, &mut |inlines| {
+                        for inline in inlines.iter_mut() {
+                            if let Inline::Cite(c) = inline {
+                                c.texts = c
+                                    .keys
+                                    .iter()
+                                    .map(|k| {
+                                        let texts = match c.kind {
+                                            CiteKind::Paren => &formatted.paren,
+                                            CiteKind::Text => &formatted.prose,
+                                        };
+                                        texts.get(k).cloned()
+                                    })
+                                    .collect();
+                                for (key, text) in c.keys.iter().zip(&c.texts) {
+                                    if text.is_none() {
+                                        let d =
+                                            Diagnostic::error(format!("unknown cite key '{key}'"))
+                                                .at(&c.span);
+                                        diags.push(if bib.contains(key) {
+                                            d
+                                        } else {
+                                            d.help("the key is not in the bibliography file")
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                    });
+                });
+            }
+            formatted
+        })
+    };
+    (
+        Resolution {
+            citations,
+            bibliography_page,
+        },
+        diags,
+    )
+}
+
+fn load_bibliography(
+    book: &Book,
+    role: Option<&(String, Span)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Bibliography> {
+    // `[book] bibliography` (relative to the root), else the `:bibliography:` role's file.
+    let path = match (&book.config.book.bibliography, role) {
+        (Some(p), _) => p.clone(),
+        (None, Some((file, span))) => {
+            let arg = role_argument(book, span).unwrap_or_default();
+            let dir = Path::new(file).parent().unwrap_or(Path::new(""));
+            dir.join(arg).to_string_lossy().into_owned()
+        }
+        (None, None) => {
+            diags.push(
+                Diagnostic::error("the book cites entries but has no bibliography")
+                    .help("set `[book] bibliography` in book.toml to the .bib file"),
+            );
+            return None;
+        }
+    };
+    let text = match std::fs::read_to_string(book.root.join(&path)) {
+        Ok(t) => t,
+        Err(e) => {
+            let mut d = Diagnostic::error(format!("cannot read the bibliography {path}: {e}"));
+            if let Some((_, span)) = role {
+                d = d.at(span);
+            }
+            diags.push(d);
+            return None;
+        }
+    };
+    match Bibliography::parse(&text, &path, &book.config.pdf.citation_style) {
+        Ok(b) => Some(b),
+        Err(errors) => {
+            diags.extend(errors);
+            None
+        }
+    }
+}
+
+/// The argument of the role at `span`, read back from the section's source.
+fn role_argument(book: &Book, span: &Span) -> Option<String> {
+    let section = book.sections.iter().find(|s| *s.file == *span.file)?;
+    let line = section.text.lines().nth(span.line - 1)?;
+    let rest: String = line.chars().skip(span.col - 1).collect();
+    let open = rest.find('`')?;
+    let close = rest[open + 1..].find('`')?;
+    Some(rest[open + 1..open + 1 + close].to_string())
+}
+
+/// Numbers one section's headings and labelled elements, and records its labels.
+fn number_doc(
+    secnum: &str,
+    page: &str,
+    doc: &mut Doc,
+    targets: &mut HashMap<String, Target>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut heading_counters = [0u32; 6];
+    let mut counts = HashMap::new();
+    let mut next = |kind: Kind| -> String {
+        if secnum.is_empty() {
+            return String::new();
+        }
+        let n = counts.entry(kind as u8).or_insert(0u32);
+        *n += 1;
+        format!("{secnum}.{n}")
+    };
+    let mut define =
+        |label: &Option<Label>, kind, number: String, title: String, anchor: String| {
+            let Some(label) = label else { return };
+            if let Some(first) = targets.get(&label.name) {
+                diags.push(
+                    Diagnostic::error(format!("label '{}' is defined twice", label.name))
+                        .at(&label.span)
+                        .help(format!(
+                            "first defined at {}:{}:{}",
+                            first.span.file, first.span.line, first.span.col
+                        )),
+                );
+                return;
+            }
+            targets.insert(
+                label.name.clone(),
+                Target {
+                    kind,
+                    number,
+                    title,
+                    page: page.to_string(),
+                    anchor,
+                    span: label.span.clone(),
+                },
+            );
+        };
+    visit_blocks_mut(&mut doc.blocks, &mut |block| match block {
+        Block::Heading(h) => {
+            let level = (h.level as usize).clamp(1, 6);
+            if !secnum.is_empty() && level <= 3 {
+                if level > 1 {
+                    heading_counters[level - 1] += 1;
+                    for c in &mut heading_counters[level..] {
+                        *c = 0;
+                    }
+                }
+                let mut number = secnum.to_string();
+                for c in &heading_counters[1..level] {
+                    number.push_str(&format!(".{c}"));
+                }
+                h.number = number;
+            }
+            let anchor = if level == 1 {
+                String::new()
+            } else {
+                h.id.clone()
+            };
+            define(
+                &h.label,
+                Kind::Section,
+                h.number.clone(),
+                plain_text(&h.content),
+                anchor,
+            );
+        }
+        Block::Figure(f) if f.label.is_some() => {
+            f.number = next(Kind::Figure);
+            let anchor = f.label.as_ref().unwrap().name.clone();
+            define(
+                &f.label,
+                Kind::Figure,
+                f.number.clone(),
+                plain_text(&f.caption),
+                anchor,
+            );
+        }
+        Block::Table(t) if t.label.is_some() => {
+            t.number = next(Kind::Table);
+            let anchor = t.label.as_ref().unwrap().name.clone();
+            define(
+                &t.label,
+                Kind::Table,
+                t.number.clone(),
+                plain_text(&t.caption),
+                anchor,
+            );
+        }
+        Block::Equation(e) if e.label.is_some() => {
+            e.number = next(Kind::Equation);
+            let anchor = e.label.as_ref().unwrap().name.clone();
+            define(
+                &e.label,
+                Kind::Equation,
+                e.number.clone(),
+                e.tex.clone(),
+                anchor,
+            );
+        }
+        Block::Code(c) if c.label.is_some() => {
+            let number = next(Kind::Listing);
+            let anchor = c.label.as_ref().unwrap().name.clone();
+            define(&c.label, Kind::Listing, number, String::new(), anchor);
+        }
+        _ => {}
+    });
+}
+
+fn resolve_ref(
+    r: &mut Ref,
+    targets: &HashMap<String, Target>,
+    words: &Words,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(target) = targets.get(&r.label) else {
+        let role = match r.kind {
+            RefKind::Numref => "numref",
+            RefKind::Ref => "ref",
+            RefKind::Eqref => "eqref",
+        };
+        let mut d = Diagnostic::error(format!("undefined label '{}'", r.label)).at(&r.span);
+        if let Some(near) = closest(&r.label, targets.keys()) {
+            d = d.help(format!("did you mean '{near}'?"));
+        } else {
+            d = d.help(format!(
+                "':{role}:' needs a ':label:' or ':eqlabel:' defined somewhere in the book"
+            ));
+        }
+        diags.push(d);
+        return;
+    };
+    let shown = |number: &str| -> String {
+        if number.is_empty() {
+            return target.title.clone();
+        }
+        let word = match target.kind {
+            Kind::Section => &words.section,
+            Kind::Figure => &words.figure,
+            Kind::Table => &words.table,
+            Kind::Listing => &words.listing,
+            Kind::Equation => return format!("({number})"),
+        };
+        fill(word, number)
+    };
+    let text = match (r.kind, &r.text) {
+        (RefKind::Eqref, _) if !target.number.is_empty() => format!("({})", target.number),
+        (RefKind::Numref, Some(custom)) => custom.replace("%s", &target.number),
+        (RefKind::Numref, None) => shown(&target.number),
+        (RefKind::Ref, Some(custom)) => custom.clone(),
+        _ => target.title.clone(),
+    };
+    r.target = Some(Resolved {
+        text,
+        page: target.page.clone(),
+        anchor: target.anchor.clone(),
+    });
+}
+
+/// The defined label nearest to `name`, if one is close (a typo).
+fn closest<'a>(name: &str, labels: impl Iterator<Item = &'a String>) -> Option<&'a String> {
+    labels
+        .map(|l| (edit_distance(name, l), l))
+        .filter(|(d, _)| *d <= 2.max(name.len() / 5))
+        .min()
+        .map(|(_, l)| l)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != b[j]))
+                .min(row[j] + 1)
+                .min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

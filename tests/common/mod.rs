@@ -1,0 +1,109 @@
+//! Helpers of the integration tests: copy a fixture book (or write one) into a fresh
+//! folder, run the real `d2lbook` binary on it, read what it wrote.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Run {
+    pub ok: bool,
+    pub code: Option<i32>,
+    pub stderr: String,
+}
+
+/// A fresh temporary folder, removed when dropped.
+pub struct TempBook {
+    pub root: PathBuf,
+}
+
+impl Drop for TempBook {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+impl TempBook {
+    /// A copy of `tests/books/<name>`.
+    pub fn fixture(name: &str) -> TempBook {
+        let book = TempBook::empty(name);
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/books")
+            .join(name);
+        copy_dir(&src, &book.root);
+        book
+    }
+
+    pub fn empty(name: &str) -> TempBook {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "d2lbook-test-{name}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        TempBook { root }
+    }
+
+    /// Writes `files` (path, content) into the book.
+    pub fn with(self, files: &[(&str, &str)]) -> TempBook {
+        for (path, content) in files {
+            self.write(path, content);
+        }
+        self
+    }
+
+    pub fn write(&self, path: &str, content: &str) {
+        let path = self.root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_d2lbook"))
+            .arg("--root")
+            .arg(&self.root)
+            .args(args)
+            .output()
+            .expect("run d2lbook");
+        Run {
+            ok: out.status.success(),
+            code: out.status.code(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn build_html(&self) -> Run {
+        self.run(&["build", "html"])
+    }
+
+    /// A file of the built site.
+    pub fn page(&self, path: &str) -> String {
+        let file = self.root.join("_build/html").join(path);
+        std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A minimal English book whose one section is `body`.
+pub fn one_section_book(body: &str) -> TempBook {
+    TempBook::empty("one").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\nsrc = \"src\"\n"),
+        ("src/index.md", "# T\n\n```toc\n:numbered:\n\nsec\n```\n"),
+        ("src/sec.md", body),
+    ])
+}

@@ -1,0 +1,217 @@
+//! Bad input: each diagnostic's message, location and exit code, and that a failed
+//! build leaves the previous site in place.
+
+mod common;
+use common::{one_section_book, TempBook};
+
+/// Builds a one-section book and returns its stderr, asserting the build failed.
+fn failing(body: &str) -> String {
+    let book = one_section_book(body);
+    let run = book.build_html();
+    assert_eq!(
+        run.code,
+        Some(1),
+        "expected failure, stderr:\n{}",
+        run.stderr
+    );
+    assert!(
+        !book.root.join("_build/html").exists(),
+        "no half-written site"
+    );
+    run.stderr
+}
+
+#[test]
+fn undefined_label_is_located_with_a_suggestion() {
+    let err =
+        failing("# S\n\n![x](dot.svg)\n:label:`fig_vector`\n\nSee :numref:`fig_vectr` here.\n");
+    assert!(err.contains("error: undefined label 'fig_vectr'"), "{err}");
+    assert!(err.contains("--> src/sec.md:6:5"), "{err}");
+    assert!(err.contains("6 | See :numref:`fig_vectr` here."), "{err}");
+    assert!(err.contains("|     ^^^^^^^^^^^^^^^^^^^"), "{err}");
+    assert!(err.contains("help: did you mean 'fig_vector'?"), "{err}");
+}
+
+#[test]
+fn duplicate_label_names_the_first_definition() {
+    let err = failing("# S\n:label:`sec_a`\n\n## T\n:label:`sec_a`\n");
+    assert!(
+        err.contains("error: label 'sec_a' is defined twice"),
+        "{err}"
+    );
+    assert!(err.contains("--> src/sec.md:5:1"), "{err}");
+    assert!(err.contains("first defined at src/sec.md:2:1"), "{err}");
+}
+
+#[test]
+fn unknown_cite_key() {
+    let book = one_section_book("# S\n\nAs :cite:`Nobody.2020` said.\n").with(&[(
+        "refs.bib",
+        "@book{Somebody.2019, author = {Some, Body}, title = {T}, year = {2019}}\n",
+    )]);
+    let toml = "[book]\ntitle = \"T\"\nsrc = \"src\"\nbibliography = \"refs.bib\"\n";
+    book.write("book.toml", toml);
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("error: unknown cite key 'Nobody.2020'"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> src/sec.md:3:4"), "{}", run.stderr);
+}
+
+#[test]
+fn unknown_role() {
+    let err = failing("# S\n\nA :nonsense:`x` role.\n");
+    assert!(err.contains("error: unknown role ':nonsense:'"), "{err}");
+    assert!(err.contains("--> src/sec.md:3:3"), "{err}");
+}
+
+#[test]
+fn katex_error_is_a_warning_and_shows_the_source() {
+    let book = one_section_book("# S\n\nBad $\\frac{1}{$ math.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: math error:"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> src/sec.md:3:5"), "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(page.contains("<span class=\"math-error\""), "{page}");
+    assert!(page.contains("<code>\\frac{1}{</code>"), "{page}");
+    // With --strict the warning fails the build.
+    let strict = book.run(&["--strict", "build", "html"]);
+    assert_eq!(strict.code, Some(1));
+    assert!(strict.stderr.contains("--strict"), "{}", strict.stderr);
+}
+
+#[test]
+fn missing_image() {
+    let err = failing("# S\n\n![gone](img/nothere.png)\n");
+    assert!(
+        err.contains("error: missing image 'img/nothere.png'"),
+        "{err}"
+    );
+    assert!(err.contains("--> src/sec.md:3:1"), "{err}");
+}
+
+#[test]
+fn toc_entry_without_file() {
+    let book = TempBook::empty("toc").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\nsrc = \"src\"\n"),
+        (
+            "src/index.md",
+            "# T\n\n```toc\n:numbered:\n\nthere\nnot_there\n```\n",
+        ),
+        ("src/there.md", "# There\n"),
+    ]);
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .contains("error: toc entry 'not_there' names no file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> src/index.md:7:1"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_config_key_and_type() {
+    let book = TempBook::empty("cfg").with(&[
+        (
+            "book.toml",
+            "[book]\ntitle = \"T\"\n\n[html]\nmath = \"mathml\"\nsite_ur = \"/\"\n",
+        ),
+        ("index.md", "# T\n"),
+    ]);
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .contains("error: invalid book.toml: unknown field `site_ur`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> book.toml:6:1"), "{}", run.stderr);
+
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\n[eval]\ntimeout = \"ten\"\n",
+    );
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(run.stderr.contains("--> book.toml:4:11"), "{}", run.stderr);
+}
+
+#[test]
+fn failed_build_keeps_the_previous_site() {
+    let book = one_section_book("# S\n\nFine.\n");
+    assert!(book.build_html().ok);
+    let before = book.page("sec.html");
+    book.write("src/sec.md", "# S\n\nBroken :numref:`nowhere`.\n");
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("previous output is left as it was"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(book.page("sec.html"), before);
+    // No temporary folders are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(book.root.join("_build"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".html"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn all_problems_are_listed_in_one_build() {
+    let err = failing("# S\n\n:numref:`a` :numref:`b` :oops:`c`\n");
+    assert!(
+        err.contains("undefined label 'a'") && err.contains("undefined label 'b'"),
+        "{err}"
+    );
+    assert!(err.contains("unknown role ':oops:'"), "{err}");
+    assert!(err.contains("build failed with 3 errors"), "{err}");
+}
+
+#[test]
+fn labels_that_attach_to_nothing_warn() {
+    let book =
+        one_section_book("Text first.\n:label:`floating`\n\n:begin_tab:`a`\nNever closed.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: ':label:' must follow a heading"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("warning: ':begin_tab:' is not closed"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn missing_book_is_a_clear_error() {
+    let book = TempBook::empty("none");
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("error: no book.toml in"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,297 @@
+//! The HTML of the fixture books: every mark of the dialect, resolved numbers and links
+//! for each reference kind, both languages' words, citations, math, code and tabs.
+
+mod common;
+use common::{one_section_book, TempBook};
+use std::sync::OnceLock;
+
+/// The English fixture, built once for all tests here.
+fn en() -> &'static TempBook {
+    static BOOK: OnceLock<TempBook> = OnceLock::new();
+    BOOK.get_or_init(|| {
+        let book = TempBook::fixture("en");
+        let run = book.run(&["--strict", "build", "html", "--no-eval"]);
+        assert!(run.ok, "{}", run.stderr);
+        book
+    })
+}
+
+fn basics() -> String {
+    en().page("chap_one/basics.html")
+}
+
+#[test]
+fn sections_are_numbered_in_toc_order() {
+    let page = basics();
+    assert!(
+        page.contains("<h1 id=\"sec_basics\"><span class=\"secnum\">1.1</span> Basics"),
+        "{page}"
+    );
+    assert!(page.contains("<h2 id=\"subsec_figures\"><span class=\"secnum\">1.1.1</span> Figures"));
+    assert!(page.contains("<span class=\"secnum\">1.1.2</span> Tables and equations"));
+    let advanced = en().page("chap_one/advanced.html");
+    assert!(
+        advanced.contains("<span class=\"secnum\">1.2.1.1</span> Deepest"),
+        "{advanced}"
+    );
+    // Unnumbered parts have no number; excluded files are not pages.
+    let preface = en().page("preface.html");
+    assert!(
+        preface.contains("<h1 id=\"sec_preface\">Preface"),
+        "{preface}"
+    );
+    assert!(!en()
+        .root
+        .join("_build/html/chap_one/skipped_origin.html")
+        .exists());
+}
+
+#[test]
+fn figures_have_numbers_sizes_and_captions_with_math_and_citations() {
+    let page = basics();
+    assert!(
+        page.contains("<figure class=\"figure\" id=\"fig_arrow\"><img src=\"../img/arrow.svg\""),
+        "{page}"
+    );
+    assert!(page.contains("style=\"width:300px;\""));
+    assert!(page.contains(
+        "<figcaption><span class=\"caption-number\">Fig. 1.1.1</span> An arrow with <math"
+    ));
+    assert!(
+        page.contains("style=\"width:120px;\""),
+        "a bare number is pixels"
+    );
+    assert!(page.contains("<span class=\"caption-number\">Fig. 1.1.2</span> Second figure"));
+    assert!(
+        en().root.join("_build/html/img/arrow.svg").is_file(),
+        "images are copied"
+    );
+}
+
+#[test]
+fn every_reference_kind_resolves_to_text_and_link() {
+    let page = basics();
+    for expected in [
+        "<a class=\"ref\" href=\"#fig_arrow\">Fig. 1.1.1</a>",
+        "<a class=\"ref\" href=\"#fig_dot\">Figure 1.1.2</a>",
+        "<a class=\"ref\" href=\"#fig_arrow\">An arrow with \\mathbf{x} and Bishop.2006</a>",
+        "<a class=\"ref\" href=\"../preface.html#fig_preface\">An unnumbered figure</a>",
+        "<a class=\"ref\" href=\"#tab_ops\">Table 1.1.1</a>",
+        "<a class=\"ref\" href=\"#tab_after\">Table 1.1.2</a>",
+        "<a class=\"ref eqref\" href=\"#eq_first\">(1.1.1)</a>",
+        "<a class=\"ref eqref\" href=\"#eq_second\">(1.1.2)</a>",
+        "<a class=\"ref\" href=\"advanced.html\">Section 1.2</a>",
+        "<a class=\"ref\" href=\"../chap_two/index.html\">Section 2</a>",
+        "<a class=\"ref\" href=\"advanced.html\">Advanced</a>",
+        "<a class=\"ref\" href=\"../preface.html\">Preface</a>",
+        "<a class=\"ref\" href=\"#lst_echo\">Listing 1.1.1</a>",
+    ] {
+        assert!(page.contains(expected), "missing {expected}");
+    }
+    // Roles glued to other text on both sides.
+    assert!(
+        page.contains("図は<a class=\"ref\" href=\"#fig_arrow\">Fig. 1.1.1</a>で"),
+        "{page}"
+    );
+    let advanced = en().page("chap_one/advanced.html");
+    assert!(
+        advanced.contains("<a class=\"ref\" href=\"basics.html#subsec_figures\">Section 1.1.1</a>"),
+        "{advanced}"
+    );
+    assert!(advanced.contains("<a class=\"ref eqref\" href=\"basics.html#eq_first\">(1.1.1)</a>"));
+    assert!(en()
+        .page("chap_two/index.html")
+        .contains("<a class=\"ref\" href=\"#fig_two\">Fig. 2.1</a>"));
+}
+
+#[test]
+fn tables_have_captions_numbers_and_alignment() {
+    let page = basics();
+    assert!(page.contains("<div class=\"table\" id=\"tab_ops\"><table><caption><span class=\"caption-number\">Table 1.1.1</span> A captioned table</caption>"), "{page}");
+    assert!(page.contains(
+        "<th style=\"text-align:left\">op</th><th style=\"text-align:right\">meaning</th>"
+    ));
+    assert!(page.contains("<div class=\"table\" id=\"tab_after\"><table><caption><span class=\"caption-number\">Table 1.1.2</span></caption>"));
+}
+
+#[test]
+fn math_is_mathml_with_unicode_variants() {
+    let page = basics();
+    assert!(
+        !page.contains("$a_1"),
+        "inline math is rendered, not left as TeX"
+    );
+    assert!(
+        page.contains("<div class=\"equation\" id=\"eq_first\"><math"),
+        "{page}"
+    );
+    assert!(page.contains("<span class=\"eqno\">(1.1.1)</span>"));
+    assert!(page.contains("<span class=\"eqno\">(1.1.2)</span>"));
+    // \mathbf{w}, \mathcal{L}, \boldsymbol{\theta}, \mathbb{R} as mathematical letters.
+    for c in ['𝐰', '𝐱', 'ℒ', '𝜽', 'ℝ'] {
+        assert!(page.contains(c), "missing {c}");
+    }
+    assert!(!page.contains("mathvariant=\"bold\""));
+    // `_` and `*` inside math did not become emphasis.
+    assert!(!page.contains("<em>1 * b"));
+    assert!(page.contains("<mtable"), "aligned environment");
+    assert!(en()
+        .root
+        .join("_build/html/theme/fonts/NewCMMath-Regular.otf")
+        .is_file());
+}
+
+#[test]
+fn citations_link_to_bibliography_entries() {
+    let page = basics();
+    assert!(page.contains("(<a class=\"cite\" href=\"../references.html#bib-Bishop.2006\">Bishop, 2006</a>; <a class=\"cite\" href=\"../references.html#bib-He.Zhang.Ren.ea.2016*1\">He et al., 2016b</a>)"), "{page}");
+    assert!(page.contains(
+        "(<a class=\"cite\" href=\"../references.html#bib-10.5555/doi/like\">Gödel, 1931</a>)"
+    ));
+    assert!(page.contains("<a class=\"cite\" href=\"../references.html#bib-He.Zhang.Ren.ea.2016\">He et al. (2016a)</a>"));
+    assert!(en()
+        .page("preface.html")
+        .contains("<a class=\"cite\" href=\"references.html#bib-Bishop.2006\">Bishop (2006)</a>"));
+    let refs = en().page("references.html");
+    assert!(refs.contains("<p class=\"bib-entry\" id=\"bib-Bishop.2006\">Bishop, C. M. (2006). <i>Pattern Recognition and Machine Learning</i>. Springer.</p>"), "{refs}");
+    assert!(
+        refs.contains("Gödel, K. (1931)"),
+        "LaTeX accents are decoded"
+    );
+    assert_eq!(refs.matches("class=\"bib-entry\"").count(), 4);
+}
+
+#[test]
+fn code_is_highlighted_and_marks_are_honoured() {
+    let page = basics();
+    assert!(page.contains("<div class=\"cell\"><div class=\"cell-input\"><div class=\"code-block\"><button class=\"copy-button\" type=\"button\">Copy</button><pre class=\"code\"><code class=\"language-rust\">"), "{page}");
+    assert!(page.contains("hl-keyword"), "syntect classes");
+    assert!(
+        !page.contains("hidden_entirely"),
+        "//@hide removes the cell"
+    );
+    assert!(
+        !page.contains("#@save") && page.contains("helper"),
+        "marks are removed from the code"
+    );
+    assert!(page.contains("<code class=\"language-bash\">"));
+    let css = en().page("theme/syntax.css");
+    assert!(css.contains(".hl-keyword") && css.contains(":root[data-theme=\"dark\"] .hl-"));
+}
+
+#[test]
+fn tabs_group_prose_and_cells() {
+    let page = basics();
+    assert_eq!(page.matches("<div class=\"tabs\">").count(), 2, "{page}");
+    assert!(page.contains("<button class=\"tab-button\" data-tab=\"rust\" type=\"button\" role=\"tab\">rust</button><button class=\"tab-button\" data-tab=\"python\""));
+    let panel = page
+        .split("<div class=\"tab-panel\" data-tab=\"python\"")
+        .nth(1)
+        .unwrap();
+    assert!(
+        panel.starts_with(" role=\"tabpanel\">\n<p>Python prose tab.</p>"),
+        "{panel}"
+    );
+    assert!(page.contains("tabbed = &quot;python cell&quot;") || page.contains("python cell"));
+}
+
+#[test]
+fn raw_html_slides_lists_quotes_and_links() {
+    let page = basics();
+    assert!(page.contains("<p class=\"raw-marker\">raw html here</p>"));
+    assert!(
+        page.contains("<p>Slide emphasis stays as text, (so does this), and  goes.</p>"),
+        "{page}"
+    );
+    assert!(!page.contains("slide only"));
+    assert!(page.contains("<li>a list item with <math"));
+    assert!(page.contains("<ol>\n<li>one</li>"));
+    assert!(page.contains("<blockquote>\n<p>A quote.</p>"));
+    assert!(page.contains("<a href=\"advanced.html#deeper\">the next section</a>"));
+}
+
+#[test]
+fn pages_have_navigation_and_relative_assets() {
+    let page = basics();
+    assert!(page.contains("<html lang=\"en\""));
+    assert!(page.contains("href=\"../theme/d2lbook.css\""));
+    assert!(page.contains("src=\"../searchindex.js\""));
+    assert!(page.contains("rel=\"prev\""));
+    assert!(
+        page.contains("href=\"../chap_one/index.html\""),
+        "nav links are relative"
+    );
+    assert!(page.contains("<title>Basics — Fixture Book</title>"));
+    assert!(!page.contains("href=\"/"), "no absolute links");
+    let index = en().page("index.html");
+    assert!(index.contains("<nav class=\"toc\"><ul><li><a href=\"chap_one/index.html\"><span class=\"secnum\">1</span> Chapter One</a><ul><li><a href=\"chap_one/basics.html\"><span class=\"secnum\">1.1</span> Basics</a>"), "{index}");
+    let search = en().page("searchindex.js");
+    assert!(
+        search.starts_with("window.d2lSearchIndex = [")
+            && search.contains("\"url\":\"chap_one/basics.html\"")
+    );
+}
+
+#[test]
+fn japanese_words_and_cjk_search_text() {
+    let book = TempBook::empty("ja").with(&[
+        ("book.toml", "[book]\ntitle = \"本\"\nlanguage = \"ja\"\n"),
+        ("index.md", "# 本\n\n```toc\n:numbered:\n\nch/index\n```\n"),
+        ("ch/index.md", "# 章\n:label:`chap`\n\n```toc\nsec\n```\n"),
+        ("ch/sec.md", "# 線形代数\n:label:`sec_la`\n\n![図の説明](dot.svg)\n:label:`fig_a`\n\n:表の説明\n:label:`tab_a`\n\n|a|\n|-|\n|1|\n\n$$x$$\n:eqlabel:`eq_a`\n\nこれは:numref:`fig_a`と:numref:`tab_a`と:numref:`sec_la`と:eqref:`eq_a`です。\n"),
+        ("ch/dot.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
+    ]);
+    let run = book.run(&["--strict", "build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("ch/sec.html");
+    assert!(page.contains("<html lang=\"ja\""));
+    assert!(page.contains("これは<a class=\"ref\" href=\"#fig_a\">図 1.1.1</a>と<a class=\"ref\" href=\"#tab_a\">表 1.1.1</a>と<a class=\"ref\" href=\"#\">1.1 節</a>と<a class=\"ref eqref\" href=\"#eq_a\">(1.1.1)</a>です。"), "{page}");
+    assert!(page.contains("<span class=\"caption-number\">図 1.1.1</span> 図の説明"));
+    assert!(page.contains(">コピー</button>"));
+    assert!(book.page("searchindex.js").contains("線形代数"));
+}
+
+#[test]
+fn labels_override_words() {
+    let book = one_section_book("# S\n\n![x](d.svg)\n:label:`f`\n\n:numref:`f`\n")
+        .with(&[("src/d.svg", "<svg/>")]);
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[labels]\nfigure = \"Figure {}\"\n",
+    );
+    assert!(book.build_html().ok);
+    assert!(book.page("sec.html").contains(">Figure 1.1</a>"));
+}
+
+#[test]
+fn book_theme_and_template_override_the_embedded_ones() {
+    let book = one_section_book("# S\n").with(&[
+        ("theme/d2lbook.css", "/* mine */"),
+        ("theme/extra.js", "// extra"),
+        (
+            "templates/page.html",
+            "<html>{{ page.content | safe }}</html>",
+        ),
+    ]);
+    assert!(book.build_html().ok);
+    assert_eq!(book.page("theme/d2lbook.css"), "/* mine */");
+    assert_eq!(book.page("theme/extra.js"), "// extra");
+    assert!(book.page("sec.html").starts_with("<html><h1 id=\"s\">"));
+}
+
+#[test]
+fn math_cache_makes_rebuilds_render_nothing() {
+    let book = one_section_book("# S\n\n$a+b$ and $$c$$\n");
+    let first = book.build_html();
+    assert!(
+        first.stderr.contains("math: 2 rendered, 0 from cache"),
+        "{}",
+        first.stderr
+    );
+    let second = book.build_html();
+    assert!(
+        second.stderr.contains("math: 0 rendered, 2 from cache"),
+        "{}",
+        second.stderr
+    );
+}
