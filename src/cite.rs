@@ -3,11 +3,12 @@
 
 use crate::config::span_of;
 use crate::diag::Diagnostic;
+use crate::render::html::escape;
 use hayagriva::archive::{locales, ArchivedStyle};
-use hayagriva::citationberg::{IndependentStyle, Style};
+use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style, VerticalAlign};
 use hayagriva::{
     BibliographyDriver, BibliographyRequest, BufWriteFormat, CitationItem, CitationRequest,
-    CitePurpose, Entry, Library,
+    CitePurpose, ElemChild, ElemChildren, Entry, Formatting, Library,
 };
 use std::collections::HashMap;
 
@@ -109,8 +110,8 @@ impl Bibliography {
                     .into_iter()
                     .map(|item| {
                         let mut html = String::new();
-                        let _ = item.content.write_buf(&mut html, BufWriteFormat::Html);
-                        (item.key, html)
+                        write_html(&item.content, &mut html);
+                        (item.key, tidy(&html))
                     })
                     .collect()
             })
@@ -123,6 +124,48 @@ impl Bibliography {
             close,
             delimiter: layout.delimiter.clone().unwrap_or_else(|| "; ".into()),
         }
+    }
+}
+
+/// hayagriva's APA leaves a comma before a missing month: `(2016b,)`.
+fn tidy(text: &str) -> String {
+    text.replace(",)", ")")
+}
+
+/// The entry as HTML, its text escaped (hayagriva's own HTML writer does not escape).
+fn write_html(children: &ElemChildren, out: &mut String) {
+    for child in &children.0 {
+        match child {
+            ElemChild::Text(t) => write_formatted(&t.text, &t.formatting, out),
+            ElemChild::Elem(e) => write_html(&e.children, out),
+            ElemChild::Markup(m) => out.push_str(&escape(m)),
+            ElemChild::Link { text, url } => {
+                out.push_str(&format!("<a href=\"{}\">", escape(url)));
+                write_formatted(&text.text, &text.formatting, out);
+                out.push_str("</a>");
+            }
+            ElemChild::Transparent { .. } => {}
+        }
+    }
+}
+
+fn write_formatted(text: &str, f: &Formatting, out: &mut String) {
+    let tags: Vec<&str> = [
+        (f.font_style == FontStyle::Italic, "i"),
+        (f.font_weight == FontWeight::Bold, "b"),
+        (f.vertical_align == VerticalAlign::Sup, "sup"),
+        (f.vertical_align == VerticalAlign::Sub, "sub"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, tag)| *tag)
+    .collect();
+    for tag in &tags {
+        out.push_str(&format!("<{tag}>"));
+    }
+    out.push_str(&escape(text));
+    for tag in tags.iter().rev() {
+        out.push_str(&format!("</{tag}>"));
     }
 }
 
@@ -172,7 +215,11 @@ mod tests {
             .find(|(k, _)| k == "Hochreiter.Schmidhuber.1997")
             .unwrap()
             .1;
-        assert!(lstm.contains("Schmidhuber, J."), "{lstm}");
+        assert!(
+            lstm.contains("Hochreiter, S., &amp; Schmidhuber, J. (1997)."),
+            "{lstm}"
+        );
+        assert!(lstm.contains("<i>Neural Computation</i>"), "{lstm}");
     }
 
     #[test]

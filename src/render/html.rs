@@ -38,8 +38,19 @@ pub fn escape(text: &str) -> String {
 
 /// `to` (relative to the site root) as seen from the page `from`.
 pub fn relative(from: &str, to: &str) -> String {
-    let depth = from.matches('/').count();
-    format!("{}{to}", "../".repeat(depth))
+    let from_dirs: Vec<&str> = from.split('/').collect();
+    let from_dirs = &from_dirs[..from_dirs.len() - 1];
+    let to_parts: Vec<&str> = to.split('/').collect();
+    let common = from_dirs
+        .iter()
+        .zip(&to_parts[..to_parts.len() - 1])
+        .take_while(|(a, b)| a == b)
+        .count();
+    format!(
+        "{}{}",
+        "../".repeat(from_dirs.len() - common),
+        to_parts[common..].join("/")
+    )
 }
 
 /// The prefix from page `from` to the site root (`""`, `"../"`, …).
@@ -126,18 +137,8 @@ impl<'a> PageRenderer<'a> {
                     escape(&f.src),
                     escape(&plain_text(&f.caption))
                 );
-                if !f.caption.is_empty() || !f.number.is_empty() {
-                    out.push_str("<figcaption>");
-                    if !f.number.is_empty() {
-                        let _ = write!(
-                            out,
-                            "<span class=\"caption-number\">{}</span> ",
-                            escape(&fill(&self.site.words.figure, &f.number))
-                        );
-                    }
-                    self.inlines(&f.caption, out);
-                    out.push_str("</figcaption>");
-                }
+                let word = self.site.words.figure.clone();
+                self.caption("figcaption", &word, &f.number, &f.caption, out);
                 out.push_str("</figure>\n");
             }
             Block::Table(t) => self.table(t, out),
@@ -203,18 +204,8 @@ impl<'a> PageRenderer<'a> {
             "<div class=\"table\"{}><table>",
             id.unwrap_or_default()
         );
-        if !t.caption.is_empty() || !t.number.is_empty() {
-            out.push_str("<caption>");
-            if !t.number.is_empty() {
-                let _ = write!(
-                    out,
-                    "<span class=\"caption-number\">{}</span> ",
-                    escape(&fill(&self.site.words.table, &t.number))
-                );
-            }
-            self.inlines(&t.caption, out);
-            out.push_str("</caption>");
-        }
+        let word = self.site.words.table.clone();
+        self.caption("caption", &word, &t.number, &t.caption, out);
         let align = |i: usize| match t.align.get(i) {
             Some(Align::Left) => " style=\"text-align:left\"",
             Some(Align::Center) => " style=\"text-align:center\"",
@@ -238,6 +229,33 @@ impl<'a> PageRenderer<'a> {
             out.push_str("</tr>\n");
         }
         out.push_str("</tbody></table></div>\n");
+    }
+
+    /// `<tag><span class="caption-number">Fig. 1.2.1</span> caption</tag>`, if any.
+    fn caption(
+        &mut self,
+        tag: &str,
+        word: &str,
+        number: &str,
+        caption: &[Inline],
+        out: &mut String,
+    ) {
+        if caption.is_empty() && number.is_empty() {
+            return;
+        }
+        let _ = write!(out, "<{tag}>");
+        if !number.is_empty() {
+            let _ = write!(
+                out,
+                "<span class=\"caption-number\">{}</span>",
+                escape(&fill(word, number))
+            );
+            if !caption.is_empty() {
+                out.push(' ');
+            }
+        }
+        self.inlines(caption, out);
+        let _ = write!(out, "</{tag}>");
     }
 
     fn code(&mut self, c: &Code, out: &mut String) {
@@ -644,6 +662,9 @@ mod tests {
     fn relative_links() {
         assert_eq!(relative("a/b.html", "c/d.html"), "../c/d.html");
         assert_eq!(relative("index.html", "c/d.html"), "c/d.html");
+        assert_eq!(relative("c/a.html", "c/d.html"), "d.html");
+        assert_eq!(relative("c/e/a.html", "c/d.html"), "../d.html");
+        assert_eq!(root_prefix("c/e/a.html"), "../../");
         assert_eq!(link_target("../x/y.md#z"), "../x/y.html#z");
         assert_eq!(link_target("https://a.b/c.md"), "https://a.b/c.md");
     }

@@ -112,7 +112,7 @@ fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
         .build()
         .map_err(|e| e.to_string())?;
     let html = katex::render_with_opts(&key.tex, &opts).map_err(|e| match e {
-        katex::Error::JsExecError(m) => m.trim_start_matches("ParseError: ").to_string(),
+        katex::Error::JsExecError(m) => katex_message(&m),
         other => other.to_string(),
     })?;
     Ok(match mode {
@@ -126,6 +126,27 @@ fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
         }
         MathOutput::KatexHtml => html,
     })
+}
+
+/// KaTeX's error as a reader wants it: the crate hands over the JS value's debug form
+/// (`String("ParseError: KaTeX parse error: … at position 1: \\̲n̲…")`).
+fn katex_message(raw: &str) -> String {
+    let inner = raw
+        .strip_prefix("String(\"")
+        .and_then(|s| s.strip_suffix("\")"))
+        .map_or_else(
+            || raw.to_string(),
+            |s| s.replace("\\\\", "\\").replace("\\\"", "\""),
+        );
+    let message = inner
+        .trim_start_matches("ParseError: ")
+        .trim_start_matches("KaTeX parse error: ");
+    // The position part repeats the TeX with combining underlines; the span says where.
+    message
+        .split(" at position ")
+        .next()
+        .unwrap_or(message)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -153,7 +174,11 @@ mod tests {
             ok.starts_with("<math") && ok.contains('𝐰') && ok.contains('ℝ'),
             "{ok}"
         );
-        assert!(out[&keys[1]].is_err());
+        let error = out[&keys[1]].as_ref().unwrap_err();
+        assert!(
+            error.starts_with("Unexpected end of input in a macro argument"),
+            "{error}"
+        );
         cache.save().unwrap();
         let mut again = MathCache::open(&dir.join("math.json"));
         let (_, rendered) = again.render_all(keys, MathOutput::Mathml);

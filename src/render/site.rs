@@ -68,6 +68,8 @@ struct BookInfo<'a> {
     release: &'a str,
 }
 
+/// What the template sees. URLs (`root`, `href`, `katex_css`) are HTML-escaped here and
+/// output with `| safe`, since Tera's escaping would also rewrite every `/`.
 #[derive(Serialize)]
 struct PageContext<'a> {
     lang: &'a str,
@@ -153,7 +155,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                         content: body,
                         is_index: i == 0,
                     },
-                    root: root_prefix(page),
+                    root: escape(&root_prefix(page)),
                     nav: book
                         .sections
                         .iter()
@@ -163,7 +165,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                             depth: s.depth - 1,
                             number: s.number_text(),
                             title: titles[j].0.clone(),
-                            href: relative(page, &s.html),
+                            href: escape(&relative(page, &s.html)),
                             current: i == j,
                         })
                         .collect(),
@@ -172,7 +174,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                     next: (i + 1 < book.sections.len()).then(|| link(i + 1)),
                     words: site.words,
                     katex_css: if katex {
-                        relative(page, &format!("{katex_dir}/katex.min.css"))
+                        escape(&relative(page, &format!("{katex_dir}/katex.min.css")))
                     } else {
                         String::new()
                     },

@@ -1,0 +1,542 @@
+//! The display protocol between a section's program and `d2lbook` (whose reader lives in
+//! the main crate's `src/eval/protocol.rs`).
+//!
+//! A section's Rust cells run as one program:
+//!
+//! ```no_run
+//! use d2l::prelude::*;
+//! fn run() -> d2l::Result<()> {
+//!     d2l::eval::cell(0);
+//!     let x = Tensor::arange(0f32, 12., &Device::Cpu)?.reshape((3, 4))?;
+//!     d2l::show!(x.sum_all()?);
+//!     Ok(())
+//! }
+//! fn main() -> std::process::ExitCode { d2l::eval::finish(run()) }
+//! ```
+//!
+//! The program writes, on stdout and stderr, lines starting with U+001E (record
+//! separator):
+//!
+//! - `␞d2l:cell:{i}` on both streams: what follows belongs to cell `i` ([`cell`]);
+//! - `␞d2l:data:{mime}:{len}` on stdout, then `len` bytes and a newline: a rich value
+//!   ([`emit`]), such as a figure (`image/svg+xml`) or a tensor table (`text/html`);
+//! - `␞d2l:error` on stderr, then the message of the error that ended the program
+//!   ([`finish`]).
+//!
+//! Panics are left to Rust's default hook, whose `panicked at file:line:col` the reader
+//! maps back to the chapter.
+//!
+//! Rich values are emitted only inside a book build, where `D2L_EVAL=1`; outside it (a
+//! plain `cargo run`), a figure is written to `figure-{n}.svg` next to the executable
+//! and its path printed, and a tensor is printed as text.
+
+use crate::{Animator, Figure, Plot, Result};
+use candle_core::{DType, Tensor, Var};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Marker lines start with this: U+001E, then `d2l:`.
+pub const MARKER: &str = "\u{1e}d2l:";
+
+/// MIME type of figures.
+pub const SVG: &str = "image/svg+xml";
+/// MIME type of tensor tables.
+pub const HTML: &str = "text/html";
+/// MIME type of plain text values (large tensors).
+pub const TEXT: &str = "text/plain";
+
+/// Largest tensor shown as a table: rank at most 2 and at most this many rows and columns.
+pub const TABLE_MAX: usize = 20;
+
+/// Whether the program runs inside a book build (`D2L_EVAL=1`).
+pub fn in_book() -> bool {
+    std::env::var_os("D2L_EVAL").is_some_and(|v| v == "1")
+}
+
+fn write_cell_marker(w: &mut impl Write, i: usize) -> io::Result<()> {
+    writeln!(w, "{MARKER}cell:{i}")?;
+    w.flush()
+}
+
+fn write_data(w: &mut impl Write, mime: &str, data: &[u8]) -> io::Result<()> {
+    writeln!(w, "{MARKER}data:{mime}:{}", data.len())?;
+    w.write_all(data)?;
+    w.write_all(b"\n")?;
+    w.flush()
+}
+
+fn write_error(w: &mut impl Write, message: &str) -> io::Result<()> {
+    writeln!(w, "{MARKER}error")?;
+    writeln!(w, "{message}")?;
+    w.flush()
+}
+
+/// Opens cell `i`: flushes what was written so far, then writes the line
+/// `␞d2l:cell:{i}` to stdout and to stderr.
+pub fn cell(i: usize) {
+    let mut out = io::stdout().lock();
+    let _ = out.flush();
+    let _ = write_cell_marker(&mut out, i);
+    let _ = write_cell_marker(&mut io::stderr().lock(), i);
+}
+
+/// Writes a rich value to stdout: the line `␞d2l:data:{mime}:{len}`, the `len` bytes of
+/// `data`, and a newline.
+pub fn emit(mime: &str, data: &[u8]) {
+    let mut out = io::stdout().lock();
+    let _ = out.flush();
+    let _ = write_data(&mut out, mime, data);
+}
+
+/// Ends the program with the outcome of its cells: success for `Ok`; for `Err`, the line
+/// `␞d2l:error` and the error's message on stderr, and failure.
+pub fn finish(result: Result<()>) -> ExitCode {
+    let _ = io::stdout().flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = write_error(&mut io::stderr().lock(), &format!("{error:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A value prepared for display by [`render!`](crate::render) / [`show!`](crate::show).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    /// Nothing to show (the value `()`, or a value that is neither `Display` nor `Debug`).
+    Nothing,
+    /// Text, printed on stdout with a newline.
+    Text(String),
+    /// A rich value.
+    Data {
+        /// Its MIME type, e.g. [`SVG`] or [`HTML`].
+        mime: String,
+        /// Its bytes.
+        data: Vec<u8>,
+        /// What to print instead outside a book build (`None`: the data itself, or for
+        /// SVG, a file).
+        text: Option<String>,
+    },
+}
+
+/// How many figures were written to files outside a book build.
+static FIGURES: AtomicUsize = AtomicUsize::new(0);
+
+impl Shown {
+    /// Displays the value: in a book build, emits rich values with [`emit`]; outside it,
+    /// writes SVG to `figure-{n}.svg` next to the executable and prints the path, and
+    /// prints other values as text.
+    pub fn show(self) {
+        match self {
+            Shown::Nothing => {}
+            Shown::Text(text) => println!("{text}"),
+            Shown::Data { mime, data, .. } if in_book() => emit(&mime, &data),
+            Shown::Data { mime, data, .. } if mime == SVG => {
+                let n = FIGURES.fetch_add(1, Ordering::Relaxed) + 1;
+                let dir = std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| exe.parent().map(|d| d.to_path_buf()))
+                    .unwrap_or_default();
+                let path = dir.join(format!("figure-{n}.svg"));
+                match std::fs::write(&path, &data) {
+                    Ok(()) => println!("[figure: {}]", path.display()),
+                    Err(e) => eprintln!("cannot write {}: {e}", path.display()),
+                }
+            }
+            Shown::Data {
+                text: Some(text), ..
+            } => println!("{text}"),
+            Shown::Data { data, .. } => println!("{}", String::from_utf8_lossy(&data)),
+        }
+    }
+}
+
+/// Values with a rich display (figures, tensors), used by `show!` before `Display`.
+/// Implement it to give a type of your own a rich display.
+pub trait RichDisplay {
+    /// The value, ready to show.
+    fn render(&self) -> Shown;
+}
+
+impl<T: RichDisplay + ?Sized> RichDisplay for &T {
+    fn render(&self) -> Shown {
+        (**self).render()
+    }
+}
+
+impl<T: RichDisplay + ?Sized> RichDisplay for &mut T {
+    fn render(&self) -> Shown {
+        (**self).render()
+    }
+}
+
+impl RichDisplay for Figure {
+    fn render(&self) -> Shown {
+        Shown::Data {
+            mime: SVG.to_string(),
+            data: self.svg().as_bytes().to_vec(),
+            text: None,
+        }
+    }
+}
+
+impl RichDisplay for Plot {
+    fn render(&self) -> Shown {
+        match self.build() {
+            Ok(figure) => figure.render(),
+            Err(e) => Shown::Text(format!("cannot draw the plot: {e}")),
+        }
+    }
+}
+
+impl RichDisplay for Animator {
+    fn render(&self) -> Shown {
+        match self.figure() {
+            Ok(figure) => figure.render(),
+            Err(e) => Shown::Text(format!("cannot draw the animator: {e}")),
+        }
+    }
+}
+
+impl RichDisplay for Tensor {
+    fn render(&self) -> Shown {
+        let text = format!("{self}");
+        match tensor_table(self) {
+            Some(html) => Shown::Data {
+                mime: HTML.to_string(),
+                data: html.into_bytes(),
+                text: Some(text),
+            },
+            None => Shown::Data {
+                mime: TEXT.to_string(),
+                data: text.clone().into_bytes(),
+                text: Some(text),
+            },
+        }
+    }
+}
+
+impl RichDisplay for Var {
+    fn render(&self) -> Shown {
+        self.as_tensor().render()
+    }
+}
+
+/// A tensor's caption: `Tensor[3, 4] f32` (and the device, if not the CPU).
+pub fn tensor_caption(t: &Tensor) -> String {
+    let dims: Vec<String> = t.dims().iter().map(|d| d.to_string()).collect();
+    let mut caption = format!("Tensor[{}] {}", dims.join(", "), t.dtype().as_str());
+    if !t.device().is_cpu() {
+        let _ = write!(caption, " {:?}", t.device().location());
+    }
+    caption
+}
+
+/// An HTML table of a tensor of rank 0, 1 or 2 with at most [`TABLE_MAX`] rows and
+/// columns (`None` for others): `<table class="tensor">` with the caption of
+/// [`tensor_caption`].
+pub fn tensor_table(t: &Tensor) -> Option<String> {
+    let dims = t.dims();
+    if dims.len() > 2 || dims.iter().any(|&d| d > TABLE_MAX) {
+        return None;
+    }
+    let values = t
+        .flatten_all()
+        .and_then(|t| t.to_dtype(DType::F64))
+        .and_then(|t| t.to_vec1::<f64>())
+        .ok()?;
+    let cols = dims.last().copied().unwrap_or(1).max(1);
+    let cells = format_cells(&values, t.dtype().is_int());
+    let mut html = format!(
+        "<table class=\"tensor\"><caption>{}</caption><tbody>",
+        tensor_caption(t)
+    );
+    for row in cells.chunks(cols) {
+        html.push_str("<tr>");
+        for cell in row {
+            let _ = write!(html, "<td>{cell}</td>");
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</tbody></table>");
+    Some(html)
+}
+
+/// Formats the entries of a table alike: integers as integers; floats with 4 decimals,
+/// or in scientific notation for very large or small magnitudes, or without decimals
+/// when all are whole numbers.
+fn format_cells(values: &[f64], is_int: bool) -> Vec<String> {
+    let finite = || values.iter().copied().filter(|v| v.is_finite());
+    let whole = finite().all(|v| v.fract() == 0.0 && v.abs() < 1e15);
+    let max = finite().map(f64::abs).fold(0.0, f64::max);
+    let min_nonzero = finite()
+        .map(f64::abs)
+        .filter(|&v| v > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let scientific = !whole && (max >= 1e5 || min_nonzero < 1e-3);
+    values
+        .iter()
+        .map(|&v| {
+            if v.is_nan() {
+                "NaN".to_string()
+            } else if v.is_infinite() {
+                if v > 0.0 { "inf" } else { "-inf" }.to_string()
+            } else if is_int || whole {
+                format!("{v:.0}")
+            } else if scientific {
+                format!("{v:.4e}")
+            } else {
+                format!("{v:.4}")
+            }
+        })
+        .collect()
+}
+
+/// What the `render!` and `show!` macros expand to: autoref specialisation picks the
+/// first that applies of `()` (nothing), [`RichDisplay`], `Display`, `Debug`, anything
+/// (nothing), by the number of references each trait is implemented under.
+#[doc(hidden)]
+pub mod __private {
+    use super::{RichDisplay, Shown};
+    use std::fmt::{Debug, Display};
+
+    /// The value to show, by reference.
+    pub struct Wrap<'a, T: ?Sized>(pub &'a T);
+
+    /// `()`: nothing.
+    pub trait ShowUnit {
+        fn d2l_render(&self) -> Shown;
+    }
+    impl ShowUnit for &&&&Wrap<'_, ()> {
+        fn d2l_render(&self) -> Shown {
+            Shown::Nothing
+        }
+    }
+
+    /// Rich values.
+    pub trait ShowRich {
+        fn d2l_render(&self) -> Shown;
+    }
+    impl<T: RichDisplay + ?Sized> ShowRich for &&&Wrap<'_, T> {
+        fn d2l_render(&self) -> Shown {
+            self.0.render()
+        }
+    }
+
+    /// `Display`.
+    pub trait ShowDisplay {
+        fn d2l_render(&self) -> Shown;
+    }
+    impl<T: Display + ?Sized> ShowDisplay for &&Wrap<'_, T> {
+        fn d2l_render(&self) -> Shown {
+            Shown::Text(self.0.to_string())
+        }
+    }
+
+    /// `Debug`.
+    pub trait ShowDebug {
+        fn d2l_render(&self) -> Shown;
+    }
+    impl<T: Debug + ?Sized> ShowDebug for &Wrap<'_, T> {
+        fn d2l_render(&self) -> Shown {
+            Shown::Text(format!("{:?}", self.0))
+        }
+    }
+
+    /// Anything else: nothing.
+    pub trait ShowOther {
+        fn d2l_render(&self) -> Shown;
+    }
+    impl<T: ?Sized> ShowOther for Wrap<'_, T> {
+        fn d2l_render(&self) -> Shown {
+            Shown::Nothing
+        }
+    }
+}
+
+/// Prepares a value for display and returns the [`Shown`](crate::eval::Shown), without
+/// printing it (see [`show!`](crate::show)). The value is taken by reference.
+///
+/// ```
+/// use d2l::eval::Shown;
+/// assert_eq!(d2l::render!(1 + 1), Shown::Text("2".into()));
+/// assert_eq!(d2l::render!(()), Shown::Nothing);
+/// ```
+#[macro_export]
+macro_rules! render {
+    ($value:expr $(,)?) => {{
+        #[allow(unused_imports)]
+        use $crate::eval::__private::{
+            ShowDebug as _, ShowDisplay as _, ShowOther as _, ShowRich as _, ShowUnit as _,
+        };
+        let value = &($value);
+        (&&&&&$crate::eval::__private::Wrap(value)).d2l_render()
+    }};
+}
+
+/// Shows a value as a notebook does, without moving it: a figure ([`Figure`](crate::Figure),
+/// [`Plot`](crate::Plot), [`Animator`](crate::Animator)) as SVG; a tensor as a table (or
+/// as text when large); then any `Display` value with `{}`; any `Debug` value with `{:?}`;
+/// nothing for `()`. The book rewrites a cell's last expression `e` into
+/// `d2l::show!(e);`.
+///
+/// ```
+/// let v = vec![1, 2, 3];
+/// d2l::show!(v); // prints [1, 2, 3]
+/// assert_eq!(v.len(), 3); // still there
+/// ```
+#[macro_export]
+macro_rules! show {
+    ($value:expr $(,)?) => {
+        $crate::eval::Shown::show($crate::render!($value))
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    fn data(shown: Shown) -> (String, String) {
+        match shown {
+            Shown::Data { mime, data, .. } => (mime, String::from_utf8(data).unwrap()),
+            other => panic!("not data: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn protocol_lines() {
+        let mut buf = Vec::new();
+        write_cell_marker(&mut buf, 3).unwrap();
+        write_data(&mut buf, SVG, b"<svg/>").unwrap();
+        write_error(&mut buf, "boom").unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "\u{1e}d2l:cell:3\n\u{1e}d2l:data:image/svg+xml:6\n<svg/>\n\u{1e}d2l:error\nboom\n"
+        );
+        // Length in bytes, not characters.
+        let mut buf = Vec::new();
+        write_data(&mut buf, TEXT, "図".as_bytes()).unwrap();
+        assert!(String::from_utf8(buf)
+            .unwrap()
+            .starts_with("\u{1e}d2l:data:text/plain:3\n"));
+    }
+
+    #[test]
+    fn finish_maps_results_to_exit_codes() {
+        assert_eq!(finish(Ok(())), ExitCode::SUCCESS);
+        // (The `Err` path writes with `write_error`, tested above, and returns FAILURE.)
+    }
+
+    #[test]
+    fn figures_plots_and_animators_are_svg() {
+        let fig = Plot::new()
+            .line([0.0, 1.0], [1.0, 0.0], "down")
+            .build()
+            .unwrap();
+        let (mime, svg) = data(crate::render!(fig));
+        assert_eq!(mime, SVG);
+        assert!(svg.contains("down"));
+        let by_ref = &fig;
+        assert_eq!(crate::render!(by_ref), crate::render!(fig));
+        let (mime, _) = data(crate::render!(Plot::new().scatter([1], [2], "p")));
+        assert_eq!(mime, SVG);
+        let mut animator = Animator::new().legend(["loss"]);
+        animator.add(1, &[1.0]);
+        animator.add(2, &[0.5]);
+        let (mime, svg) = data(crate::render!(animator));
+        assert_eq!(mime, SVG);
+        assert!(svg.contains("loss"));
+        // Not moved by rendering.
+        assert_eq!(animator.len(), 1);
+        assert!(!fig.svg().is_empty());
+    }
+
+    #[test]
+    fn small_tensors_are_tables() {
+        let x = Tensor::arange(0f32, 12., &Device::Cpu)
+            .unwrap()
+            .reshape((3, 4))
+            .unwrap();
+        let (mime, html) = data(crate::render!(x));
+        assert_eq!(mime, HTML);
+        assert_eq!(
+            html,
+            "<table class=\"tensor\"><caption>Tensor[3, 4] f32</caption><tbody>\
+             <tr><td>0</td><td>1</td><td>2</td><td>3</td></tr>\
+             <tr><td>4</td><td>5</td><td>6</td><td>7</td></tr>\
+             <tr><td>8</td><td>9</td><td>10</td><td>11</td></tr></tbody></table>"
+        );
+        let s = x.sum_all().unwrap();
+        let (_, html) = data(crate::render!(s));
+        assert!(html.contains("<caption>Tensor[] f32</caption>"), "{html}");
+        assert!(html.contains("<td>66</td>"));
+        let v = Tensor::new(&[0.5f64, 1.25, -2.0], &Device::Cpu).unwrap();
+        let (_, html) = data(crate::render!(v));
+        assert!(html.contains("<caption>Tensor[3] f64</caption>"));
+        assert!(html.contains("<tr><td>0.5000</td><td>1.2500</td><td>-2.0000</td></tr>"));
+        let ints = Tensor::new(&[1u32, 2], &Device::Cpu).unwrap();
+        let (_, html) = data(crate::render!(&ints));
+        assert!(html.contains("u32") && html.contains("<td>1</td><td>2</td>"));
+        let var = Var::from_tensor(&v).unwrap();
+        assert_eq!(crate::render!(var), crate::render!(v));
+        // Outside a book build, a table prints as candle's text.
+        match crate::render!(x) {
+            Shown::Data {
+                text: Some(text), ..
+            } => assert!(text.contains("Tensor[[3, 4], f32]")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn large_tensors_are_text() {
+        let big = Tensor::zeros((30, 2), DType::F32, &Device::Cpu).unwrap();
+        let (mime, text) = data(crate::render!(big));
+        assert_eq!(mime, TEXT);
+        assert!(text.contains("Tensor[[30, 2], f32]"), "{text}");
+        let cube = Tensor::zeros((2, 2, 2), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(data(crate::render!(cube)).0, TEXT);
+        let long = Tensor::zeros(5000, DType::F32, &Device::Cpu).unwrap();
+        let (_, text) = data(crate::render!(long));
+        assert!(text.contains("..."), "candle elides long tensors");
+    }
+
+    #[test]
+    fn cells_format_alike() {
+        assert_eq!(format_cells(&[1.0, 2.5], false), ["1.0000", "2.5000"]);
+        assert_eq!(format_cells(&[1e-5, 1.0], false), ["1.0000e-5", "1.0000e0"]);
+        assert_eq!(
+            format_cells(&[f64::NAN, 1.0, f64::NEG_INFINITY], false),
+            ["NaN", "1", "-inf"]
+        );
+    }
+
+    #[test]
+    fn display_debug_unit_and_other() {
+        assert_eq!(crate::render!(42), Shown::Text("42".into()));
+        assert_eq!(crate::render!("hi"), Shown::Text("hi".into()));
+        let s = String::from("owned");
+        assert_eq!(crate::render!(s), Shown::Text("owned".into()));
+        assert_eq!(s, "owned"); // not moved
+        assert_eq!(crate::render!(vec![1, 2]), Shown::Text("[1, 2]".into()));
+        assert_eq!(crate::render!(Some(1.5)), Shown::Text("Some(1.5)".into()));
+        assert_eq!(crate::render!(()), Shown::Nothing);
+        assert_eq!(crate::render!(for _ in 0..2 {}), Shown::Nothing);
+        struct Opaque;
+        assert_eq!(crate::render!(Opaque), Shown::Nothing);
+        let timer = crate::Timer::new();
+        assert!(matches!(crate::render!(timer), Shown::Text(t) if t.starts_with("Timer")));
+    }
+
+    #[test]
+    fn show_does_not_move() {
+        let v = vec![String::from("a")];
+        crate::show!(v);
+        crate::show!(());
+        assert_eq!(v.len(), 1);
+    }
+}
