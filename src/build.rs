@@ -44,7 +44,7 @@ pub fn html(options: &Options) -> Outcome {
         }
     };
     let mut docs = docs;
-    let eval_summary = run_eval(options, &book, &mut docs, &diags);
+    run_eval(options, &book, &mut docs, &diags);
     let (words, unknown) = Words::new(&book.config.book.language, &book.config.labels);
     for key in unknown {
         diags.push(Diagnostic::warning(format!(
@@ -83,7 +83,7 @@ pub fn html(options: &Options) -> Outcome {
         match write_atomically(&out_dir.join("html"), &files.files) {
             Ok(()) => {
                 summary = format!(
-                    "{eval_summary}built {} pages into {} in {:.2} s (math: {} rendered, {} from cache)",
+                    "built {} pages into {} in {:.2} s (math: {} rendered, {} from cache)",
                     book.sections.len(),
                     display(&options.root, &out_dir.join("html")),
                     started.elapsed().as_secs_f64(),
@@ -105,22 +105,17 @@ pub fn html(options: &Options) -> Outcome {
 /// Runs the cells only: `d2lbook build eval`.
 pub fn eval(options: &Options) -> Outcome {
     let diags = Diagnostics::default();
-    let summary = match load_and_parse(&options.root, &diags) {
-        Ok((book, mut docs)) => run_eval(
-            &Options {
+    match load_and_parse(&options.root, &diags) {
+        Ok((book, mut docs)) => {
+            let options = Options {
                 no_eval: false,
                 ..options.clone()
-            },
-            &book,
-            &mut docs,
-            &diags,
-        ),
-        Err(fatal) => {
-            diags.push(fatal);
-            String::new()
+            };
+            run_eval(&options, &book, &mut docs, &diags);
         }
-    };
-    finish(options, options.strict, &diags, summary.trim_end())
+        Err(fatal) => diags.push(fatal),
+    }
+    finish(options, options.strict, &diags, "")
 }
 
 /// Writes (or with `check`, compares) the library module of `//@save` items: `build lib`.
@@ -155,20 +150,21 @@ pub fn lib(options: &Options, check: bool) -> Outcome {
     finish(options, options.strict, &diags, &summary)
 }
 
-/// The eval stage, unless turned off; returns its summary line (with a newline) or "".
-fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) -> String {
+/// The eval stage, unless turned off; prints its summary line.
+fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) {
     if options.no_eval || !book.config.eval.enabled {
-        return String::new();
+        return;
     }
     let (stats, eval_diags) = eval::evaluate(book, docs, !options.quiet);
     diags.extend(eval_diags);
-    if stats.sections == 0 {
-        return String::new();
+    if stats.sections == 0 || options.quiet {
+        return;
     }
-    format!(
-        "eval: {} sections with Rust cells, {} run, {} from cache (compile {:.2} s, run {:.2} s)\n",
+    // Printed now, so that a failed build still says what ran.
+    eprintln!(
+        "eval: {} sections with Rust cells, {} run, {} from cache (compile {:.2} s, run {:.2} s)",
         stats.sections, stats.ran, stats.cached, stats.compile_seconds, stats.run_seconds
-    )
+    );
 }
 
 fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), Diagnostic> {

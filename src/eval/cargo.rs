@@ -102,11 +102,7 @@ impl Package {
 
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&self.dir)
-            .args([
-                "build",
-                "--keep-going",
-                "--message-format=json-render-diagnostics",
-            ])
+            .args(["build", "--keep-going", "--message-format=json"])
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

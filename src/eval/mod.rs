@@ -94,7 +94,8 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
         jobs.push(Job {
             section: i,
             bin: bin_name(&section.src),
-            key: cache.key(&program.source),
+            // Outputs quote chapter lines: where the code sits is part of the key.
+            key: cache.key(&format!("{}{:?}", program.source, program.origin)),
             cells: cells
                 .iter()
                 .map(|c| CellInfo {
