@@ -311,10 +311,31 @@ fn the_sample_book_builds_without_warnings() {
             .unwrap();
         assert!(status.success());
     }
-    let run = book.run(&["--strict", "build", "html", "--no-eval"]);
+    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[eval]\nlibrary = \"{root}/d2l-lib\"\n"),
+    );
+    let run = book.run(&["--strict", "build", "html"]);
     assert!(run.ok, "{}", run.stderr);
     let page = book.page("chapter_introduction/linear-regression.html");
     assert!(page.contains("<html lang=\"ja\""));
     assert!(page.contains(">図 1.2.1</a>"), "{page}");
     assert!(page.contains("<span class=\"caption-number\">図 1.2.1</span>"));
+    // The chapter that trains a model shows the gradient, the losses and the plots.
+    let scratch = book.page("chapter_linear_networks/linear-regression-scratch.html");
+    assert!(
+        scratch.contains(
+            "<caption>Tensor[4] f32</caption><tbody><tr><td>0</td><td>4</td><td>8</td><td>12</td>"
+        ),
+        "{scratch}"
+    );
+    assert!(scratch.contains("エポック 3: 損失 0.0000"), "{scratch}");
+    assert_eq!(
+        scratch
+            .matches("<div class=\"output output-svg\"><svg")
+            .count(),
+        2
+    );
+    assert!(scratch.contains("minibatch loss"));
 }

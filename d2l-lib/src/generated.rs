@@ -2,3 +2,48 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
+
+// From chapters/chapter_linear_networks/linear-regression-scratch.md
+
+/// y = Xw + b + 雑音 に従う人工データを作る。
+pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize) -> Result<(Tensor, Tensor)> {
+    let device = w.device();
+    let x = rng::normal((num_examples, w.dim(0)?), 0.0, 1.0, device)?;
+    let y = x.matmul(&w.unsqueeze(1)?)?.affine(1.0, b)?;
+    let noise = rng::normal((num_examples, 1), 0.0, 0.01, device)?;
+    Ok((x, (y + noise)?))
+}
+
+/// データをシャッフルし、batch_size 個ずつの組に分ける。
+pub fn data_iter(batch_size: usize, features: &Tensor, labels: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
+    let n = features.dim(0)?;
+    let mut indices: Vec<u32> = (0..n as u32).collect();
+    rng::shuffle(&mut indices);
+    let mut batches = Vec::new();
+    for chunk in indices.chunks(batch_size) {
+        let idx = Tensor::new(chunk, features.device())?;
+        batches.push((features.index_select(&idx, 0)?, labels.index_select(&idx, 0)?));
+    }
+    Ok(batches)
+}
+
+/// 線形回帰モデル Xw + b。
+pub fn linreg(x: &Tensor, w: &Tensor, b: &Tensor) -> Result<Tensor> {
+    Ok(x.matmul(w)?.broadcast_add(b)?)
+}
+
+/// 二乗誤差 (y_hat - y)^2 / 2。
+pub fn squared_loss(y_hat: &Tensor, y: &Tensor) -> Result<Tensor> {
+    let diff = (y_hat - y.reshape(y_hat.shape())?)?;
+    Ok((diff.sqr()? / 2.0)?)
+}
+
+/// ミニバッチ確率的勾配降下法で、パラメータを勾配の逆向きに動かす。
+pub fn sgd(params: &[&Var], grads: &candle::backprop::GradStore, lr: f64, batch_size: usize) -> Result<()> {
+    for p in params {
+        if let Some(g) = grads.get(p) {
+            p.set(&(p.as_tensor() - (g * (lr / batch_size as f64))?)?)?;
+        }
+    }
+    Ok(())
+}

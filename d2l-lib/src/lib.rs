@@ -48,6 +48,9 @@ mod utils;
 
 /// Helpers saved from the book's chapters (`//@save`), written by `d2lbook build lib`.
 #[allow(missing_docs)]
+// Written by `d2lbook build lib` as the chapters have it: left unformatted so that
+// `build lib --check` compares it exactly.
+#[rustfmt::skip]
 pub mod generated;
 
 /// The saved helpers are also at the root, as `d2l::name` (as in d2l).

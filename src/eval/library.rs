@@ -55,7 +55,11 @@ fn saved_items(code: &str, line: Option<usize>) -> Vec<String> {
             syn::Stmt::Item(item) => Some(item),
             _ => None,
         })
-        .filter(|item| line.is_none_or(|l| item.span().start().line == l + 2))
+        .filter(|item| {
+            // The mark sits on the item's first line, after any doc comments.
+            let (start, end) = (item.span().start().line, item.span().end().line);
+            line.is_none_or(|l| (start..=end).contains(&(l + 2)))
+        })
         .map(|item| make_public(item, &lines))
         .collect()
 }
@@ -149,5 +153,7 @@ mod tests {
         let one = saved_items(code, Some(5));
         assert_eq!(one.len(), 1);
         assert!(one[0].starts_with("pub struct Data"));
+        // A mark on the `fn` line of an item with doc comments.
+        assert_eq!(saved_items(code, Some(2)), vec![all[0].clone()]);
     }
 }
