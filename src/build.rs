@@ -26,9 +26,8 @@ pub struct Options {
     pub no_eval: bool,
 }
 
-/// What a build reports: its diagnostics (already printed) and whether it failed.
+/// What a build reports (its diagnostics are already printed).
 pub struct Outcome {
-    pub diagnostics: Vec<Diagnostic>,
     pub failed: bool,
 }
 
@@ -237,10 +236,7 @@ fn finish(options: &Options, strict: bool, diags: &Diagnostics, summary: &str) -
         }
         eprintln!("{summary}");
     }
-    Outcome {
-        diagnostics,
-        failed,
-    }
+    Outcome { failed }
 }
 
 fn display(root: &Path, path: &Path) -> String {

@@ -339,3 +339,104 @@ fn the_sample_book_builds_without_warnings() {
     );
     assert!(scratch.contains("minibatch loss"));
 }
+
+#[test]
+fn logo_favicon_and_canonical_links() {
+    let book =
+        one_section_book("# S\n").with(&[("art/logo.svg", "<svg/>"), ("art/icon.png", "png")]);
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[html]\nlogo = \"art/logo.svg\"\nfavicon = \"art/icon.png\"\nsite_url = \"https://example.org/book/\"\n",
+    );
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(
+        page.contains("<img class=\"logo\" src=\"theme/logo.svg\" alt=\"\">"),
+        "{page}"
+    );
+    assert!(page.contains("<link rel=\"icon\" href=\"theme/icon.png\">"));
+    assert!(page.contains("<link rel=\"canonical\" href=\"https://example.org/book/sec.html\">"));
+    assert_eq!(book.page("theme/logo.svg"), "<svg/>");
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[html]\nlogo = \"nope.svg\"\n",
+    );
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr
+            .contains("error: `[html] logo` names a missing file: nope.svg"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn katex_html_output_with_installed_assets() {
+    let book = one_section_book("# S\n\n$\\mathbf{x}$\n").with(&[
+        ("katex/katex.min.css", ".katex{}"),
+        ("katex/fonts/KaTeX_Main-Regular.woff2", "font"),
+    ]);
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[html]\nmath = \"katex-html\"\nkatex_assets = \"katex\"\n",
+    );
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(
+        page.contains("<link rel=\"stylesheet\" href=\"theme/katex/katex.min.css\">"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"katex\">"),
+        "KaTeX's HTML output"
+    );
+    assert_eq!(
+        book.page("theme/katex/fonts/KaTeX_Main-Regular.woff2"),
+        "font"
+    );
+    // Without the assets, a clear error.
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[html]\nmath = \"katex-html\"\n",
+    );
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains("needs `[html] katex_assets`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_python_d2lbook_config_ini_is_read() {
+    let book = TempBook::empty("ini").with(&[
+        (
+            "config.ini",
+            "[project]\nname = demo\ntitle = Old Style Book\nauthor = A. Author, B. Author\nlang = en\n\n[build]\nexclusions = README.md drafts/*\n",
+        ),
+        ("index.md", "# Old Style Book\n\n```toc\n:numbered:\n\nchapter/index\ndrafts/wip\n```\n"),
+        ("chapter/index.md", "# Chapter\n\nAs :citet:`Knuth.1984` wrote.\n"),
+        ("drafts/wip.md", "# Work in progress\n"),
+        ("d2l.bib", "@article{Knuth.1984, author = {Knuth, Donald E.}, title = {Literate Programming}, journal = {The Computer Journal}, year = {1984}}\n"),
+    ]);
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("chapter/index.html");
+    assert!(
+        page.contains("<title>Chapter — Old Style Book</title>"),
+        "{page}"
+    );
+    // No page holds `:bibliography:`, so the citation is text without a link.
+    assert!(
+        page.contains("<span class=\"cite\">Knuth (1984)</span>"),
+        "{page}"
+    );
+    assert!(
+        !book.root.join("_build/html/drafts/wip.html").exists(),
+        "exclusions apply"
+    );
+}

@@ -505,20 +505,21 @@ impl<'a> PageRenderer<'a> {
             );
             return;
         };
-        let page = self
-            .site
-            .resolution
-            .bibliography_page
-            .clone()
-            .unwrap_or_default();
-        let link = |key: &str, text: &str, out: &mut String| {
-            let href = self.href(&page, &format!("bib-{key}"));
-            let _ = write!(
-                out,
-                "<a class=\"cite\" href=\"{}\">{}</a>",
-                escape(&href),
-                escape(text)
-            );
+        // Each key links to its entry on the page with `:bibliography:`, if there is one.
+        let page = self.site.resolution.bibliography_page.clone();
+        let link = |key: &str, text: &str, out: &mut String| match &page {
+            Some(page) => {
+                let href = self.href(page, &format!("bib-{key}"));
+                let _ = write!(
+                    out,
+                    "<a class=\"cite\" href=\"{}\">{}</a>",
+                    escape(&href),
+                    escape(text)
+                );
+            }
+            None => {
+                let _ = write!(out, "<span class=\"cite\">{}</span>", escape(text));
+            }
         };
         let parts: Vec<(&String, String)> = c
             .keys

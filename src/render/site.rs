@@ -83,6 +83,10 @@ struct PageContext<'a> {
     words: &'a crate::i18n::Words,
     katex_css: String,
     header_links: &'a [crate::config::HeaderLink],
+    logo: String,
+    favicon: String,
+    /// The page's absolute URL, when `[html] site_url` is absolute.
+    canonical: String,
 }
 
 #[derive(Serialize)]
@@ -109,6 +113,11 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         return (None, diags);
     }
 
+    let mut files = Vec::new();
+    let html = &book.config.html;
+    let logo = site_file(site, &html.logo, "logo", &mut files, &mut diags);
+    let favicon = site_file(site, &html.favicon, "favicon", &mut files, &mut diags);
+    let site_url = html.site_url.trim_end_matches('/');
     let katex_dir = "theme/katex";
     let katex = book.config.html.math == MathOutput::KatexHtml;
     let titles: Vec<(String, String)> = (0..book.sections.len())
@@ -179,6 +188,17 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                         String::new()
                     },
                     header_links: &book.config.html.header_links,
+                    logo: logo
+                        .as_ref()
+                        .map_or_else(String::new, |l| escape(&relative(page, l))),
+                    favicon: favicon
+                        .as_ref()
+                        .map_or_else(String::new, |f| escape(&relative(page, f))),
+                    canonical: if site_url.starts_with("http") {
+                        escape(&format!("{site_url}/{page}"))
+                    } else {
+                        String::new()
+                    },
                 };
                 let html = tera::Context::from_serialize(&ctx)
                     .and_then(|c| tera.render("page.html", &c))
@@ -194,7 +214,6 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
             })
             .collect();
 
-    let mut files = Vec::new();
     let mut index = Vec::new();
     for (page, html, page_diags, entry) in pages {
         diags.extend(page_diags);
@@ -272,6 +291,31 @@ fn math_font() -> Option<&'static [u8]> {
             info.family == "New Computer Modern Math" && info.variant.weight.to_number() == 400
         })
     })
+}
+
+/// Copies `[html] logo` or `favicon` (relative to the book root) into `theme/`; returns
+/// its path in the site.
+fn site_file(
+    site: &Site,
+    path: &str,
+    key: &str,
+    files: &mut Vec<(String, Content)>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    if path.is_empty() {
+        return None;
+    }
+    let source = site.book.root.join(path);
+    let name = source.file_name()?.to_string_lossy().into_owned();
+    if !source.is_file() {
+        diags.push(Diagnostic::error(format!(
+            "`[html] {key}` names a missing file: {path}"
+        )));
+        return None;
+    }
+    let target = format!("theme/{name}");
+    files.push((target.clone(), Content::Copy(source)));
+    Some(target)
 }
 
 fn read_override(path: &Path) -> Option<Vec<u8>> {
