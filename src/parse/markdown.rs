@@ -778,9 +778,8 @@ impl<'a> MdParser<'a> {
                     continue;
                 }
                 Node::TabEnd => {
-                    match tab.take() {
-                        Some((names, _, blocks)) => self.close_tab(&mut out, names, blocks, None),
-                        None => {}
+                    if let Some((names, _, blocks)) = tab.take() {
+                        self.close_tab(&mut out, names, blocks, None);
                     }
                     continue;
                 }

@@ -89,6 +89,14 @@ struct PageContext<'a> {
     canonical: String,
 }
 
+/// One page out of the parallel render: the template's result and what it found.
+struct RenderedPage {
+    path: String,
+    html: Result<String, String>,
+    diags: Vec<Diagnostic>,
+    search: SearchEntry,
+}
+
 #[derive(Serialize)]
 struct SearchEntry {
     url: String,
@@ -133,89 +141,99 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         })
         .collect();
 
-    let pages: Vec<(String, Result<String, String>, Vec<Diagnostic>, SearchEntry)> =
-        (0..book.sections.len())
-            .into_par_iter()
-            .map(|i| {
-                let section = &book.sections[i];
-                let mut r = PageRenderer::new(site, i);
-                let mut body = String::new();
-                r.blocks(&site.docs[i].blocks, &mut body);
-                let page = &section.html;
-                let link = |j: usize| Link {
-                    href: relative(page, &book.sections[j].html),
-                    title: titles[j].0.clone(),
-                    number: book.sections[j].number_text(),
-                };
-                let ctx = PageContext {
-                    lang: &book.config.book.language,
-                    book: BookInfo {
-                        title: &book.config.book.title,
-                        authors: &book.config.book.authors,
-                        release: &book.config.book.release,
-                    },
-                    page: PageInfo {
-                        title: titles[i].0.clone(),
-                        title_text: if i == 0 {
-                            book.config.book.title.clone()
-                        } else {
-                            format!("{} — {}", titles[i].1, book.config.book.title)
-                        },
-                        content: body,
-                        is_index: i == 0,
-                    },
-                    root: escape(&root_prefix(page)),
-                    nav: book
-                        .sections
-                        .iter()
-                        .enumerate()
-                        .skip(1)
-                        .map(|(j, s)| NavItem {
-                            depth: s.depth - 1,
-                            number: s.number_text(),
-                            title: titles[j].0.clone(),
-                            href: escape(&relative(page, &s.html)),
-                            current: i == j,
-                        })
-                        .collect(),
-                    page_toc: page_toc(&site.docs[i], &mut r),
-                    prev: i.checked_sub(1).map(link),
-                    next: (i + 1 < book.sections.len()).then(|| link(i + 1)),
-                    words: site.words,
-                    katex_css: if katex {
-                        escape(&relative(page, &format!("{katex_dir}/katex.min.css")))
+    let pages: Vec<RenderedPage> = (0..book.sections.len())
+        .into_par_iter()
+        .map(|i| {
+            let section = &book.sections[i];
+            let mut r = PageRenderer::new(site, i);
+            let mut body = String::new();
+            r.blocks(&site.docs[i].blocks, &mut body);
+            let page = &section.html;
+            let link = |j: usize| Link {
+                href: relative(page, &book.sections[j].html),
+                title: titles[j].0.clone(),
+                number: book.sections[j].number_text(),
+            };
+            let ctx = PageContext {
+                lang: &book.config.book.language,
+                book: BookInfo {
+                    title: &book.config.book.title,
+                    authors: &book.config.book.authors,
+                    release: &book.config.book.release,
+                },
+                page: PageInfo {
+                    title: titles[i].0.clone(),
+                    title_text: if i == 0 {
+                        book.config.book.title.clone()
                     } else {
-                        String::new()
+                        format!("{} — {}", titles[i].1, book.config.book.title)
                     },
-                    header_links: &book.config.html.header_links,
-                    logo: logo
-                        .as_ref()
-                        .map_or_else(String::new, |l| escape(&relative(page, l))),
-                    favicon: favicon
-                        .as_ref()
-                        .map_or_else(String::new, |f| escape(&relative(page, f))),
-                    canonical: if site_url.starts_with("http") {
-                        escape(&format!("{site_url}/{page}"))
-                    } else {
-                        String::new()
-                    },
-                };
-                let html = tera::Context::from_serialize(&ctx)
-                    .and_then(|c| tera.render("page.html", &c))
-                    .map_err(|e| error_chain(&e));
-                let entry = SearchEntry {
-                    url: page.clone(),
-                    title: format!("{} {}", section.number_text(), titles[i].1)
-                        .trim()
-                        .to_string(),
-                    text: search_text(&site.docs[i]),
-                };
-                (page.clone(), html, r.diags, entry)
-            })
-            .collect();
+                    content: body,
+                    is_index: i == 0,
+                },
+                root: escape(&root_prefix(page)),
+                nav: book
+                    .sections
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(j, s)| NavItem {
+                        depth: s.depth - 1,
+                        number: s.number_text(),
+                        title: titles[j].0.clone(),
+                        href: escape(&relative(page, &s.html)),
+                        current: i == j,
+                    })
+                    .collect(),
+                page_toc: page_toc(&site.docs[i], &mut r),
+                prev: i.checked_sub(1).map(link),
+                next: (i + 1 < book.sections.len()).then(|| link(i + 1)),
+                words: site.words,
+                katex_css: if katex {
+                    escape(&relative(page, &format!("{katex_dir}/katex.min.css")))
+                } else {
+                    String::new()
+                },
+                header_links: &book.config.html.header_links,
+                logo: logo
+                    .as_ref()
+                    .map_or_else(String::new, |l| escape(&relative(page, l))),
+                favicon: favicon
+                    .as_ref()
+                    .map_or_else(String::new, |f| escape(&relative(page, f))),
+                canonical: if site_url.starts_with("http") {
+                    escape(&format!("{site_url}/{page}"))
+                } else {
+                    String::new()
+                },
+            };
+            let html = tera::Context::from_serialize(&ctx)
+                .and_then(|c| tera.render("page.html", &c))
+                .map_err(|e| error_chain(&e));
+            let entry = SearchEntry {
+                url: page.clone(),
+                title: format!("{} {}", section.number_text(), titles[i].1)
+                    .trim()
+                    .to_string(),
+                text: search_text(&site.docs[i]),
+            };
+            RenderedPage {
+                path: page.clone(),
+                html,
+                diags: r.diags,
+                search: entry,
+            }
+        })
+        .collect();
 
     let mut index = Vec::new();
-    for (page, html, page_diags, entry) in pages {
+    for RenderedPage {
+        path: page,
+        html,
+        diags: page_diags,
+        search: entry,
+    } in pages
+    {
         diags.extend(page_diags);
         match html {
             Ok(html) => files.push((page, Content::Bytes(html.into_bytes()))),
