@@ -44,12 +44,7 @@ pub fn html(options: &Options) -> Outcome {
     };
     let mut docs = docs;
     run_eval(options, &book, &mut docs, &diags);
-    let (words, unknown) = Words::new(&book.config.book.language, &book.config.labels);
-    for key in unknown {
-        diags.push(Diagnostic::warning(format!(
-            "unknown key '{key}' in [labels] of book.toml"
-        )));
-    }
+    let words = words(&book, &diags);
     let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
     diags.extend(resolve_diags);
 
@@ -99,6 +94,78 @@ pub fn html(options: &Options) -> Outcome {
         }
     }
     finish(options, strict, &diags, &summary)
+}
+
+/// Builds the PDF into `<output_dir>/pdf/<name>.pdf` (runs the cells first, as `html`
+/// does); `keep_typ` also writes the generated Typst source beside it as `<name>.typ`.
+pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
+    let started = Instant::now();
+    let diags = Diagnostics::default();
+    let (book, mut docs) = match load_and_parse(&options.root, &diags) {
+        Ok(loaded) => loaded,
+        Err(fatal) => {
+            diags.push(fatal);
+            return finish(options, options.strict, &diags, "");
+        }
+    };
+    run_eval(options, &book, &mut docs, &diags);
+    let words = words(&book, &diags);
+    let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
+    diags.extend(resolve_diags);
+
+    // The PDF typesets its math itself (mitex + Typst): no HTML math here.
+    let math = std::collections::HashMap::new();
+    let site = Site {
+        book: &book,
+        docs: &docs,
+        resolution: &resolution,
+        math: &math,
+        words: &words,
+    };
+    let out_dir = options.root.join(&book.config.build.output_dir).join("pdf");
+    let name = crate::pdf::output_name(&book);
+    let typ = out_dir.join(format!("{name}.typ"));
+    let (bytes, pdf_diags) = crate::pdf::render_pdf(&site, keep_typ.then_some(typ.as_path()));
+    diags.extend(pdf_diags);
+
+    let strict = options.strict || book.config.build.strict;
+    let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
+    let mut summary = String::new();
+    if let (false, Some(bytes)) = (failed, bytes) {
+        let path = out_dir.join(format!("{name}.pdf"));
+        match crate::pdf::write_atomically(&path, &bytes) {
+            Ok(()) => {
+                summary = format!(
+                    "built {} ({} KB) in {:.2} s",
+                    display(&options.root, &path),
+                    bytes.len() / 1024,
+                    started.elapsed().as_secs_f64()
+                );
+                if keep_typ {
+                    summary.push_str(&format!(
+                        "\nnote: the Typst source is {}",
+                        display(&options.root, &typ)
+                    ));
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(format!(
+                "cannot write {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+    finish(options, strict, &diags, &summary)
+}
+
+/// The book's words, with a warning for each unknown `[labels]` key.
+fn words(book: &Book, diags: &Diagnostics) -> Words {
+    let (words, unknown) = Words::new(&book.config.book.language, &book.config.labels);
+    for key in unknown {
+        diags.push(Diagnostic::warning(format!(
+            "unknown key '{key}' in [labels] of book.toml"
+        )));
+    }
+    words
 }
 
 /// Runs the cells only: `d2lbook build eval`.

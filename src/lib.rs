@@ -13,5 +13,6 @@ pub mod doc;
 pub mod eval;
 pub mod i18n;
 pub mod parse;
+pub mod pdf;
 pub mod render;
 pub mod resolve;

@@ -43,6 +43,15 @@ enum Target {
         #[arg(long)]
         no_eval: bool,
     },
+    /// The PDF, into <output_dir>/pdf/<name>.pdf (runs the cells first)
+    Pdf {
+        /// Show cells without running them
+        #[arg(long)]
+        no_eval: bool,
+        /// Also write the generated Typst source, <name>.typ, beside the PDF
+        #[arg(long)]
+        keep_typ: bool,
+    },
     /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
     Eval,
     /// Collect `//@save` items into the library's generated module
@@ -67,6 +76,10 @@ fn main() -> ExitCode {
                 Target::Html { no_eval } => {
                     options.no_eval = no_eval;
                     d2lbook::build::html(&options)
+                }
+                Target::Pdf { no_eval, keep_typ } => {
+                    options.no_eval = no_eval;
+                    d2lbook::build::pdf(&options, keep_typ)
                 }
                 Target::Eval => d2lbook::build::eval(&options),
                 Target::Lib { check } => d2lbook::build::lib(&options, check),

@@ -6,3 +6,4 @@ pub mod html;
 pub mod math;
 mod mathml;
 pub mod site;
+pub mod typst;

@@ -1,0 +1,1329 @@
+//! IR → Typst markup for the PDF. The generated file imports the book's design
+//! (`templates/book.typ`, as the module `d2l`) and the LaTeX math scope (`templates/math.typ`),
+//! and holds the whole book in reading order.
+//!
+//! No text of the book is ever written as Typst markup: every piece of text goes through a
+//! string literal (`#"…"`), so nothing in a chapter can inject Typst code. Math is converted
+//! from LaTeX by `mitex` and checked to parse as exactly one equation before it is emitted.
+//! Numbers and reference texts are the ones `resolve` made for HTML; every target gets a
+//! Typst label named after its HTML page and anchor, and references link to it.
+
+use super::html::Site;
+use crate::diag::Diagnostic;
+use crate::doc::*;
+use crate::i18n::fill;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+/// The design of the book (title page, outline, headings, code, figures).
+pub const BOOK_TEMPLATE: &str = include_str!("../../templates/book.typ");
+/// The Typst scope mitex's output calls (`mitexmathbf`, `aligned`, `pmatrix`, …).
+pub const MATH_TEMPLATE: &str = include_str!("../../templates/math.typ");
+
+/// Virtual paths of the files the generated markup reads.
+pub const MAIN_PATH: &str = "/main.typ";
+pub const BOOK_PATH: &str = "/_d2lbook/book.typ";
+pub const MATH_PATH: &str = "/_d2lbook/math.typ";
+
+/// The generated Typst source of the whole book and what compiling it needs.
+#[derive(Clone)]
+pub struct Generated {
+    pub main: String,
+    /// Generated line (0-based) → the source span it came from, where known.
+    pub lines: Vec<Option<Span>>,
+    pub diags: Vec<Diagnostic>,
+    /// Images of the book: (virtual path, file on disk).
+    pub images: Vec<(String, PathBuf)>,
+    /// Files made in memory (figures that cells output): (virtual path, bytes).
+    pub blobs: Vec<(String, Vec<u8>)>,
+    /// Every piece of math emitted as Typst math, with its byte range in `main`.
+    pub maths: Vec<MathSite>,
+}
+
+/// One equation or inline formula of the generated source.
+#[derive(Debug, Clone)]
+pub struct MathSite {
+    /// Index in emission order: the key for `Options::fallback`.
+    pub id: usize,
+    /// Byte range of the Typst equation in `Generated::main`.
+    pub range: Range<usize>,
+    pub tex: String,
+    pub span: Span,
+    pub display: bool,
+}
+
+/// Knobs of a generation round.
+#[derive(Default, Clone)]
+pub struct Options {
+    /// Math (by `MathSite::id`) to show as LaTeX source, with the reason (a Typst error).
+    pub fallback: HashMap<usize, String>,
+    /// The font families installed (lower case); when given, font lists keep only these.
+    pub families: Option<HashSet<String>>,
+}
+
+/// The Typst source of the book.
+pub fn markup(site: &Site) -> Generated {
+    markup_with(site, &Options::default())
+}
+
+/// The Typst source of the book, with the math of `options.fallback` shown as source.
+pub fn markup_with(site: &Site, options: &Options) -> Generated {
+    // A link to a label that is not in the document is an error in Typst; the labels that
+    // exist are only known once everything is rendered, so render twice.
+    let first = Writer::new(site, options, None).run();
+    Writer::new(site, options, Some(first.defined))
+        .run()
+        .generated
+}
+
+/// A Typst string literal (with its quotes) showing `text` as it is.
+pub fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The Typst label of a reference target: its HTML page and anchor.
+pub fn label_name(page: &str, anchor: &str) -> String {
+    format!("{page}#{anchor}")
+}
+
+/// LaTeX → Typst math (the inside of `$…$`), checked to parse as exactly one equation so
+/// that nothing of it can leak out into the markup around it.
+pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
+    // braket's `\set{…}` comes out as `set(…)`, and `set` is a Typst keyword: use `\Set`.
+    let tex = &tex.replace("\\set{", "\\Set{");
+    // Some malformed input panics inside mitex instead of returning an error.
+    let converted = std::panic::catch_unwind(|| mitex::convert_math(tex, None))
+        .map_err(|_| "mitex failed on this formula".to_string())?;
+    let converted = converted.map_err(|e| e.trim_start_matches("error: ").to_string())?;
+    let converted = tighten_bars(&converted);
+    // `$ x $` (spaces inside both ends) is a display equation in Typst.
+    let body = if display {
+        format!(" {} ", converted.trim())
+    } else {
+        let trimmed = converted.trim_start();
+        if trimmed.trim().is_empty() {
+            return Err("the formula is empty".into());
+        }
+        trimmed.to_string()
+    };
+    let equation = format!("${body}$");
+    let root = ::typst::syntax::parse(&equation);
+    if root.diagnosis().errors {
+        let (errors, _) = root.errors_and_warnings();
+        let message = errors
+            .first()
+            .map(|e| e.message.to_string())
+            .unwrap_or_default();
+        return Err(format!("the converted formula does not parse: {message}"));
+    }
+    let nodes: Vec<_> = root.children().collect();
+    if nodes.len() != 1 || nodes[0].kind() != ::typst::syntax::SyntaxKind::Equation {
+        return Err("the converted formula is not one equation".into());
+    }
+    Ok(equation)
+}
+
+/// Drops whitespace around runs of `|` in mitex's output: Typst keeps a source space next
+/// to a fence, so `| x | ` would show as "| x |". A line break `\ ` keeps its space.
+fn tighten_bars(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '|' {
+            out.push(c);
+            continue;
+        }
+        let before = out.len();
+        while out.ends_with(char::is_whitespace) {
+            out.pop();
+        }
+        if out.len() != before && out.ends_with('\\') {
+            out.push(' ');
+        }
+        out.push('|');
+        while chars.peek() == Some(&'|') {
+            out.push('|');
+            chars.next();
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+    }
+    out
+}
+
+/// A typst `lang` and `region` from a book language like `ja`, `zh-CN`, `pt_BR`.
+pub fn lang_region(language: &str) -> (String, Option<String>) {
+    let mut parts = language.split(['-', '_']);
+    let lang = parts.next().unwrap_or("en").to_ascii_lowercase();
+    let lang = if (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic()) {
+        lang
+    } else {
+        "en".to_string()
+    };
+    let region = parts
+        .next()
+        .filter(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()))
+        .map(|r| r.to_ascii_uppercase());
+    (lang, region)
+}
+
+/// The CJK font families (serif, sans) that suit a language, if it needs them.
+pub fn cjk_families(language: &str) -> Option<(&'static str, &'static str)> {
+    let (lang, region) = lang_region(language);
+    match lang.as_str() {
+        "ja" => Some(("Noto Serif CJK JP", "Noto Sans CJK JP")),
+        "ko" => Some(("Noto Serif CJK KR", "Noto Sans CJK KR")),
+        "zh" => match region.as_deref() {
+            Some("TW" | "HK" | "MO") => Some(("Noto Serif CJK TC", "Noto Sans CJK TC")),
+            _ => Some(("Noto Serif CJK SC", "Noto Sans CJK SC")),
+        },
+        _ => None,
+    }
+}
+
+/// The body and code font lists: `[pdf] fonts`, else defaults for the language; only the
+/// installed families when `families` is given (Typst warns about the others).
+pub fn font_lists(site: &Site, families: Option<&HashSet<String>>) -> (Vec<String>, Vec<String>) {
+    let language = &site.book.config.book.language;
+    let cjk = cjk_families(language);
+    let body = if site.book.config.pdf.fonts.is_empty() {
+        let mut v = vec!["Libertinus Serif".to_string()];
+        v.push(cjk.map_or("Noto Serif CJK JP", |c| c.0).to_string());
+        v
+    } else {
+        site.book.config.pdf.fonts.clone()
+    };
+    let mut code = vec!["DejaVu Sans Mono".to_string()];
+    code.push(cjk.map_or("Noto Sans CJK JP", |c| c.1).to_string());
+    let keep = |list: Vec<String>| -> Vec<String> {
+        match families {
+            Some(f) => list
+                .into_iter()
+                .filter(|name| f.contains(&name.to_lowercase()))
+                .collect(),
+            None => list,
+        }
+    };
+    (keep(body), keep(code))
+}
+
+struct Rendered {
+    generated: Generated,
+    defined: HashSet<String>,
+}
+
+struct Writer<'a> {
+    site: &'a Site<'a>,
+    options: &'a Options,
+    /// Labels known to exist (second round); `None` in the first round.
+    known: Option<HashSet<String>>,
+    out: String,
+    /// (byte offset, span): from here on, the generated text comes from `span`.
+    marks: Vec<(usize, Span)>,
+    diags: Vec<Diagnostic>,
+    images: Vec<(String, PathBuf)>,
+    image_seen: HashSet<String>,
+    blobs: Vec<(String, Vec<u8>)>,
+    bibliography_done: bool,
+    maths: Vec<MathSite>,
+    math_count: usize,
+    defined: HashSet<String>,
+    /// The current section (index into the book).
+    section: usize,
+    /// Folder of the current section relative to the source folder.
+    dir: PathBuf,
+}
+
+impl<'a> Writer<'a> {
+    fn new(site: &'a Site<'a>, options: &'a Options, known: Option<HashSet<String>>) -> Self {
+        Writer {
+            site,
+            options,
+            known,
+            out: String::new(),
+            marks: Vec::new(),
+            diags: Vec::new(),
+            images: Vec::new(),
+            image_seen: HashSet::new(),
+            blobs: Vec::new(),
+            bibliography_done: false,
+            maths: Vec::new(),
+            math_count: 0,
+            defined: HashSet::new(),
+            section: 0,
+            dir: PathBuf::new(),
+        }
+    }
+
+    fn run(mut self) -> Rendered {
+        let book = self.site.book;
+        let config = &book.config;
+        let (lang, region) = lang_region(&config.book.language);
+        let (fonts, code_fonts) = font_lists(self.site, self.options.families.as_ref());
+        let words = self.site.words;
+        self.out.push_str(
+            "// Generated by d2lbook from the book's sources: edit those, not this file.\n",
+        );
+        let _ = writeln!(self.out, "#import {} as d2l", string(BOOK_PATH));
+        let _ = writeln!(self.out, "#import {}: *", string(MATH_PATH));
+        self.out.push_str("#show: d2l.book.with(\n");
+        let _ = writeln!(self.out, "  title: {},", string(&config.book.title));
+        let _ = writeln!(self.out, "  authors: {},", array(&config.book.authors));
+        let _ = writeln!(self.out, "  release: {},", string(&config.book.release));
+        let _ = writeln!(self.out, "  lang: {},", string(&lang));
+        match &region {
+            Some(r) => {
+                let _ = writeln!(self.out, "  region: {},", string(r));
+            }
+            None => self.out.push_str("  region: none,\n"),
+        }
+        let _ = writeln!(self.out, "  paper: {},", string(&config.pdf.paper));
+        let _ = writeln!(self.out, "  fonts: {},", array(&fonts));
+        let _ = writeln!(self.out, "  code-fonts: {},", array(&code_fonts));
+        let _ = writeln!(self.out, "  contents: {},", string(&words.contents));
+        // The root index.md: its title is the title page; its prose opens the book.
+        let intro: Vec<Block> = match (self.site.docs.first(), book.sections.is_empty()) {
+            (Some(doc), false) => doc
+                .blocks
+                .iter()
+                .filter(|b| {
+                    !matches!(b, Block::Heading(h) if h.level == 1)
+                        && !matches!(b, Block::Toc(_) | Block::RawHtml(_))
+                })
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        if intro.is_empty() {
+            self.out.push_str("  intro: none,\n)\n");
+        } else {
+            self.out.push_str("  intro: [\n");
+            self.enter_section(0);
+            self.blocks(&intro);
+            self.out.push_str("\n  ],\n)\n");
+        }
+        for i in 1..book.sections.len().min(self.site.docs.len()) {
+            self.enter_section(i);
+            let doc = &self.site.docs[i];
+            self.out.push('\n');
+            self.blocks(&doc.blocks);
+        }
+        if !self.out.ends_with('\n') {
+            self.out.push('\n');
+        }
+        let lines = self.line_spans();
+        Rendered {
+            defined: self.defined,
+            generated: Generated {
+                main: self.out,
+                lines,
+                diags: self.diags,
+                images: self.images,
+                blobs: self.blobs,
+                maths: self.maths,
+            },
+        }
+    }
+
+    fn enter_section(&mut self, i: usize) {
+        let section = &self.site.book.sections[i];
+        self.section = i;
+        self.dir = Path::new(&section.src)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.mark(&Span {
+            file: section.file.as_str().into(),
+            line: 1,
+            col: 1,
+            len: 0,
+        });
+    }
+
+    fn mark(&mut self, span: &Span) {
+        self.marks.push((self.out.len(), span.clone()));
+    }
+
+    /// For each generated line: the first mark on it, else the last mark before it.
+    fn line_spans(&self) -> Vec<Option<Span>> {
+        let mut lines = Vec::new();
+        let mut current: Option<&Span> = None;
+        let mut next_mark = 0;
+        let mut start = 0;
+        let text = &self.out;
+        while start < text.len() {
+            let end = text[start..]
+                .find('\n')
+                .map_or(text.len(), |n| start + n + 1);
+            let mut first_on_line = None;
+            while next_mark < self.marks.len() && self.marks[next_mark].0 < end {
+                if first_on_line.is_none() && self.marks[next_mark].0 >= start {
+                    first_on_line = Some(&self.marks[next_mark].1);
+                }
+                current = Some(&self.marks[next_mark].1);
+                next_mark += 1;
+            }
+            lines.push(first_on_line.or(current).cloned());
+            start = end;
+        }
+        lines
+    }
+
+    // ----- blocks -------------------------------------------------------------------------
+
+    fn blocks(&mut self, blocks: &[Block]) {
+        let mut i = 0;
+        while i < blocks.len() {
+            if let Block::Tab { .. } = blocks[i] {
+                let end = blocks[i..]
+                    .iter()
+                    .position(|b| !matches!(b, Block::Tab { .. }))
+                    .map_or(blocks.len(), |n| i + n);
+                self.tabs(&blocks[i..end]);
+                i = end;
+            } else {
+                self.block(&blocks[i]);
+                i += 1;
+            }
+        }
+    }
+
+    /// A tab group shows its first tab (and the blocks of every tab, `all`).
+    fn tabs(&mut self, blocks: &[Block]) {
+        let first = blocks.iter().find_map(|b| match b {
+            Block::Tab { names, .. } => names.iter().find(|n| *n != "all").cloned(),
+            _ => None,
+        });
+        for b in blocks {
+            if let Block::Tab {
+                names,
+                blocks: inner,
+            } = b
+            {
+                let shown = names
+                    .iter()
+                    .any(|n| n == "all" || Some(n) == first.as_ref())
+                    || first.is_none();
+                if shown {
+                    self.blocks(inner);
+                }
+            }
+        }
+    }
+
+    fn block(&mut self, block: &Block) {
+        match block {
+            Block::Heading(h) => self.heading(h),
+            Block::Paragraph(inlines) => {
+                if inlines.is_empty() {
+                    return;
+                }
+                self.inlines(inlines);
+                self.out.push_str("\n\n");
+            }
+            Block::Figure(f) => self.figure(f),
+            Block::Table(t) => self.table(t),
+            Block::Equation(e) => self.equation(e),
+            Block::Code(c) => self.code(c),
+            Block::List { start, items } => {
+                match start {
+                    Some(n) => {
+                        let _ = write!(self.out, "#enum(start: {n}");
+                    }
+                    None => self.out.push_str("#list("),
+                }
+                let loose = items.iter().any(|item| item.len() > 1);
+                if start.is_some() {
+                    self.out.push_str(", ");
+                }
+                let _ = write!(self.out, "tight: {},", !loose);
+                for item in items {
+                    self.out.push_str("\n[");
+                    match item.as_slice() {
+                        [Block::Paragraph(inlines)] => self.inlines(inlines),
+                        _ => self.blocks(item),
+                    }
+                    trim_end_newlines(&mut self.out);
+                    self.out.push_str("],");
+                }
+                self.out.push_str(")\n\n");
+            }
+            Block::Quote(inner) => {
+                self.out.push_str("#d2l.quote[\n");
+                self.blocks(inner);
+                trim_end_newlines(&mut self.out);
+                self.out.push_str("]\n\n");
+            }
+            Block::Rule => self.out.push_str("#d2l.rule()\n\n"),
+            // The PDF has its own outline; raw HTML has no meaning on paper.
+            Block::Toc(_) | Block::RawHtml(_) => {}
+            Block::Tab { .. } => self.tabs(std::slice::from_ref(block)),
+            Block::Bibliography(span) => {
+                self.mark(span);
+                // The entries as resolve formatted them, so that the PDF and the site agree.
+                if let (Some(citations), false) =
+                    (&self.site.resolution.citations, self.bibliography_done)
+                {
+                    self.bibliography_done = true;
+                    self.out.push_str("#d2l.references[\n");
+                    for (key, html) in &citations.entries {
+                        self.out.push_str("#d2l.entry[");
+                        self.out.push_str(&entry_markup(html));
+                        self.out.push(']');
+                        self.label(&format!("bib-{key}"));
+                        self.out.push('\n');
+                    }
+                    self.out.push_str("]\n\n");
+                }
+            }
+        }
+    }
+
+    fn heading(&mut self, h: &Heading) {
+        let section = &self.site.book.sections[self.section];
+        if let Some(label) = &h.label {
+            self.mark(&label.span);
+        }
+        // Chapters (depth 1) open with level 1; deeper sections nest below their chapter.
+        let level = (h.level as usize + section.depth.max(1) - 1).clamp(1, 6);
+        let _ = write!(self.out, "#heading(level: {level}, numbering: none)[");
+        if !h.number.is_empty() {
+            let _ = write!(self.out, "#d2l.number({})", string(&h.number));
+        }
+        self.inlines(&h.content);
+        self.out.push(']');
+        let anchor = if h.level == 1 { "" } else { h.id.as_str() };
+        self.label(&label_name(&section.html, anchor));
+        self.out.push_str("\n\n");
+    }
+
+    /// Attaches a label to what was just emitted (once per name: Typst needs it unique).
+    fn label(&mut self, name: &str) {
+        if self.defined.insert(name.to_string()) {
+            let _ = write!(self.out, "#label({})", string(name));
+        }
+    }
+
+    fn target_label(&mut self, label: &Option<Label>) {
+        if let Some(l) = label {
+            let page = self.site.book.sections[self.section].html.clone();
+            self.label(&label_name(&page, &l.name));
+        }
+    }
+
+    fn figure(&mut self, f: &Figure) {
+        self.mark(&f.span);
+        let path = self.image_path(&f.src, Some(&f.span));
+        self.out.push_str("#d2l.figure(");
+        match path {
+            Some(p) => {
+                let _ = write!(self.out, "image({})", string(&p));
+            }
+            None => {
+                let _ = write!(self.out, "d2l.missing({})", string(&f.src));
+            }
+        }
+        if let Some(w) = f.width.as_deref().and_then(length) {
+            let _ = write!(self.out, ", width: {w}");
+        }
+        if let Some(h) = f.height.as_deref().and_then(length) {
+            let _ = write!(self.out, ", height: {h}");
+        }
+        if !f.number.is_empty() {
+            let _ = write!(
+                self.out,
+                ", number: {}",
+                string(&fill(&self.site.words.figure, &f.number))
+            );
+        }
+        if !f.caption.is_empty() {
+            self.out.push_str(", caption: [");
+            self.inlines(&f.caption);
+            self.out.push(']');
+        }
+        self.out.push(')');
+        self.target_label(&f.label);
+        self.out.push_str("\n\n");
+    }
+
+    /// The virtual path of an image of the current section, registering the file.
+    fn image_path(&mut self, src: &str, span: Option<&Span>) -> Option<String> {
+        let located = |d: Diagnostic| match span {
+            Some(s) => d.at(s),
+            None => d,
+        };
+        if src.contains("://") || src.starts_with("data:") {
+            self.diags.push(located(Diagnostic::warning(format!(
+                "remote image '{src}' is not in the PDF"
+            ))));
+            return None;
+        }
+        let rel =
+            crate::book::normalize(&self.dir.join(src.split(['?', '#']).next().unwrap_or("")));
+        let path = self.site.book.src_dir().join(&rel);
+        if rel.starts_with("..") || !path.is_file() {
+            self.diags.push(located(
+                Diagnostic::error(format!("missing image '{src}'"))
+                    .help(format!("no file at {}", path.display())),
+            ));
+            return None;
+        }
+        let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        if !matches!(
+            ext.as_str(),
+            "svg" | "png" | "jpg" | "jpeg" | "gif" | "webp" | "pdf"
+        ) {
+            self.diags.push(located(Diagnostic::warning(format!(
+                "image '{src}' is not in a format the PDF can show (svg, png, jpg, gif, webp, pdf)"
+            ))));
+            return None;
+        }
+        let virtual_path = format!("/{rel}");
+        if self.image_seen.insert(virtual_path.clone()) {
+            self.images.push((virtual_path.clone(), path));
+        }
+        Some(virtual_path)
+    }
+
+    fn table(&mut self, t: &Table) {
+        if let Some(l) = &t.label {
+            self.mark(&l.span);
+        }
+        let columns = t
+            .head
+            .len()
+            .max(t.rows.iter().map(Vec::len).max().unwrap_or(0))
+            .max(1);
+        let align: Vec<&str> = (0..columns)
+            .map(|i| match t.align.get(i) {
+                Some(Align::Center) => "center",
+                Some(Align::Right) => "right",
+                _ => "left",
+            })
+            .collect();
+        let _ = write!(
+            self.out,
+            "#d2l.table(columns: {columns}, align: ({},)",
+            align.join(", ")
+        );
+        if !t.number.is_empty() {
+            let _ = write!(
+                self.out,
+                ", number: {}",
+                string(&fill(&self.site.words.table, &t.number))
+            );
+        }
+        if !t.caption.is_empty() {
+            self.out.push_str(", caption: [");
+            self.inlines(&t.caption);
+            self.out.push(']');
+        }
+        self.out.push_str(", header: (");
+        for i in 0..columns {
+            self.out.push('[');
+            if let Some(cell) = t.head.get(i) {
+                self.inlines(cell);
+            }
+            self.out.push_str("], ");
+        }
+        self.out.push_str("), rows: (");
+        for row in &t.rows {
+            self.out.push_str("\n  ");
+            for i in 0..columns {
+                self.out.push('[');
+                if let Some(cell) = row.get(i) {
+                    self.inlines(cell);
+                }
+                self.out.push_str("], ");
+            }
+        }
+        self.out.push_str("))");
+        self.target_label(&t.label);
+        self.out.push_str("\n\n");
+    }
+
+    fn equation(&mut self, e: &Equation) {
+        self.mark(&e.span);
+        let number = (!e.number.is_empty()).then(|| format!("({})", e.number));
+        self.math(&e.tex, &e.span, true, number.as_deref());
+        self.target_label(&e.label);
+        self.out.push_str("\n\n");
+    }
+
+    /// Math as Typst math, or as its LaTeX source (with a warning) when it cannot be.
+    fn math(&mut self, tex: &str, span: &Span, display: bool, number: Option<&str>) {
+        let id = self.math_count;
+        self.math_count += 1;
+        let converted = match self.options.fallback.get(&id) {
+            Some(reason) => Err(reason.clone()),
+            None => convert_math(tex, display),
+        };
+        match converted {
+            Ok(equation) => {
+                if display {
+                    self.out.push_str("#d2l.equation(");
+                    if let Some(n) = number {
+                        let _ = write!(self.out, "number: {}, ", string(n));
+                    }
+                }
+                let start = self.out.len();
+                self.out.push_str(&equation);
+                let range = start..self.out.len();
+                if display {
+                    self.out.push(')');
+                }
+                self.maths.push(MathSite {
+                    id,
+                    range,
+                    tex: tex.to_string(),
+                    span: span.clone(),
+                    display,
+                });
+            }
+            Err(reason) => {
+                self.diags.push(
+                    Diagnostic::warning(format!("math error: {reason}"))
+                        .at(span)
+                        .help("the PDF shows this formula as its LaTeX source"),
+                );
+                let _ = write!(
+                    self.out,
+                    "#d2l.math-source({}, block: {display}",
+                    string(tex)
+                );
+                if let Some(n) = number {
+                    let _ = write!(self.out, ", number: {}", string(n));
+                }
+                self.out.push(')');
+            }
+        }
+    }
+
+    fn code(&mut self, c: &Code) {
+        self.mark(&c.span);
+        let marks = c.cell.clone();
+        let show_code = !marks.as_ref().is_some_and(|m| m.hide_code);
+        let show_output = !marks.as_ref().is_some_and(|m| m.hide_output);
+        if show_code {
+            let _ = write!(
+                self.out,
+                "#d2l.code({}, lang: {}, cell: {})",
+                string(&c.code),
+                string(&c.lang),
+                marks.is_some()
+            );
+            self.target_label(&c.label);
+            self.out.push_str("\n\n");
+        }
+        if !show_output {
+            return;
+        }
+        for output in &c.outputs {
+            match output {
+                Output::Stdout(text) => self.output_text(text, "stdout"),
+                Output::Stderr(text) => self.output_text(text, "stderr"),
+                Output::Error(text) => self.output_text(text, "error"),
+                Output::Note(text) => self.output_text(text, "note"),
+                Output::Data { mime, data } => match mime.as_str() {
+                    "image/svg+xml" | "image/png" | "image/jpeg" | "image/gif" => {
+                        let ext = match mime.as_str() {
+                            "image/svg+xml" => "svg",
+                            "image/png" => "png",
+                            "image/jpeg" => "jpg",
+                            _ => "gif",
+                        };
+                        let path = format!("/_d2lbook/outputs/{}.{ext}", self.blobs.len());
+                        let bytes = if ext == "svg" {
+                            Some(data.clone().into_bytes())
+                        } else {
+                            base64(data)
+                        };
+                        let Some(bytes) = bytes else { continue };
+                        self.blobs.push((path.clone(), bytes));
+                        let _ = write!(self.out, "#d2l.output-image(image({}))\n\n", string(&path));
+                    }
+                    "text/html" => match html_table(data) {
+                        // A tensor shown as a table (d2l's rich display).
+                        Some((caption, rows)) => {
+                            let _ = write!(
+                                self.out,
+                                "#d2l.tensor(caption: {}, rows: (",
+                                caption.as_deref().map_or("none".to_string(), string)
+                            );
+                            for row in rows {
+                                self.out.push('(');
+                                for cell in row {
+                                    let _ = write!(self.out, "{}, ", string(&cell));
+                                }
+                                self.out.push_str("), ");
+                            }
+                            self.out.push_str("))\n\n");
+                        }
+                        None => self.output_text(&html_text(data), "stdout"),
+                    },
+                    m if m.starts_with("text/") => self.output_text(data, "stdout"),
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    fn output_text(&mut self, text: &str, kind: &str) {
+        let text = text.trim_end_matches('\n');
+        if text.is_empty() {
+            return;
+        }
+        let _ = write!(
+            self.out,
+            "#d2l.output({}, kind: {})\n\n",
+            string(text),
+            string(kind)
+        );
+    }
+
+    // ----- inlines ------------------------------------------------------------------------
+
+    fn inlines(&mut self, inlines: &[Inline]) {
+        for (i, inline) in inlines.iter().enumerate() {
+            match inline {
+                Inline::SoftBreak => {
+                    // A line break of the source joins CJK text without a space.
+                    let before = inlines[..i].iter().rev().find_map(last_char);
+                    let after = inlines[i + 1..].iter().find_map(first_char);
+                    if !(before.is_some_and(is_cjk) && after.is_some_and(is_cjk)) {
+                        self.out.push_str("#\" \"");
+                    }
+                    self.out.push('\n');
+                }
+                _ => self.inline(inline),
+            }
+        }
+    }
+
+    fn inline(&mut self, inline: &Inline) {
+        match inline {
+            Inline::Text(t) => self.text(t),
+            Inline::Code(c) => {
+                let _ = write!(self.out, "#raw({})", string(c));
+            }
+            Inline::Emph(c) => self.wrap("emph", c),
+            Inline::Strong(c) => self.wrap("strong", c),
+            Inline::Strike(c) => self.wrap("strike", c),
+            Inline::Link { url, content } => {
+                if url.contains("://") || url.starts_with("mailto:") {
+                    let _ = write!(self.out, "#link({})[", string(url));
+                    self.inlines(content);
+                    self.out.push(']');
+                } else {
+                    // A link into the book: to the page's label, where it has one.
+                    let target = self.internal_link(url);
+                    match target {
+                        Some(label) => {
+                            let _ = write!(self.out, "#link(label({}))[", string(&label));
+                            self.inlines(content);
+                            self.out.push(']');
+                        }
+                        None => self.inlines(content),
+                    }
+                }
+            }
+            Inline::Image { src, alt } => match self.image_path(src, None) {
+                Some(p) => {
+                    let _ = write!(
+                        self.out,
+                        "#box(image({}, height: 1em, alt: {}))",
+                        string(&p),
+                        string(alt)
+                    );
+                }
+                None => self.text(alt),
+            },
+            Inline::Math { tex, span } => self.math(tex, span, false, None),
+            Inline::Html(_) => {}
+            Inline::SoftBreak => self.out.push_str("#\" \"\n"),
+            Inline::HardBreak => self.out.push_str("#linebreak()\n"),
+            Inline::Ref(r) => self.reference(r),
+            Inline::Cite(c) => self.cite(c),
+        }
+    }
+
+    fn text(&mut self, text: &str) {
+        if !text.is_empty() {
+            self.out.push('#');
+            self.out.push_str(&string(text));
+        }
+    }
+
+    fn wrap(&mut self, function: &str, content: &[Inline]) {
+        let _ = write!(self.out, "#{function}[");
+        self.inlines(content);
+        self.out.push(']');
+    }
+
+    /// The label of an internal link `other.md#anchor`, relative to this section.
+    fn internal_link(&self, url: &str) -> Option<String> {
+        let (path, anchor) = url.split_once('#').map_or((url, ""), |(p, a)| (p, a));
+        let page = if path.is_empty() {
+            self.site.book.sections[self.section].html.clone()
+        } else {
+            let rel = crate::book::normalize(&self.dir.join(path));
+            let section = self.site.book.sections.iter().find(|s| {
+                s.src == rel
+                    || s.html == rel
+                    || s.src.rsplit_once('.').map(|(stem, _)| stem) == Some(rel.as_str())
+            })?;
+            section.html.clone()
+        };
+        let name = label_name(&page, anchor);
+        self.is_known(&name).then_some(name)
+    }
+
+    fn is_known(&self, name: &str) -> bool {
+        self.known.as_ref().is_none_or(|k| k.contains(name))
+    }
+
+    fn reference(&mut self, r: &Ref) {
+        self.mark(&r.span);
+        match &r.target {
+            Some(t) => {
+                let name = label_name(&t.page, &t.anchor);
+                if self.is_known(&name) {
+                    let _ = write!(
+                        self.out,
+                        "#d2l.xref(label({}), {})",
+                        string(&name),
+                        string(&t.text)
+                    );
+                } else {
+                    self.text(&t.text);
+                }
+            }
+            // resolve reported it; show the label as HTML does.
+            None => {
+                let _ = write!(self.out, "#d2l.missing-ref({})", string(&r.label));
+            }
+        }
+    }
+
+    fn cite(&mut self, c: &Cite) {
+        self.mark(&c.span);
+        let Some(citations) = &self.site.resolution.citations else {
+            let _ = write!(self.out, "#d2l.missing-ref({})", string(&c.keys.join(", ")));
+            return;
+        };
+        let known: Vec<(&String, Option<&String>)> = c
+            .keys
+            .iter()
+            .zip(
+                c.texts
+                    .iter()
+                    .map(Option::as_ref)
+                    .chain(std::iter::repeat(None)),
+            )
+            .collect();
+        let (open, close, delimiter) = (
+            citations.open.clone(),
+            citations.close.clone(),
+            citations.delimiter.clone(),
+        );
+        // The texts of the HTML, each linked to its entry on the references page.
+        let link = |w: &mut Self, key: &str, text: &str| {
+            let name = format!("bib-{key}");
+            if w.is_known(&name) {
+                let _ = write!(
+                    w.out,
+                    "#d2l.xref(label({}), {})",
+                    string(&name),
+                    string(text)
+                );
+            } else {
+                w.text(text);
+            }
+        };
+        let texts: Vec<(&String, String)> = known
+            .iter()
+            .map(|(k, t)| (*k, t.cloned().unwrap_or_else(|| (*k).clone())))
+            .collect();
+        match c.kind {
+            CiteKind::Paren => {
+                self.text(&open);
+                for (i, (key, text)) in texts.iter().enumerate() {
+                    if i > 0 {
+                        self.text(&delimiter);
+                    }
+                    link(self, key, text);
+                }
+                self.text(&close);
+            }
+            CiteKind::Text => {
+                for (i, (key, text)) in texts.iter().enumerate() {
+                    if i > 0 {
+                        self.text(", ");
+                    }
+                    link(self, key, text);
+                }
+            }
+        }
+    }
+}
+
+fn array(items: &[String]) -> String {
+    let mut out = String::from("(");
+    for item in items {
+        out.push_str(&string(item));
+        out.push_str(", ");
+    }
+    out.push(')');
+    out
+}
+
+fn trim_end_newlines(out: &mut String) {
+    while out.ends_with('\n') {
+        out.pop();
+    }
+}
+
+/// `400px`, `400`, `80%`, `10cm` → a Typst length (px are 0.75 pt); `None` if unknown.
+fn length(value: &str) -> Option<String> {
+    let v = value.trim();
+    let split = v
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(v.len());
+    let (num, unit) = v.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    if !n.is_finite() || n <= 0.0 {
+        return None;
+    }
+    let out = match unit.trim() {
+        "" | "px" => format!("{}pt", round(n * 0.75)),
+        "pt" => format!("{}pt", round(n)),
+        "%" => format!("{}%", round(n.min(100.0))),
+        "em" => format!("{}em", round(n)),
+        "cm" | "mm" | "in" => format!("{}{}", round(n), unit.trim()),
+        _ => return None,
+    };
+    Some(out)
+}
+
+fn round(n: f64) -> f64 {
+    (n * 100.0).round() / 100.0
+}
+
+fn last_char(inline: &Inline) -> Option<char> {
+    match inline {
+        Inline::Text(t) | Inline::Code(t) => t.chars().last(),
+        Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => {
+            c.iter().rev().find_map(last_char)
+        }
+        Inline::Link { content, .. } => content.iter().rev().find_map(last_char),
+        Inline::Ref(r) => r.target.as_ref().and_then(|t| t.text.chars().last()),
+        Inline::Math { .. } | Inline::Cite(_) => Some('x'),
+        _ => None,
+    }
+}
+
+fn first_char(inline: &Inline) -> Option<char> {
+    match inline {
+        Inline::Text(t) | Inline::Code(t) => t.chars().next(),
+        Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => c.iter().find_map(first_char),
+        Inline::Link { content, .. } => content.iter().find_map(first_char),
+        Inline::Ref(r) => r.target.as_ref().and_then(|t| t.text.chars().next()),
+        Inline::Math { .. } | Inline::Cite(_) => Some('x'),
+        _ => None,
+    }
+}
+
+/// Characters of scripts written without spaces between words.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x303F | 0x3040..=0x30FF | 0x3100..=0x312F | 0x31F0..=0x31FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFD)
+}
+
+/// An HTML `<table>` (with an optional `<caption>`) as its caption and rows of cell texts;
+/// `None` when the fragment is not one simple table.
+fn html_table(html: &str) -> Option<(Option<String>, Vec<Vec<String>>)> {
+    let lower = html.to_ascii_lowercase();
+    let start = lower.find("<table")?;
+    let end = lower.rfind("</table>")?;
+    if !html[..start].trim().is_empty() || !html[end + 8..].trim().is_empty() {
+        return None;
+    }
+    let body = &html[start..end];
+    let lower = &lower[start..end];
+    let caption = lower.find("<caption").and_then(|i| {
+        let open = i + lower[i..].find('>')? + 1;
+        let close = open + lower[open..].find("</caption>")?;
+        Some(html_text(&body[open..close]))
+    });
+    let mut rows = Vec::new();
+    let mut pos = 0;
+    while let Some(i) = lower[pos..].find("<tr") {
+        let row_start = pos + i;
+        let row_end = lower[row_start..]
+            .find("</tr>")
+            .map_or(lower.len(), |n| row_start + n);
+        let mut cells = Vec::new();
+        let mut p = row_start;
+        while let Some(j) = lower[p..row_end].find("<t") {
+            let tag = p + j;
+            let is_cell = lower[tag..].starts_with("<td") || lower[tag..].starts_with("<th");
+            let open = tag + lower[tag..].find('>')? + 1;
+            if !is_cell {
+                p = open;
+                continue;
+            }
+            let close = lower[open..row_end]
+                .find("</t")
+                .map_or(row_end, |n| open + n);
+            cells.push(html_text(&body[open..close]));
+            p = close + 1;
+        }
+        rows.push(cells);
+        pos = row_end.max(row_start + 3);
+    }
+    (!rows.is_empty()).then_some((caption, rows))
+}
+
+/// A bibliography entry (the small HTML `cite` writes: text, `<i>`, `<b>`, `<sup>`,
+/// `<sub>`, `<a href>`) as Typst markup, every text through a string literal.
+fn entry_markup(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while !rest.is_empty() {
+        match rest.find('<') {
+            Some(0) => {
+                let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+                let tag = &rest[1..end.saturating_sub(1)];
+                match tag {
+                    "i" => out.push_str("#emph["),
+                    "b" => out.push_str("#strong["),
+                    "sup" => out.push_str("#super["),
+                    "sub" => out.push_str("#sub["),
+                    "/i" | "/b" | "/sup" | "/sub" | "/a" => out.push(']'),
+                    t if t.starts_with("a href=\"") => {
+                        let url = t["a href=\"".len()..].trim_end_matches('"');
+                        let _ = write!(out, "#link({})[", string(&decode_entities(url)));
+                    }
+                    _ => {}
+                }
+                rest = &rest[end..];
+            }
+            next => {
+                let end = next.unwrap_or(rest.len());
+                let _ = write!(out, "#{}", string(&decode_entities(&rest[..end])));
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
+
+/// The text of an HTML fragment: tags dropped, the common entities decoded.
+fn html_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut tag = String::new();
+    for c in html.chars() {
+        if in_tag {
+            if c == '>' {
+                in_tag = false;
+                let name = tag
+                    .trim_start_matches('/')
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                if matches!(name.as_str(), "tr" | "br" | "p" | "div")
+                    && !out.ends_with('\n')
+                    && !out.is_empty()
+                {
+                    out.push('\n');
+                } else if matches!(name.as_str(), "td" | "th") && tag.starts_with('/') {
+                    out.push(' ');
+                }
+                tag.clear();
+            } else {
+                tag.push(c);
+            }
+        } else if c == '<' {
+            in_tag = true;
+        } else {
+            out.push(c);
+        }
+    }
+    decode_entities(&out).trim().to_string()
+}
+
+/// The entities `escape` writes (and `&nbsp;`), decoded.
+fn decode_entities(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+}
+
+/// Standard base64 (as binary outputs travel in text); `None` if it is not base64.
+fn base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for b in text.bytes() {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' | b'\n' | b'\r' | b' ' => continue,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::testing::{load, tiny_book};
+
+    #[test]
+    fn strings_escape_quotes_and_backslashes() {
+        assert_eq!(string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+        assert_eq!(string("x\ny\u{7}"), "\"x\\ny\\u{7}\"");
+    }
+
+    #[test]
+    fn markup_of_text_is_literal() {
+        let chapter =
+            "# One\n\nA #let x = 1 and $ and * and _x_ lines\n= not a heading\n- not a list\n";
+        let dir = tiny_book("escape", chapter);
+        let loaded = load(&dir);
+        let generated = markup(&loaded.site());
+        let main = &generated.main;
+        // The whole text sits in string literals; none of it is markup.
+        assert!(
+            main.contains("#\"A #let x = 1 and $ and * and \""),
+            "{main}"
+        );
+        assert!(main.contains("#\"= not a heading\""), "{main}");
+        assert!(!main.contains("\n= not"), "{main}");
+        assert!(!main.lines().any(|l| l.starts_with("#let")), "{main}");
+        // It parses without errors, and the only code is ours.
+        let root = ::typst::syntax::parse(main);
+        assert!(
+            !root.diagnosis().errors,
+            "{:?}",
+            root.errors_and_warnings().0
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn figures_equations_and_references_link_to_labels() {
+        let chapter = "# One\n:label:`sec_one`\n\nSee :numref:`fig_x` and :eqref:`eq_x` in :ref:`sec_one`.\n\n![Cap](img/fig.svg)\n:width:`400px`\n:label:`fig_x`\n\n$$a = b$$\n:eqlabel:`eq_x`\n";
+        let dir = tiny_book("refs", chapter);
+        let loaded = load(&dir);
+        let generated = markup(&loaded.site());
+        let main = &generated.main;
+        for expected in [
+            "#d2l.xref(label(\"ch1.html#fig_x\"), \"Fig. 1.1\")",
+            "#d2l.xref(label(\"ch1.html#eq_x\"), \"(1.1)\")",
+            "#d2l.xref(label(\"ch1.html#\"), \"One\")",
+            "#d2l.figure(image(\"/img/fig.svg\"), width: 300pt, number: \"Fig. 1.1\", caption: [#\"Cap\"])#label(\"ch1.html#fig_x\")",
+            "#d2l.equation(number: \"(1.1)\", $ a  =  b $)#label(\"ch1.html#eq_x\")",
+            "#heading(level: 1, numbering: none)[#d2l.number(\"1\")#\"One\"]#label(\"ch1.html#\")",
+        ] {
+            assert!(main.contains(expected), "missing {expected} in\n{main}");
+        }
+        assert_eq!(generated.images.len(), 1);
+        // The equation's generated line points back at the chapter.
+        let line = main
+            .lines()
+            .position(|l| l.contains("#d2l.equation("))
+            .unwrap();
+        let span = generated.lines[line].as_ref().unwrap();
+        assert_eq!((&*span.file, span.line), ("ch1.md", 10));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn missing_labels_are_text_not_links() {
+        let chapter =
+            "# One\n\nSee :numref:`nowhere`.\n\n```{.rust .input}\n//@hide\nlet x = 1;\n```\n";
+        let dir = tiny_book("missing", chapter);
+        let loaded = load(&dir);
+        let main = markup(&loaded.site()).main;
+        assert!(main.contains("#d2l.missing-ref(\"nowhere\")"), "{main}");
+        assert!(!main.contains("let x = 1"), "{main}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn cjk_line_breaks_join_without_a_space() {
+        let chapter = "# 一\n\n日本語の\n文章と English\ntext.\n";
+        let dir = tiny_book("cjk", chapter);
+        let loaded = load(&dir);
+        let main = markup(&loaded.site()).main;
+        assert!(
+            main.contains("#\"日本語の\"\n#\"文章と English\"#\" \"\n#\"text.\""),
+            "{main}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn inline_math_stays_inline_and_bars_are_tight() {
+        let eq = convert_math(r"\label{x} y = |x|", false).unwrap();
+        assert!(eq.starts_with("$y"), "{eq}");
+        assert!(eq.contains("|x|"), "{eq}");
+        assert!(convert_math(r"x", true).unwrap().starts_with("$ "));
+        assert!(convert_math(r"\nosuchcommand", false).is_err());
+    }
+
+    #[test]
+    fn tensor_tables() {
+        let html = "<table class=\"tensor\"><caption>Tensor[2, 2] f32</caption><tbody><tr><td>0</td><td>1</td></tr><tr><td>2</td><td>&lt;3</td></tr></tbody></table>";
+        let (caption, rows) = html_table(html).unwrap();
+        assert_eq!(caption.as_deref(), Some("Tensor[2, 2] f32"));
+        assert_eq!(rows, vec![vec!["0", "1"], vec!["2", "<3"]]);
+        assert!(html_table("<p>x</p>").is_none());
+    }
+
+    #[test]
+    fn lengths() {
+        assert_eq!(length("400px").as_deref(), Some("300pt"));
+        assert_eq!(length("400").as_deref(), Some("300pt"));
+        assert_eq!(length("150%").as_deref(), Some("100%"));
+        assert_eq!(length("3cm").as_deref(), Some("3cm"));
+        assert_eq!(length("wide"), None);
+    }
+}

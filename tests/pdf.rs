@@ -1,0 +1,120 @@
+//! `d2lbook build pdf`: the PDF's text (via poppler's `pdftotext`, which `.ci/run`
+//! installs) carries the same numbers, references and citations as the site.
+
+mod common;
+use common::{one_section_book, TempBook};
+use std::process::Command;
+
+fn pdftotext(path: &std::path::Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn english_book_references_citations_outputs_and_math() {
+    let library = concat!(env!("CARGO_MANIFEST_DIR"), "/d2l-lib");
+    let book = TempBook::fixture("en");
+    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[eval]\nlibrary = \"{library}\"\n"),
+    );
+    book.write(
+        "src/chap_two/index.md",
+        "# Chapter Two\n:label:`chap_two`\n\nA chapter with a figure :numref:`fig_two`.\n\n![Two](../img/dot.svg)\n:label:`fig_two`\n\n```{.rust .input}\nprintln!(\"executed {}\", 6 * 7);\n```\n",
+    );
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    let pdf = book.root.join("_build/pdf/fixture-book.pdf");
+    let text = pdftotext(&pdf);
+    for expected in [
+        "Fixture Book",
+        "1.1 Basics",
+        "Fig. 1.1.1",
+        "Figure 1.1.2",
+        "Table 1.1.1",
+        "(1.1.1)",
+        "Section 1.2",
+        "Listing 1.1.1",
+        "(Bishop, 2006",
+        "He et al. (2016b)",
+        "Pattern Recognition and Machine Learning",
+        "executed 42",
+        "Fig. 2.1",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // The converted equation: bold w and the hat of ŷ as math letters.
+    assert!(text.contains('𝐰'), "{text}");
+    // HTML-only raw blocks are not in the PDF; slide-only text neither.
+    assert!(!text.contains("raw html here") && !text.contains("slide only"));
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("Title:           Fixture Book"), "{info}");
+    assert!(info.contains("Author:          Ada, Grace"), "{info}");
+}
+
+#[test]
+fn japanese_sample_book() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let book = TempBook::empty("sample-pdf");
+    for path in ["book.toml", "chapters"] {
+        let ok = Command::new("cp")
+            .args(["-r", &format!("{root}/{path}")])
+            .arg(&book.root)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+    let run = book.run(&["--strict", "build", "pdf", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    let pdf = book.root.join("_build/pdf/book.pdf");
+    let text = pdftotext(&pdf);
+    for expected in [
+        "線形代数",
+        "図 1.1.1",
+        "表 1.1.1",
+        "1.2 節",
+        "(1.2.1)",
+        "Strang (1993)",
+        "参考文献",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}");
+    }
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("実践 Rust で学ぶディープラーニング"));
+    // The outline (bookmarks) holds the chapters.
+    let outline = Command::new("pdftotext")
+        .args(["-f", "1", "-l", "3"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&outline.stdout).contains("目次"));
+}
+
+#[test]
+fn a_broken_equation_still_yields_a_pdf_and_a_located_warning() {
+    let book = one_section_book("# S\n\nGood $x^2$.\n\n$$\\notacommand{x}$$\n\nAfter.\n");
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stderr.contains("warning:"), "{}", run.stderr);
+    assert!(run.stderr.contains("--> src/sec.md:5:"), "{}", run.stderr);
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    assert!(
+        text.contains("\\notacommand{x}"),
+        "the source is shown: {text}"
+    );
+    assert!(text.contains("After."));
+    // With --strict the warning fails the build and no PDF is written.
+    std::fs::remove_dir_all(book.root.join("_build")).unwrap();
+    let strict = book.run(&["--strict", "build", "pdf"]);
+    assert_eq!(strict.code, Some(1));
+    assert!(!book.root.join("_build/pdf/t.pdf").exists());
+}
