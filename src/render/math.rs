@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// The KaTeX inside the `katex` crate; part of the cache key.
-const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6";
+/// The KaTeX inside the `katex` crate and the version of our MathML rewrite
+/// (`mathml.rs`): both are part of the cache key.
+const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6/rewrite-2";
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MathKey {

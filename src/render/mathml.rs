@@ -2,7 +2,9 @@
 //! which ignores every `mathvariant` value except `normal`, so `\mathbf{w}`,
 //! `\mathbb{R}` or `\mathcal{L}` would render as plain letters. This module
 //! rewrites the text of such token elements into Unicode's Mathematical
-//! Alphanumeric Symbols (e.g. `𝐰`, `ℝ`, `ℒ`) and drops the attribute.
+//! Alphanumeric Symbols (e.g. `𝐰`, `ℝ`, `ℒ`) and drops the attribute. MathML Core
+//! also draws a token element's content as text, so a token that KaTeX filled with
+//! elements (`\stackrel` gives `<mo><mover>…</mover></mo>`) becomes an `<mrow>`.
 
 use std::ops::Range;
 
@@ -167,6 +169,11 @@ struct Frame<'a> {
     chars: usize,
     /// How many of those were mapped.
     mapped: usize,
+    /// Offset in the output of the `<` of this element's start tag.
+    start: usize,
+    /// A token element with element children (KaTeX's `\\stackrel` writes
+    /// `<mo><mover>…</mover></mo>`), which MathML Core would draw as flat text.
+    has_child: bool,
 }
 
 impl Frame<'_> {
@@ -216,12 +223,22 @@ fn rewrite(src: &str) -> Option<String> {
                 if frame.name != tag.name {
                     return None;
                 }
+                if frame.token && frame.has_child {
+                    // Lay the children out as a row instead.
+                    out.replace_range(frame.start + 1..frame.start + 1 + frame.name.len(), "mrow");
+                    out.push_str("</mrow>");
+                    continue;
+                }
                 if frame.needs_normal() {
                     out.insert_str(frame.tag_end, " mathvariant=\"normal\"");
                 }
                 out.push_str(tag.raw);
             }
             Kind::Open | Kind::SelfClosing => {
+                if let Some(parent) = stack.last_mut() {
+                    parent.has_child = true;
+                }
+                let start = out.len();
                 // An own attribute wins; `normal` or an unknown value stays put.
                 let variant = match &tag.variant {
                     Some((value, _)) => Variant::parse(value),
@@ -242,6 +259,8 @@ fn rewrite(src: &str) -> Option<String> {
                         tag_end: out.len() - 1,
                         chars: 0,
                         mapped: 0,
+                        start,
+                        has_child: false,
                     });
                 }
             }
@@ -372,6 +391,20 @@ fn parse_tag(s: &str) -> Option<Tag<'_>> {
             kind,
             variant,
         });
+    }
+}
+
+#[cfg(test)]
+mod nested_token_tests {
+    use super::map_variants;
+
+    #[test]
+    fn tokens_holding_elements_become_rows() {
+        let stackrel = "<mo><mover><mo><mo>=</mo></mo><mrow><mi mathvariant=\"normal\">d</mi></mrow></mover></mo>";
+        assert_eq!(
+            map_variants(stackrel),
+            "<mrow><mover><mrow><mo>=</mo></mrow><mrow><mi mathvariant=\"normal\">d</mi></mrow></mover></mrow>"
+        );
     }
 }
 
