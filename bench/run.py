@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks of d2lbook: HTML build of the sample book (cold: no math cache, warm) and of
-a generated 200-section book with 5,000 equations; eval of the sample book (cold cache
-with the library already compiled, one edited cell, no-op). Prints medians and peak RSS.
+a generated 200-section book with 5,000 equations; the PDF of both; eval of the sample
+book (cold cache with the library already compiled, one edited cell, no-op). Prints
+medians and peak RSS.
 
 usage: python3 bench/run.py [runs=3]      (from the repository root, after `cargo build`)
 """
@@ -65,10 +66,12 @@ def main():
     os.makedirs(sample)
     copy_sample(sample)
     html("sample book", sample, ["--no-eval"])
+    median("sample book: pdf", [run(["build", "pdf", "--no-eval"], sample) for _ in range(RUNS)])
 
     generated = os.path.join(work, "generated")
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_book.py"), generated, "200", "25"], check=True)
     html("generated book (200 sections, 5,000 equations)", generated)
+    median("generated book: pdf", [run(["build", "pdf"], generated) for _ in range(RUNS)])
 
     # Eval: the library is compiled once per machine; a cold eval has no cached outputs.
     run(["build", "eval"], sample)

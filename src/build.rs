@@ -13,6 +13,7 @@ use crate::render::math::MathCache;
 use crate::render::site::{self, Content};
 use crate::resolve;
 use rayon::prelude::*;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -125,7 +126,14 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let out_dir = options.root.join(&book.config.build.output_dir).join("pdf");
     let name = crate::pdf::output_name(&book);
     let typ = out_dir.join(format!("{name}.typ"));
+    let progress = !options.quiet && std::io::stderr().is_terminal();
+    if progress {
+        eprint!("typesetting {} sections with Typst…", book.sections.len());
+    }
     let (bytes, pdf_diags) = crate::pdf::render_pdf(&site, keep_typ.then_some(typ.as_path()));
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
     diags.extend(pdf_diags);
 
     let strict = options.strict || book.config.build.strict;

@@ -994,10 +994,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(dir);
     }
 
-    /// One formula per LaTeX command that templates/MATH_NOTES.md lists as supported
+    /// One formula per LaTeX command that docs/math-notes.md lists as supported
     /// (its §3 table and the commands behind every definition of §4), plus SYNTAX.md's.
     const FORMULAS: &[&str] = &[
-        // MATH_NOTES §3
+        // docs/math-notes.md §3
         r"\mathbf{w}",
         r"\mathbf x",
         r"\mathbb{R}^{n}",
