@@ -36,19 +36,15 @@ pub struct Outcome {
 pub fn html(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let (book, docs) = match load_and_parse(&options.root, &diags) {
-        Ok(loaded) => loaded,
-        Err(fatal) => {
-            diags.push(fatal);
-            return finish(options, options.strict, &diags, "");
-        }
+    let Some(Prepared {
+        book,
+        docs,
+        words,
+        resolution,
+    }) = prepare(options, &diags)
+    else {
+        return finish(options, options.strict, &diags, "");
     };
-    let mut docs = docs;
-    run_eval(options, &book, &mut docs, &diags);
-    let words = words(&book, &diags);
-    let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
-    diags.extend(resolve_diags);
-
     let out_dir = options.root.join(&book.config.build.output_dir);
     let mut cache = MathCache::open(&out_dir.join("cache/math.json"));
     let keys = collect_math(&docs);
@@ -102,18 +98,15 @@ pub fn html(options: &Options) -> Outcome {
 pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let (book, mut docs) = match load_and_parse(&options.root, &diags) {
-        Ok(loaded) => loaded,
-        Err(fatal) => {
-            diags.push(fatal);
-            return finish(options, options.strict, &diags, "");
-        }
+    let Some(Prepared {
+        book,
+        docs,
+        words,
+        resolution,
+    }) = prepare(options, &diags)
+    else {
+        return finish(options, options.strict, &diags, "");
     };
-    run_eval(options, &book, &mut docs, &diags);
-    let words = words(&book, &diags);
-    let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
-    diags.extend(resolve_diags);
-
     // The PDF typesets its math itself (mitex + Typst): no HTML math here.
     let math = std::collections::HashMap::new();
     let site = Site {
@@ -163,6 +156,35 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
         }
     }
     finish(options, strict, &diags, &summary)
+}
+
+/// A book loaded, parsed, evaluated and resolved: what every backend renders from.
+struct Prepared {
+    book: Book,
+    docs: Vec<Doc>,
+    words: Words,
+    resolution: resolve::Resolution,
+}
+
+/// load → parse → eval → resolve; `None` when the book cannot be loaded at all.
+fn prepare(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
+    let (book, mut docs) = match load_and_parse(&options.root, diags) {
+        Ok(loaded) => loaded,
+        Err(fatal) => {
+            diags.push(fatal);
+            return None;
+        }
+    };
+    run_eval(options, &book, &mut docs, diags);
+    let words = words(&book, diags);
+    let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
+    diags.extend(resolve_diags);
+    Some(Prepared {
+        book,
+        docs,
+        words,
+        resolution,
+    })
 }
 
 /// The book's words, with a warning for each unknown `[labels]` key.

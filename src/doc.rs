@@ -227,6 +227,32 @@ impl Doc {
     }
 }
 
+/// A block, or consecutive tab blocks, which show as one tab group.
+pub enum Group<'a> {
+    Block(&'a Block),
+    Tabs(&'a [Block]),
+}
+
+/// The blocks with consecutive `Tab` blocks gathered into groups.
+pub fn groups(blocks: &[Block]) -> Vec<Group<'_>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < blocks.len() {
+        if let Block::Tab { .. } = blocks[i] {
+            let end = blocks[i..]
+                .iter()
+                .position(|b| !matches!(b, Block::Tab { .. }))
+                .map_or(blocks.len(), |n| i + n);
+            out.push(Group::Tabs(&blocks[i..end]));
+            i = end;
+        } else {
+            out.push(Group::Block(&blocks[i]));
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Calls `f` on every block, depth first, including blocks nested in lists, quotes and tabs.
 pub fn visit_blocks_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Block)) {
     for block in blocks {

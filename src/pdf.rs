@@ -246,11 +246,7 @@ fn compile_formulas<'a>(
     }
     let generated = Generated {
         main,
-        lines: Vec::new(),
-        diags: Vec::new(),
-        images: Vec::new(),
-        blobs: Vec::new(),
-        maths: Vec::new(),
+        ..Generated::default()
     };
     let world = BookWorld::new(&generated, gen::BOOK_TEMPLATE, math_template, fonts.clone());
     let result = typst::compile::<typst_layout::PagedDocument>(&world);
@@ -1330,11 +1326,7 @@ mod tests {
         }
         let generated = Generated {
             main,
-            lines: Vec::new(),
-            diags: Vec::new(),
-            images: Vec::new(),
-            blobs: Vec::new(),
-            maths: Vec::new(),
+            ..Generated::default()
         };
         let world = BookWorld::new(
             &generated,

@@ -77,18 +77,10 @@ impl<'a> PageRenderer<'a> {
     }
 
     pub fn blocks(&mut self, blocks: &[Block], out: &mut String) {
-        let mut i = 0;
-        while i < blocks.len() {
-            if let Block::Tab { .. } = blocks[i] {
-                let end = blocks[i..]
-                    .iter()
-                    .position(|b| !matches!(b, Block::Tab { .. }))
-                    .map_or(blocks.len(), |n| i + n);
-                self.tabs(&blocks[i..end], out);
-                i = end;
-            } else {
-                self.block(&blocks[i], out);
-                i += 1;
+        for group in groups(blocks) {
+            match group {
+                Group::Block(block) => self.block(block, out),
+                Group::Tabs(tabs) => self.tabs(tabs, out),
             }
         }
     }

@@ -28,7 +28,7 @@ pub const BOOK_PATH: &str = "/_d2lbook/book.typ";
 pub const MATH_PATH: &str = "/_d2lbook/math.typ";
 
 /// The generated Typst source of the whole book and what compiling it needs.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Generated {
     pub main: String,
     /// Generated line (0-based) → the source span it came from, where known.
@@ -391,18 +391,10 @@ impl<'a> Writer<'a> {
     // ----- blocks -------------------------------------------------------------------------
 
     fn blocks(&mut self, blocks: &[Block]) {
-        let mut i = 0;
-        while i < blocks.len() {
-            if let Block::Tab { .. } = blocks[i] {
-                let end = blocks[i..]
-                    .iter()
-                    .position(|b| !matches!(b, Block::Tab { .. }))
-                    .map_or(blocks.len(), |n| i + n);
-                self.tabs(&blocks[i..end]);
-                i = end;
-            } else {
-                self.block(&blocks[i]);
-                i += 1;
+        for group in groups(blocks) {
+            match group {
+                Group::Block(block) => self.block(block),
+                Group::Tabs(tabs) => self.tabs(tabs),
             }
         }
     }
