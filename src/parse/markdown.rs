@@ -974,3 +974,71 @@ fn slug(text: &str) -> String {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> (Doc, Vec<Diagnostic>) {
+        parse(text, "t.md", Path::new("."))
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        let inputs = [
+            "",
+            ":label:`x`",
+            ":",
+            "::`x`",
+            "$",
+            "$$",
+            "$$\n",
+            "```",
+            "```toc\n:maxdepth: x\n",
+            "```{.rust .input}\n//@tab\n",
+            "```eval_rst\n.. raw:: html\n   :file: nowhere.html\n```",
+            ":begin_tab:`a`\n:begin_tab:`b`\n:end_tab:\n:end_tab:",
+            "![](x.png):label:`a`:label:`b`:width:`1`",
+            "| a |\n|---|\n| :numref:`x` |\n\n:label:`t`",
+            "- $$x$$\n  :eqlabel:`e`\n- :cite:``",
+            "# 見出し:label:`見出し`",
+            "[**]",
+            "(~~~~)",
+            "<div>\n\n:label:`x`\n\n</div>",
+            "> :begin_tab:`q`\n> text",
+        ];
+        for input in inputs {
+            let _ = doc(input);
+        }
+    }
+
+    #[test]
+    fn labels_attach_to_what_they_follow() {
+        let (d, diags) = doc("# T\n:label:`sec_t`\n\n![c](i.png)\n:width:`10px`\n:label:`fig_c`\n\n$$x$$ :eqlabel:`eq_x`\n\n:Cap\n:label:`tab_t`\n\n|a|\n|-|\n|1|\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let labels: Vec<String> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading(h) => h.label.as_ref().map(|l| l.name.clone()),
+                Block::Figure(f) => f.label.as_ref().map(|l| l.name.clone()),
+                Block::Equation(e) => e.label.as_ref().map(|l| l.name.clone()),
+                Block::Table(t) => t.label.as_ref().map(|l| l.name.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(labels, ["sec_t", "fig_c", "eq_x", "tab_t"]);
+    }
+
+    #[test]
+    fn role_spans_point_at_the_role() {
+        let (d, _) = doc("# T\n\n図は:numref:`fig_a`で\n");
+        let Block::Paragraph(p) = &d.blocks[1] else {
+            panic!()
+        };
+        let Inline::Ref(r) = &p[1] else {
+            panic!("{p:?}")
+        };
+        assert_eq!((r.span.line, r.span.col, r.span.len), (3, 3, 15));
+    }
+}
