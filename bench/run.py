@@ -7,7 +7,6 @@ medians and peak RSS.
 usage: python3 bench/run.py [runs=3]      (from the repository root, after `cargo build`)
 """
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -22,15 +21,17 @@ BIN = os.path.join(TARGET, "debug", "d2lbook")
 
 
 def run(args, root):
-    """Wall time and this child's peak RSS (KiB) of one d2lbook run."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Wall time and peak RSS (KiB) of one d2lbook run (its own process, from wait4)."""
     start = time.perf_counter()
-    p = subprocess.run([BIN, "--root", root, *args], capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if p.returncode != 0:
-        sys.exit(f"d2lbook {' '.join(args)} failed:\n{p.stderr}")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return wall, max(rss, before), p.stderr
+    with tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([BIN, "--root", root, *args], stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        stderr = err.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"d2lbook {' '.join(args)} failed:\n{stderr}")
+    return wall, usage.ru_maxrss, stderr
 
 
 def median(label, samples):

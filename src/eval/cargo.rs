@@ -73,7 +73,11 @@ impl Package {
              [package]\nname = \"d2lbook-eval\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\nautobins = false\n\n",
         );
         for (name, source) in programs {
-            std::fs::write(self.dir.join(format!("src/bin/{name}.rs")), source).map_err(io)?;
+            write_if_changed(
+                &self.dir.join(format!("src/bin/{name}.rs")),
+                source.as_bytes(),
+            )
+            .map_err(io)?;
             manifest.push_str(&format!(
                 "[[bin]]\nname = \"{name}\"\npath = \"src/bin/{name}.rs\"\n\n"
             ));
@@ -91,13 +95,16 @@ impl Package {
         let mut table = toml::Table::new();
         table.insert("dependencies".into(), deps.into());
         manifest.push_str(&toml::to_string(&table).map_err(|e| e.to_string())?);
-        // The project's profile, so that dependencies built for it are reused as they are.
+        // The project's settings for dependencies, so that what it built is reused as it
+        // is. The sections' own binaries need no debug info (panics carry their location
+        // without it), which makes their links faster.
         manifest.push_str(
-            "\n[workspace]\n\n[profile.dev]\ndebug = \"line-tables-only\"\n\n[profile.dev.package.\"*\"]\nopt-level = 3\ndebug = false\n",
+            "\n[workspace]\n\n[profile.dev]\ndebug = false\n\n[profile.dev.package.\"*\"]\nopt-level = 3\ndebug = false\n",
         );
-        std::fs::write(self.dir.join("Cargo.toml"), manifest).map_err(io)?;
+        write_if_changed(&self.dir.join("Cargo.toml"), manifest.as_bytes()).map_err(io)?;
         if let Some(lock) = self.lock_file() {
-            std::fs::copy(lock, self.dir.join("Cargo.lock")).map_err(io)?;
+            let lock = std::fs::read(lock).map_err(io)?;
+            write_if_changed(&self.dir.join("Cargo.lock"), &lock).map_err(io)?;
         }
 
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -147,6 +154,14 @@ impl Package {
         }
         Ok(built)
     }
+}
+
+/// Leaves a file that already holds `bytes` untouched, so cargo sees nothing new.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    std::fs::write(path, bytes)
 }
 
 fn compiler_message(bin: String, m: &Value) -> CompilerMessage {
