@@ -4,7 +4,7 @@
 
 use crate::book::Book;
 use crate::diag::{render_all, Diagnostic, Diagnostics, Level};
-use crate::doc::Doc;
+use crate::doc::{for_each_block, Block, Doc};
 use crate::eval::{self, library};
 use crate::i18n::Words;
 use crate::parse;
@@ -65,7 +65,10 @@ pub fn html(options: &Options) -> Outcome {
     };
     let (files, render_diags) = site::render(&site);
     diags.extend(render_diags);
-    let other_cells = count_unrun_cells(&docs);
+    let other_cells = count_blocks(
+        &docs,
+        |b| matches!(b, Block::Code(c) if c.cell.is_some() && c.lang != "rust"),
+    );
 
     let strict = options.strict || book.config.build.strict;
     let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
@@ -142,6 +145,13 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
                     bytes.len() / 1024,
                     started.elapsed().as_secs_f64()
                 );
+                let raw = count_blocks(&docs, |b| matches!(b, Block::RawHtml(_)));
+                if raw > 0 {
+                    summary.push_str(&format!(
+                        "\nnote: {raw} raw HTML block{} left out of the PDF",
+                        if raw == 1 { " is" } else { "s are" }
+                    ));
+                }
                 if keep_typ {
                     summary.push_str(&format!(
                         "\nnote: the Typst source is {}",
@@ -285,16 +295,11 @@ fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), 
     Ok((book, docs))
 }
 
-fn count_unrun_cells(docs: &[Doc]) -> usize {
+/// How many blocks of the book `is_counted` picks.
+fn count_blocks(docs: &[Doc], is_counted: impl Fn(&Block) -> bool) -> usize {
     let mut n = 0;
     for doc in docs {
-        crate::doc::for_each_block(&doc.blocks, &mut |b| {
-            if let crate::doc::Block::Code(c) = b {
-                if c.cell.is_some() && c.lang != "rust" {
-                    n += 1;
-                }
-            }
-        });
+        for_each_block(&doc.blocks, &mut |b| n += usize::from(is_counted(b)));
     }
     n
 }
