@@ -94,6 +94,15 @@ fn compile_errors_are_located_in_the_chapter() {
         "{}",
         run.stderr
     );
+    // Under the cell, rustc's message with the chapter's location.
+    let body = body.replace("let b", "//@allow_error\nlet b");
+    book.write("src/broken.md", &body);
+    assert!(book.build_html().ok);
+    let page = book.page("broken.html");
+    assert!(
+        page.contains("<pre>error[E0425]: cannot find value `undefined_name` in this scope: not found in this scope\n  --&gt; src/broken.md:8:13"),
+        "{page}"
+    );
 }
 
 #[test]

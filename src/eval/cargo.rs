@@ -12,6 +12,8 @@ use std::process::{Command, Stdio};
 pub struct CompilerMessage {
     pub bin: String,
     pub level: String,
+    /// The error code (`E0425`), if any.
+    pub code: Option<String>,
     pub message: String,
     /// Primary span: (line, column), 1-based, in the generated file.
     pub at: Option<(usize, usize)>,
@@ -177,9 +179,6 @@ fn compiler_message(bin: String, m: &Value) -> CompilerMessage {
         ))
     });
     let mut message = m["message"].as_str().unwrap_or_default().to_string();
-    if let Some(code) = m["code"]["code"].as_str() {
-        message = format!("[{code}] {message}");
-    }
     if let Some(label) = primary.and_then(|s| s["label"].as_str()) {
         message = format!("{message}: {label}");
     }
@@ -198,6 +197,7 @@ fn compiler_message(bin: String, m: &Value) -> CompilerMessage {
         .unwrap_or_default();
     CompilerMessage {
         bin,
+        code: m["code"]["code"].as_str().map(str::to_string),
         level: m["level"].as_str().unwrap_or("error").to_string(),
         message,
         at,

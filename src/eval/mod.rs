@@ -232,19 +232,22 @@ fn execute(
     if !errors.is_empty() || !built.executables.contains_key(&job.bin) {
         for m in errors {
             let (cell, line, col) = locate(&job.program, m.at, n);
-            let mut text = format!(
-                "error{}\n  --> {file}:{line}:{col}",
-                m.message
-                    .strip_prefix('[')
-                    .map_or_else(|| format!(": {}", m.message), |rest| format!("[{rest}"))
-            );
+            // rustc's own look under the cell, the code in brackets in the build's list.
+            let (under_cell, listed) = match &m.code {
+                Some(code) => (
+                    format!("error[{code}]: {}", m.message),
+                    format!("[{code}] {}", m.message),
+                ),
+                None => (format!("error: {}", m.message), m.message.clone()),
+            };
+            let mut text = format!("{under_cell}\n  --> {file}:{line}:{col}");
             for note in &m.notes {
                 text.push_str(&format!("\n  = {note}"));
             }
             record.outputs[cell].push(Output::Error(text));
             record.failures.push(Failure {
                 cell,
-                message: format!("cell does not compile: {}", m.message),
+                message: format!("cell does not compile: {listed}"),
                 line,
                 col,
             });
@@ -252,7 +255,7 @@ fn execute(
         if record.failures.is_empty() {
             record.failures.push(Failure {
                 cell: 0,
-                message: "the section's cells did not build (see cargo's output above)".into(),
+                message: "the section's program was not built".into(),
                 line: job.cells[0].span.line,
                 col: 1,
             });
