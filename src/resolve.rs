@@ -170,8 +170,8 @@ fn load_bibliography(
 /// The argument of the role at `span`, read back from the section's source.
 fn role_argument(book: &Book, span: &Span) -> Option<String> {
     let section = book.sections.iter().find(|s| *s.file == *span.file)?;
-    let line = section.text.lines().nth(span.line - 1)?;
-    let rest: String = line.chars().skip(span.col - 1).collect();
+    let line = section.text.lines().nth(span.line.checked_sub(1)?)?;
+    let rest: String = line.chars().skip(span.col.saturating_sub(1)).collect();
     let open = rest.find('`')?;
     let close = rest[open + 1..].find('`')?;
     Some(rest[open + 1..open + 1 + close].to_string())

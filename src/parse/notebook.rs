@@ -80,8 +80,10 @@ pub fn parse(json: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
     for d in &mut diags {
         if let Some(span) = &mut d.span {
             let cell = starts.partition_point(|&s| s <= span.line).max(1);
-            span.line = span.line + 1 - starts[cell - 1];
-            span.file = format!("{file}#cell{cell}").into();
+            if let Some(start) = starts.get(cell - 1) {
+                span.line = (span.line + 1).saturating_sub(*start).max(1);
+                span.file = format!("{file}#cell{cell}").into();
+            }
         }
     }
     (doc, diags)
