@@ -77,6 +77,7 @@ impl Book {
             ))
             .help("`[book] src` in book.toml names the folder that holds index.md"));
         }
+        loader.seen.insert("index.md".into());
         loader.add("index.md".into(), Vec::new(), 0, None, false);
         let Loader {
             sections, diags, ..

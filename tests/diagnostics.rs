@@ -216,3 +216,24 @@ fn missing_book_is_a_clear_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_toc_listing_its_own_page_or_a_page_twice_warns() {
+    let book = TempBook::empty("cycle").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\n"),
+        ("index.md", "# T\n\n```toc\na\nindex\na\n```\n"),
+        ("a.md", "# A\n\n```toc\nindex\n```\n"),
+    ]);
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert_eq!(
+        run.stderr
+            .matches("is already in the book; listed again here")
+            .count(),
+        3,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> index.md:4:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("built 2 pages"), "{}", run.stderr);
+}
