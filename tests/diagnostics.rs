@@ -234,6 +234,6 @@ fn a_toc_listing_its_own_page_or_a_page_twice_warns() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("--> index.md:4:1"), "{}", run.stderr);
+    assert!(run.stderr.contains("--> index.md:5:1"), "{}", run.stderr);
     assert!(run.stderr.contains("built 2 pages"), "{}", run.stderr);
 }
