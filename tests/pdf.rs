@@ -62,16 +62,7 @@ fn english_book_references_citations_outputs_and_math() {
 
 #[test]
 fn japanese_sample_book() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let book = TempBook::empty("sample-pdf");
-    for path in ["book.toml", "chapters"] {
-        let ok = Command::new("cp")
-            .args(["-r", &format!("{root}/{path}")])
-            .arg(&book.root)
-            .status()
-            .unwrap();
-        assert!(ok.success());
-    }
+    let book = TempBook::sample();
     let run = book.run(&["--strict", "build", "pdf", "--no-eval"]);
     assert!(run.ok, "{}", run.stderr);
     let pdf = book.root.join("_build/pdf/book.pdf");

@@ -490,6 +490,18 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// `, number: "図 1.2.1", caption: [...]` of a figure or table, where present.
+    fn caption_args(&mut self, word: &str, number: &str, caption: &[Inline]) {
+        if !number.is_empty() {
+            let _ = write!(self.out, ", number: {}", string(&fill(word, number)));
+        }
+        if !caption.is_empty() {
+            self.out.push_str(", caption: [");
+            self.inlines(caption);
+            self.out.push(']');
+        }
+    }
+
     fn heading(&mut self, h: &Heading) {
         let section = &self.site.book.sections[self.section];
         if let Some(label) = &h.label {
@@ -540,18 +552,8 @@ impl<'a> Writer<'a> {
         if let Some(h) = f.height.as_deref().and_then(length) {
             let _ = write!(self.out, ", height: {h}");
         }
-        if !f.number.is_empty() {
-            let _ = write!(
-                self.out,
-                ", number: {}",
-                string(&fill(&self.site.words.figure, &f.number))
-            );
-        }
-        if !f.caption.is_empty() {
-            self.out.push_str(", caption: [");
-            self.inlines(&f.caption);
-            self.out.push(']');
-        }
+        let word = self.site.words.figure.clone();
+        self.caption_args(&word, &f.number, &f.caption);
         self.out.push(')');
         self.target_label(&f.label);
         self.out.push_str("\n\n");
@@ -617,18 +619,8 @@ impl<'a> Writer<'a> {
             "#d2l.table(columns: {columns}, align: ({},)",
             align.join(", ")
         );
-        if !t.number.is_empty() {
-            let _ = write!(
-                self.out,
-                ", number: {}",
-                string(&fill(&self.site.words.table, &t.number))
-            );
-        }
-        if !t.caption.is_empty() {
-            self.out.push_str(", caption: [");
-            self.inlines(&t.caption);
-            self.out.push(']');
-        }
+        let word = self.site.words.table.clone();
+        self.caption_args(&word, &t.number, &t.caption);
         self.out.push_str(", header: (");
         for i in 0..columns {
             self.out.push('[');

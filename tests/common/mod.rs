@@ -34,6 +34,16 @@ impl TempBook {
         book
     }
 
+    /// A copy of the repository's sample book (`book.toml` and `chapters/`), so a test
+    /// never touches the checkout's `_build`.
+    pub fn sample() -> TempBook {
+        let book = TempBook::empty("sample");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::fs::copy(root.join("book.toml"), book.root.join("book.toml")).unwrap();
+        copy_dir(&root.join("chapters"), &book.root.join("chapters"));
+        book
+    }
+
     pub fn empty(name: &str) -> TempBook {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -87,6 +97,7 @@ impl TempBook {
 }
 
 fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
