@@ -4,6 +4,7 @@
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::fence::{Fence, Refused};
 use crate::parse;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::HashSet;
@@ -14,6 +15,8 @@ pub struct Book {
     pub root: PathBuf,
     pub config: Config,
     pub sections: Vec<Section>,
+    /// Where the book's files may come from.
+    pub fence: Fence,
 }
 
 pub struct Section {
@@ -47,6 +50,13 @@ impl Book {
     /// or root `index.md` is fatal.
     pub fn load(root: &Path) -> Result<(Book, Vec<Diagnostic>), Diagnostic> {
         let config = Config::load(root)?;
+        let fence = Fence::new(root, &config.build.allow_outside);
+        if let Err(why) = fence.resolve(&root.join(&config.book.src)) {
+            return Err(Diagnostic::error(format!(
+                "the source folder `[book] src = \"{}\"` cannot be used: {why}",
+                config.book.src
+            )));
+        }
         let mut excludes = GlobSetBuilder::new();
         for pattern in &config.build.exclude {
             let glob = Glob::new(pattern).map_err(|e| {
@@ -68,6 +78,7 @@ impl Book {
             sections: Vec::new(),
             seen: HashSet::new(),
             diags: Vec::new(),
+            fence,
         };
         let index = loader.src_dir.join("index.md");
         if !index.is_file() {
@@ -80,13 +91,17 @@ impl Book {
         loader.seen.insert("index.md".into());
         loader.add("index.md".into(), Vec::new(), 0, None, false);
         let Loader {
-            sections, diags, ..
+            sections,
+            diags,
+            fence,
+            ..
         } = loader;
         Ok((
             Book {
                 root: root.to_path_buf(),
                 config,
                 sections,
+                fence,
             },
             diags,
         ))
@@ -100,6 +115,7 @@ struct Loader {
     sections: Vec<Section>,
     seen: HashSet<String>,
     diags: Vec<Diagnostic>,
+    fence: Fence,
 }
 
 impl Loader {
@@ -121,7 +137,7 @@ impl Loader {
         numbered_parent: bool,
     ) {
         let file = self.display_path(&src);
-        let text = match std::fs::read_to_string(self.src_dir.join(&src)) {
+        let text = match self.fence.read_to_string(&self.src_dir.join(&src)) {
             Ok(t) => t,
             Err(e) => {
                 self.diags
@@ -163,6 +179,31 @@ impl Loader {
                     );
                     continue;
                 };
+                // Outputs go where sources sit, relative to the source folder: an entry
+                // outside it would write outside the site.
+                let escape = if child.starts_with("../") {
+                    let folder = match self.src_prefix.as_str() {
+                        "" | "." => "the book's folder".to_string(),
+                        prefix => format!("the source folder {prefix}/"),
+                    };
+                    Some(format!("it is outside {folder}"))
+                } else {
+                    match self.fence.file(&self.src_dir.join(&child)) {
+                        Err(why @ Refused::Outside(_)) => Some(why.to_string()),
+                        _ => None,
+                    }
+                };
+                if let Some(why) = escape {
+                    self.diags.push(
+                        Diagnostic::error(format!(
+                            "toc entry '{}' cannot be used: {why}",
+                            entry.target
+                        ))
+                        .at(&entry.span)
+                        .help("a book's sections are files inside its source folder"),
+                    );
+                    continue;
+                }
                 if self.is_excluded(&child) {
                     continue;
                 }

@@ -7,10 +7,11 @@ use crate::diag::{render_all, Diagnostic, Diagnostics, Level};
 use crate::doc::{for_each_block, Block, Doc};
 use crate::eval::{self, library};
 use crate::i18n::Words;
+use crate::output;
 use crate::parse;
 use crate::render::html::{collect_math, Site};
 use crate::render::math::MathCache;
-use crate::render::site::{self, Content};
+use crate::render::site;
 use crate::resolve;
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -41,11 +42,11 @@ pub fn html(options: &Options) -> Outcome {
         docs,
         words,
         resolution,
+        out_dir,
     }) = prepare(options, &diags)
     else {
         return finish(options, options.strict, &diags, "");
     };
-    let out_dir = options.root.join(&book.config.build.output_dir);
     let mut cache = MathCache::open(&out_dir.join("cache/math.json"));
     let keys = collect_math(&docs);
     let total = keys.len();
@@ -74,7 +75,7 @@ pub fn html(options: &Options) -> Outcome {
     let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
     let mut summary = String::new();
     if let (false, Some(files)) = (failed, files) {
-        match write_atomically(&out_dir.join("html"), &files.files) {
+        match output::write_atomically(&out_dir.join("html"), &files.files) {
             Ok(()) => {
                 summary = format!(
                     "built {} pages into {} in {:.2} s (math: {} rendered, {} from cache)",
@@ -106,6 +107,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
         docs,
         words,
         resolution,
+        out_dir,
     }) = prepare(options, &diags)
     else {
         return finish(options, options.strict, &diags, "");
@@ -119,7 +121,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
         math: &math,
         words: &words,
     };
-    let out_dir = options.root.join(&book.config.build.output_dir).join("pdf");
+    let out_dir = out_dir.join("pdf");
     let name = crate::pdf::output_name(&book);
     let typ = out_dir.join(format!("{name}.typ"));
     let progress = !options.quiet && std::io::stderr().is_terminal();
@@ -174,6 +176,8 @@ struct Prepared {
     docs: Vec<Doc>,
     words: Words,
     resolution: resolve::Resolution,
+    /// The output folder, checked and claimed.
+    out_dir: PathBuf,
 }
 
 /// load → parse → eval → resolve; `None` when the book cannot be loaded at all.
@@ -182,6 +186,13 @@ fn prepare(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
         Ok(loaded) => loaded,
         Err(fatal) => {
             diags.push(fatal);
+            return None;
+        }
+    };
+    let out_dir = match claim_output(&book) {
+        Ok(dir) => dir,
+        Err(refused) => {
+            diags.push(refused);
             return None;
         }
     };
@@ -194,6 +205,7 @@ fn prepare(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
         docs,
         words,
         resolution,
+        out_dir,
     })
 }
 
@@ -213,6 +225,10 @@ pub fn eval(options: &Options) -> Outcome {
     let diags = Diagnostics::default();
     match load_and_parse(&options.root, &diags) {
         Ok((book, mut docs)) => {
+            if let Err(refused) = claim_output(&book) {
+                diags.push(refused);
+                return finish(options, options.strict, &diags, "");
+            }
             let options = Options {
                 no_eval: false,
                 ..options.clone()
@@ -256,6 +272,20 @@ pub fn lib(options: &Options, check: bool) -> Outcome {
     finish(options, options.strict, &diags, &summary)
 }
 
+/// Removes the output folder, if d2lbook made it: `d2lbook clean`.
+pub fn clean(options: &Options) -> Outcome {
+    let diags = Diagnostics::default();
+    let mut summary = String::new();
+    let cleaned = crate::config::Config::load(&options.root)
+        .and_then(|config| output::clean(&options.root, &config));
+    match cleaned {
+        Ok(Some(dir)) => summary = format!("removed {}", display(&options.root, &dir)),
+        Ok(None) => summary = "nothing to remove".into(),
+        Err(refused) => diags.push(refused),
+    }
+    finish(options, options.strict, &diags, &summary)
+}
+
 /// The eval stage, unless turned off; prints its summary line.
 fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) {
     if options.no_eval || !book.config.eval.enabled {
@@ -273,6 +303,13 @@ fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostic
     );
 }
 
+/// The output folder, checked and marked before anything is written into it.
+fn claim_output(book: &Book) -> Result<PathBuf, Diagnostic> {
+    let dir = output::locate(&book.root, &book.config)?;
+    output::claim(&dir)?;
+    Ok(dir)
+}
+
 fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), Diagnostic> {
     let (book, load_diags) = Book::load(root)?;
     diags.extend(load_diags);
@@ -284,9 +321,9 @@ fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), 
             let dir = src_dir.join(&section.src);
             let dir = dir.parent().unwrap_or(&src_dir);
             let (doc, parse_diags) = if section.src.ends_with(".ipynb") {
-                parse::parse_notebook(&section.text, &section.file, dir)
+                parse::parse_notebook(&section.text, &section.file, dir, &book.fence)
             } else {
-                parse::parse_markdown(&section.text, &section.file, dir)
+                parse::parse_markdown(&section.text, &section.file, dir, &book.fence)
             };
             diags.extend(parse_diags);
             doc
@@ -346,38 +383,4 @@ fn display(root: &Path, path: &Path) -> String {
         .unwrap_or(path)
         .display()
         .to_string()
-}
-
-/// Writes the files into a fresh sibling folder, then swaps it with `target`.
-fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::Result<()> {
-    let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent)?;
-    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let written = files.par_iter().try_for_each(|(rel, content)| {
-        let path = tmp.join(rel);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
-        match content {
-            Content::Bytes(bytes) => std::fs::write(&path, bytes),
-            Content::Copy(from) => std::fs::copy(from, &path).map(|_| ()),
-        }
-    });
-    if let Err(e) = written {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    if target.exists() {
-        std::fs::rename(target, &old)?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, target) {
-        // Put the previous site back rather than leave none.
-        let _ = std::fs::rename(&old, target);
-        return Err(e);
-    }
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
 }

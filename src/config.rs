@@ -51,6 +51,12 @@ pub struct BuildConfig {
     pub exclude: Vec<String>,
     #[serde(default)]
     pub strict: bool,
+    /// Folders outside the book root that its files may come from (see `fence.rs`).
+    #[serde(default)]
+    pub allow_outside: Vec<String>,
+    /// Where `output_dir` is written in `book.toml`, for diagnostics.
+    #[serde(skip)]
+    pub output_dir_span: Option<Span>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -184,13 +190,15 @@ impl Config {
     }
 
     pub fn from_toml(text: &str, file: &str) -> Result<Config, Diagnostic> {
-        toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let mut d = Diagnostic::error(format!("invalid {file}: {}", e.message().trim()));
             if let Some(range) = e.span() {
                 d = d.at(&span_of(text, file, range));
             }
             d
-        })
+        })?;
+        config.build.output_dir_span = key_span(text, file, "build", "output_dir");
+        Ok(config)
     }
 
     /// The `[project]` and `[build]` keys of Python d2lbook that matter here.
@@ -229,6 +237,29 @@ impl Config {
         }
         config
     }
+}
+
+/// The span of `key = …` in table `[table]` of a TOML text (the usual layout; `None` for
+/// dotted keys or inline tables).
+fn key_span(text: &str, file: &str, table: &str, key: &str) -> Option<Span> {
+    let mut current = String::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = name.trim().to_string();
+        } else if current == table {
+            if let Some(rest) = trimmed.strip_prefix(key) {
+                if rest.trim_start().starts_with('=') {
+                    let start = offset + (line.len() - line.trim_start().len());
+                    let end = offset + line.trim_end().len();
+                    return Some(span_of(text, file, start..end));
+                }
+            }
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The span of a byte range of `text`.
@@ -273,6 +304,17 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.span.unwrap().line, 4);
+    }
+
+    #[test]
+    fn output_dir_is_located() {
+        let text = "[book]\ntitle = \"x\"\n\n[build]\n  output_dir = \".\"  # here\n";
+        let c = Config::from_toml(text, "book.toml").unwrap();
+        let span = c.build.output_dir_span.unwrap();
+        assert_eq!((span.line, span.col), (5, 3));
+        // Not in [build]: no span.
+        let c = Config::from_toml("[book]\ntitle = \"output_dir = 1\"\n", "book.toml").unwrap();
+        assert!(c.build.output_dir_span.is_none());
     }
 
     #[test]

@@ -89,15 +89,8 @@ fn main() -> ExitCode {
             }
         }
         Command::Clean => {
-            let out = d2lbook::config::Config::load(&cli.root)
-                .map(|c| c.build.output_dir)
-                .unwrap_or_else(|_| "_build".into());
-            let path = cli.root.join(out);
-            if path.exists() {
-                if let Err(e) = std::fs::remove_dir_all(&path) {
-                    eprintln!("error: cannot remove {}: {e}", path.display());
-                    return ExitCode::FAILURE;
-                }
+            if d2lbook::build::clean(&options).failed {
+                return ExitCode::FAILURE;
             }
         }
     }

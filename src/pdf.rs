@@ -10,6 +10,7 @@
 
 use crate::diag::Diagnostic;
 use crate::doc::Span as SourceSpan;
+use crate::fence::Fence;
 use crate::render::html::Site;
 use crate::render::typst::{self as gen, Generated, Options};
 use std::collections::HashMap;
@@ -66,8 +67,19 @@ pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<D
     let fonts = fonts_for(&font_dirs(&book.root, &book.config.pdf.font_paths));
     check_fonts(site, &fonts, &mut diags);
 
-    let book_template = read_override(&book.root.join("templates/book.typ"), gen::BOOK_TEMPLATE);
-    let math_template = read_override(&book.root.join("templates/math.typ"), gen::MATH_TEMPLATE);
+    let templates = [
+        ("templates/book.typ", gen::BOOK_TEMPLATE),
+        ("templates/math.typ", gen::MATH_TEMPLATE),
+    ]
+    .map(|(path, embedded)| read_override(&book.fence, &book.root.join(path), embedded));
+    let [book_template, math_template] = match templates {
+        [Ok(b), Ok(m)] => [b, m],
+        [b, m] => {
+            diags.extend(b.err());
+            diags.extend(m.err());
+            return (None, diags);
+        }
+    };
 
     let mut options = Options {
         families: Some(
@@ -373,8 +385,14 @@ fn map_diagnostic(world: &BookWorld, generated: &Generated, d: &SourceDiagnostic
     out
 }
 
-fn read_override(path: &Path, embedded: &str) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|_| embedded.to_string())
+/// The book's own template at `path`, else the embedded one; read through the fence.
+fn read_override(fence: &Fence, path: &Path, embedded: &str) -> Result<String, Diagnostic> {
+    if path.symlink_metadata().is_err() {
+        return Ok(embedded.to_string());
+    }
+    fence
+        .read_to_string(path)
+        .map_err(|why| Diagnostic::error(format!("cannot use {}: {why}", path.display())))
 }
 
 fn keep_sources(path: &Path, generated: &Generated, book: &str, math: &str) -> std::io::Result<()> {
@@ -750,9 +768,9 @@ pub(crate) mod testing {
             let dir = src_dir.join(&section.src);
             let dir = dir.parent().unwrap_or(&src_dir).to_path_buf();
             let (doc, d) = if section.src.ends_with(".ipynb") {
-                crate::parse::parse_notebook(&section.text, &section.file, &dir)
+                crate::parse::parse_notebook(&section.text, &section.file, &dir, &book.fence)
             } else {
-                crate::parse::parse_markdown(&section.text, &section.file, &dir)
+                crate::parse::parse_markdown(&section.text, &section.file, &dir, &book.fence)
             };
             diags.extend(d);
             docs.push(doc);

@@ -147,7 +147,7 @@ fn load_bibliography(
             return None;
         }
     };
-    let text = match std::fs::read_to_string(book.root.join(&path)) {
+    let text = match book.fence.read_to_string(&book.root.join(&path)) {
         Ok(t) => t,
         Err(e) => {
             let mut d = Diagnostic::error(format!("cannot read the bibliography {path}: {e}"));

@@ -5,6 +5,7 @@
 use super::{cells, roles, rst};
 use crate::diag::Diagnostic;
 use crate::doc::*;
+use crate::fence::Fence;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use std::ops::Range;
 use std::path::Path;
@@ -12,8 +13,8 @@ use std::sync::Arc;
 
 /// Parses one section's Markdown. `file` is the path shown in diagnostics (relative to the
 /// book root); `dir` is the folder of the file on disk, for `eval_rst` `:file:` includes.
-pub fn parse(text: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
-    let mut p = MdParser::new(text, file, dir);
+pub fn parse(text: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Diagnostic>) {
+    let mut p = MdParser::new(text, file, dir, fence);
     let nodes = p.blocks(None);
     let mut blocks = p.assemble(nodes);
     assign_heading_ids(&mut blocks);
@@ -22,7 +23,8 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
 
 /// The `toc` blocks of a file, without parsing the rest (for loading the book's order).
 pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
-    let mut p = MdParser::new(text, file, Path::new("."));
+    let closed = Fence::closed();
+    let mut p = MdParser::new(text, file, Path::new("."), &closed);
     let mut tocs = Vec::new();
     while let Some((event, range)) = p.next() {
         if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event {
@@ -78,6 +80,7 @@ struct MdParser<'a> {
     text: &'a str,
     file: Arc<str>,
     dir: &'a Path,
+    fence: &'a Fence,
     line_starts: Vec<usize>,
     events: Vec<(Event<'a>, Range<usize>)>,
     pos: usize,
@@ -85,7 +88,7 @@ struct MdParser<'a> {
 }
 
 impl<'a> MdParser<'a> {
-    fn new(text: &'a str, file: &str, dir: &'a Path) -> Self {
+    fn new(text: &'a str, file: &str, dir: &'a Path, fence: &'a Fence) -> Self {
         let mut options = Options::empty();
         options.insert(Options::ENABLE_TABLES);
         options.insert(Options::ENABLE_MATH);
@@ -94,6 +97,7 @@ impl<'a> MdParser<'a> {
             text,
             file: file.into(),
             dir,
+            fence,
             line_starts: std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect(),
@@ -674,9 +678,9 @@ impl<'a> MdParser<'a> {
                 return;
             }
             "eval_rst" if !is_input => {
-                let (blocks, warnings) = rst::blocks(&code, self.dir);
-                for w in warnings {
-                    self.warn(w, &fence);
+                let (blocks, warnings) = rst::blocks(&code, self.dir, self.fence);
+                for d in warnings {
+                    self.diags.push(d.at(&fence));
                 }
                 out.extend(blocks.into_iter().map(Node::Block));
                 return;
@@ -980,7 +984,12 @@ mod tests {
     use super::*;
 
     fn doc(text: &str) -> (Doc, Vec<Diagnostic>) {
-        parse(text, "t.md", Path::new("."))
+        parse(
+            text,
+            "t.md",
+            Path::new("."),
+            &Fence::new(Path::new("."), &[]),
+        )
     }
 
     #[test]

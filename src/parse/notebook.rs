@@ -3,6 +3,7 @@
 
 use crate::diag::Diagnostic;
 use crate::doc::Doc;
+use crate::fence::Fence;
 use serde::Deserialize;
 use std::path::Path;
 
@@ -41,7 +42,7 @@ impl Source {
     }
 }
 
-pub fn parse(json: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
+pub fn parse(json: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Diagnostic>) {
     let notebook: Notebook = match serde_json::from_str(json) {
         Ok(n) => n,
         Err(e) => {
@@ -76,7 +77,7 @@ pub fn parse(json: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
         }
         text.push_str("\n\n");
     }
-    let (doc, mut diags) = super::markdown::parse(&text, file, dir);
+    let (doc, mut diags) = super::markdown::parse(&text, file, dir, fence);
     for d in &mut diags {
         if let Some(span) = &mut d.span {
             let cell = starts.partition_point(|&s| s <= span.line).max(1);
@@ -110,7 +111,12 @@ mod tests {
             {"cell_type": "markdown", "source": ["# Title\n", "text"]},
             {"cell_type": "code", "source": "let x = 1;", "outputs": []},
             {"cell_type": "markdown", "source": "see :numref:`x` and :bogus:`y`"}]}"##;
-        let (doc, diags) = parse(nb, "nb.ipynb", Path::new("."));
+        let (doc, diags) = parse(
+            nb,
+            "nb.ipynb",
+            Path::new("."),
+            &Fence::new(Path::new("."), &[]),
+        );
         assert!(matches!(&doc.blocks[2], Block::Code(c) if c.lang == "rust" && c.cell.is_some()));
         let span = diags[0].span.as_ref().unwrap();
         assert_eq!((span.file.as_ref(), span.line), ("nb.ipynb#cell3", 1));

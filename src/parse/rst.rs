@@ -1,11 +1,14 @@
 //! `eval_rst` blocks from Sphinx-based books: `.. raw:: html` (inline or `:file:`) and
 //! `.. only:: html` are honoured; other directives are skipped with a warning.
 
+use crate::diag::Diagnostic;
 use crate::doc::Block;
+use crate::fence::Fence;
 use std::path::Path;
 
-/// The blocks of an `eval_rst` body, and warnings for what was skipped.
-pub fn blocks(body: &str, dir: &Path) -> (Vec<Block>, Vec<String>) {
+/// The blocks of an `eval_rst` body, and (unlocated) diagnostics: warnings for what was
+/// skipped, errors for files that cannot be included.
+pub fn blocks(body: &str, dir: &Path, fence: &Fence) -> (Vec<Block>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let lines: Vec<&str> = body.lines().collect();
@@ -29,27 +32,29 @@ pub fn blocks(body: &str, dir: &Path) -> (Vec<Block>, Vec<String>) {
                 let (options, content) = split_options(&inner);
                 let file = options.iter().find_map(|(k, v)| (k == "file").then_some(v));
                 match file {
-                    Some(path) => match std::fs::read_to_string(dir.join(path)) {
+                    Some(path) => match fence.read_to_string(&dir.join(path)) {
                         Ok(html) => out.push(Block::RawHtml(html)),
-                        Err(e) => warnings.push(format!("cannot read raw html file '{path}': {e}")),
+                        Err(e) => warnings.push(Diagnostic::error(format!(
+                            "cannot read raw html file '{path}': {e}"
+                        ))),
                     },
                     None => out.push(Block::RawHtml(content)),
                 }
             }
         } else if let Some(format) = directive.strip_prefix(".. only::") {
             if format.trim() == "html" {
-                let (inner_blocks, inner_warnings) = blocks(&inner, dir);
+                let (inner_blocks, inner_warnings) = blocks(&inner, dir, fence);
                 out.extend(inner_blocks);
                 warnings.extend(inner_warnings);
             }
         } else if directive.starts_with("..") {
-            warnings.push(format!(
+            warnings.push(Diagnostic::warning(format!(
                 "reStructuredText directive '{directive}' is not supported; skipped"
-            ));
+            )));
         } else {
-            warnings.push(format!(
+            warnings.push(Diagnostic::warning(format!(
                 "reStructuredText text '{directive}' is not supported; skipped"
-            ));
+            )));
         }
         i = end;
     }
@@ -95,7 +100,7 @@ mod tests {
     #[test]
     fn raw_html_and_only() {
         let body = ".. raw:: html\n\n   <p>a</p>\n\n.. only:: html\n\n   .. raw:: html\n\n      <b>b</b>\n\n.. only:: latex\n\n   x\n\n.. autofunction:: f\n";
-        let (blocks, warnings) = blocks(body, Path::new("."));
+        let (blocks, warnings) = blocks(body, Path::new("."), &Fence::new(Path::new("."), &[]));
         let html: Vec<_> = blocks
             .iter()
             .map(|b| match b {
@@ -105,6 +110,6 @@ mod tests {
             .collect();
         assert_eq!(html, vec!["<p>a</p>", "<b>b</b>"]);
         assert_eq!(warnings.len(), 1);
-        assert!(warnings[0].contains("autofunction"));
+        assert!(warnings[0].message.contains("autofunction"));
     }
 }

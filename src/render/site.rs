@@ -8,8 +8,10 @@ use super::html::{escape, relative, root_prefix, PageRenderer, Site};
 use crate::config::MathOutput;
 use crate::diag::Diagnostic;
 use crate::doc::*;
+use crate::fence::Fence;
+pub use crate::output::Content;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const PAGE_TEMPLATE: &str = include_str!("../../templates/page.html");
 const THEME: &[(&str, &[u8])] = &[
@@ -17,12 +19,6 @@ const THEME: &[(&str, &[u8])] = &[
     ("d2lbook.js", include_bytes!("../../theme/d2lbook.js")),
 ];
 const MATH_FONT: &str = "theme/fonts/NewCMMath-Regular.otf";
-
-/// A file of the site: bytes made here, or a file copied from the book.
-pub enum Content {
-    Bytes(Vec<u8>),
-    Copy(PathBuf),
-}
 
 pub struct SiteFiles {
     /// (path relative to the site root, content)
@@ -108,7 +104,11 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     use rayon::prelude::*;
     let book = site.book;
     let mut diags = Vec::new();
-    let template = match read_override(&book.root.join("templates/page.html")) {
+    let template = match read_override(
+        &book.fence,
+        &book.root.join("templates/page.html"),
+        &mut diags,
+    ) {
         Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         None => PAGE_TEMPLATE.to_string(),
     };
@@ -255,7 +255,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     if let Some(font) = math_font() {
         files.push((MATH_FONT.into(), Content::Bytes(font.to_vec())));
     }
-    theme_files(&book.root, &mut files);
+    theme_files(book, &mut files, &mut diags);
     if katex {
         katex_assets(site, katex_dir, &mut files, &mut diags);
     }
@@ -325,45 +325,80 @@ fn site_file(
     }
     let source = site.book.root.join(path);
     let name = source.file_name()?.to_string_lossy().into_owned();
-    if !source.is_file() {
-        diags.push(Diagnostic::error(format!(
-            "`[html] {key}` names a missing file: {path}"
-        )));
-        return None;
-    }
+    let source = match site.book.fence.file(&source) {
+        Ok(real) => real,
+        Err(crate::fence::Refused::Missing(_)) => {
+            diags.push(Diagnostic::error(format!(
+                "`[html] {key}` names a missing file: {path}"
+            )));
+            return None;
+        }
+        Err(why) => {
+            diags.push(Diagnostic::error(format!(
+                "`[html] {key} = \"{path}\"` cannot be used: {why}"
+            )));
+            return None;
+        }
+    };
     let target = format!("theme/{name}");
     files.push((target.clone(), Content::Copy(source)));
     Some(target)
 }
 
-fn read_override(path: &Path) -> Option<Vec<u8>> {
-    std::fs::read(path).ok()
+/// A file of the book's `templates/` or `theme/` that replaces an embedded one: `None`
+/// when there is none; an error when it is there but refused by the fence.
+fn read_override(fence: &Fence, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Vec<u8>> {
+    path.symlink_metadata().ok()?;
+    fence
+        .read(path)
+        .map_err(|why| {
+            diags.push(Diagnostic::error(format!(
+                "cannot use {}: {why}",
+                path.display()
+            )))
+        })
+        .ok()
 }
 
 /// The embedded theme, each file replaced by the book's `theme/` file of the same name;
-/// other files of the book's `theme/` are added.
-fn theme_files(root: &Path, files: &mut Vec<(String, Content)>) {
-    let book_theme = root.join("theme");
+/// other files of the book's `theme/` are added (links included, if the fence allows).
+fn theme_files(
+    book: &crate::book::Book,
+    files: &mut Vec<(String, Content)>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let book_theme = book.root.join("theme");
+    let mut embedded = Vec::new();
+    let mut own = |rel: &str, path: &Path, diags: &mut Vec<Diagnostic>| match book.fence.file(path)
+    {
+        Ok(real) => files.push((format!("theme/{rel}"), Content::Copy(real))),
+        Err(why) => diags.push(Diagnostic::error(format!(
+            "cannot use {}: {why}",
+            path.display()
+        ))),
+    };
     for (name, bytes) in THEME {
-        let own = book_theme.join(name);
-        if own.is_file() {
-            files.push((format!("theme/{name}"), Content::Copy(own)));
+        let path = book_theme.join(name);
+        if path.symlink_metadata().is_ok() {
+            own(name, &path, diags);
         } else {
-            files.push((format!("theme/{name}"), Content::Bytes(bytes.to_vec())));
+            embedded.push((format!("theme/{name}"), Content::Bytes(bytes.to_vec())));
         }
     }
-    for entry in walkdir::WalkDir::new(&book_theme).into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(&book_theme)
+        .min_depth(1)
+        .into_iter()
+        .flatten()
+    {
         let Ok(rel) = entry.path().strip_prefix(&book_theme) else {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        if entry.file_type().is_file() && !THEME.iter().any(|(n, _)| *n == rel) {
-            files.push((
-                format!("theme/{rel}"),
-                Content::Copy(entry.path().to_path_buf()),
-            ));
+        if !entry.file_type().is_dir() && !THEME.iter().any(|(n, _)| *n == rel) {
+            own(&rel, entry.path(), diags);
         }
     }
+    files.extend(embedded);
 }
 
 /// KaTeX's stylesheet and fonts from `[html] katex_assets` (e.g. Debian's libjs-katex).
@@ -429,20 +464,32 @@ fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagn
             }
             let rel = crate::book::normalize(&dir.join(src.split(['?', '#']).next().unwrap_or("")));
             let path = src_dir.join(&rel);
-            if !path.is_file() {
-                let mut d = Diagnostic::error(format!("missing image '{}'", escape(&src)));
-                if let Some(span) = &span {
-                    d = d.at(span);
-                }
-                diags.push(d.help(format!("no file at {}", path.display())));
-                continue;
-            }
+            let located = |d: Diagnostic| match &span {
+                Some(span) => d.at(span),
+                None => d,
+            };
             if rel.starts_with("..") {
-                diags.push(Diagnostic::error(format!(
+                diags.push(located(Diagnostic::error(format!(
                     "image '{src}' is outside the book's source folder"
-                )));
+                ))));
                 continue;
             }
+            let path = match site.book.fence.file(&path) {
+                Ok(real) => real,
+                Err(crate::fence::Refused::Missing(_)) => {
+                    diags.push(located(
+                        Diagnostic::error(format!("missing image '{}'", escape(&src)))
+                            .help(format!("no file at {}", path.display())),
+                    ));
+                    continue;
+                }
+                Err(why) => {
+                    diags.push(located(Diagnostic::error(format!(
+                        "image '{src}' cannot be used: {why}"
+                    ))));
+                    continue;
+                }
+            };
             if seen.insert(rel.clone()) {
                 files.push((rel, Content::Copy(path)));
             }

@@ -574,13 +574,28 @@ impl<'a> Writer<'a> {
         let rel =
             crate::book::normalize(&self.dir.join(src.split(['?', '#']).next().unwrap_or("")));
         let path = self.site.book.src_dir().join(&rel);
-        if rel.starts_with("..") || !path.is_file() {
-            self.diags.push(located(
-                Diagnostic::error(format!("missing image '{src}'"))
-                    .help(format!("no file at {}", path.display())),
-            ));
+        if rel.starts_with("..") {
+            self.diags.push(located(Diagnostic::error(format!(
+                "image '{src}' is outside the book's source folder"
+            ))));
             return None;
         }
+        let path = match self.site.book.fence.file(&path) {
+            Ok(real) => real,
+            Err(crate::fence::Refused::Missing(_)) => {
+                self.diags.push(located(
+                    Diagnostic::error(format!("missing image '{src}'"))
+                        .help(format!("no file at {}", path.display())),
+                ));
+                return None;
+            }
+            Err(why) => {
+                self.diags.push(located(Diagnostic::error(format!(
+                    "image '{src}' cannot be used: {why}"
+                ))));
+                return None;
+            }
+        };
         let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         if !matches!(
             ext.as_str(),
