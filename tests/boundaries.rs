@@ -304,3 +304,93 @@ fn leftovers_of_killed_builds_are_removed() {
     assert_eq!(left, vec![live], "only the live build's folder stays");
     assert!(Path::new(&build.join("html/sec.html")).is_file());
 }
+
+#[test]
+fn bibliography_templates_and_source_folder_outside_the_book_are_refused() {
+    let book = book_with(
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\nbibliography = \"refs.bib\"\n",
+        "# T\n\n```toc\nsec\n```\n",
+    );
+    let out = outside(&book);
+    let _c = Cleanup(out.clone());
+    std::fs::write(
+        out.join("refs.bib"),
+        "@book{k, title = {Secret}, author = {A}, year = {2020}}\n",
+    )
+    .unwrap();
+    std::fs::write(out.join("page.html"), "SECRET-TEMPLATE").unwrap();
+    std::os::unix::fs::symlink(out.join("refs.bib"), book.root.join("refs.bib")).unwrap();
+    std::fs::create_dir_all(book.root.join("templates")).unwrap();
+    std::os::unix::fs::symlink(out.join("page.html"), book.root.join("templates/page.html"))
+        .unwrap();
+    book.write(
+        "src/sec.md",
+        "# Sec\n\nSee :cite:`k`.\n\n:bibliography:`refs.bib`\n",
+    );
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: cannot read the bibliography refs.bib: it resolves to"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("templates/page.html: it resolves to"),
+        "{}",
+        run.stderr
+    );
+    assert!(!book.root.join("_build/html").exists());
+
+    // A source folder outside the book is refused before anything is read.
+    book.write("book.toml", "[book]\ntitle = \"T\"\nsrc = \"..\"\n");
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains(
+            "error: the source folder `[book] src = \"..\"` cannot be used: it resolves to"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn pdf_images_and_templates_outside_the_book_are_refused() {
+    let book = book_with(TOML, "# T\n\n```toc\nsec\n```\n");
+    let out = outside(&book);
+    let _c = Cleanup(out.clone());
+    std::fs::write(
+        out.join("secret.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&out, book.root.join("src/link")).unwrap();
+    book.write("src/sec.md", "# Sec\n\n![x](link/secret.svg)\n");
+    let run = book.run(&["build", "pdf", "--no-eval"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: image 'link/secret.svg' cannot be used: it resolves to"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> src/sec.md:3:1"), "{}", run.stderr);
+
+    book.write("src/sec.md", "# Sec\n");
+    std::fs::write(out.join("book.typ"), "SECRET").unwrap();
+    std::fs::create_dir_all(book.root.join("templates")).unwrap();
+    std::os::unix::fs::symlink(out.join("book.typ"), book.root.join("templates/book.typ")).unwrap();
+    let run = book.run(&["build", "pdf", "--no-eval"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("templates/book.typ: it resolves to"),
+        "{}",
+        run.stderr
+    );
+    assert!(!book
+        .root
+        .join("_build/pdf")
+        .read_dir()
+        .is_ok_and(|mut d| d.any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".pdf"))));
+}
