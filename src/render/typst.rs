@@ -109,6 +109,8 @@ pub fn label_name(page: &str, anchor: &str) -> String {
 pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
     // braket's `\set{…}` comes out as `set(…)`, and `set` is a Typst keyword: use `\Set`.
     let tex = &tex.replace("\\set{", "\\Set{");
+    // mitex expands macros without a limit: refuse those that would not end.
+    super::tex_macros::check(tex)?;
     // Some malformed input panics inside mitex instead of returning an error.
     let converted = std::panic::catch_unwind(|| mitex::convert_math(tex, None))
         .map_err(|_| "mitex failed on this formula".to_string())?;
@@ -251,7 +253,16 @@ struct Writer<'a> {
     section: usize,
     /// Folder of the current section relative to the source folder.
     dir: PathBuf,
+    /// Quotes and lists, and inline markup, the output is inside (see `MAX_NESTING`).
+    block_depth: usize,
+    inline_depth: usize,
 }
+
+/// How deep the markup nests quotes and lists, and separately emphasis and links. Typst
+/// stops at 256 levels of syntax and 72 of layout, and each level here takes several;
+/// the IR may nest deeper (up to `parse::MAX_NESTING`), and its deeper levels are laid
+/// out at this depth. No printed page needs more.
+const MAX_NESTING: usize = 16;
 
 impl<'a> Writer<'a> {
     fn new(site: &'a Site<'a>, options: &'a Options, known: Option<HashSet<String>>) -> Self {
@@ -271,6 +282,8 @@ impl<'a> Writer<'a> {
             defined: HashSet::new(),
             section: 0,
             dir: PathBuf::new(),
+            block_depth: 0,
+            inline_depth: 0,
         }
     }
 
@@ -436,7 +449,13 @@ impl<'a> Writer<'a> {
             Block::Table(t) => self.table(t),
             Block::Equation(e) => self.equation(e),
             Block::Code(c) => self.code(c),
+            Block::List { items, .. } if self.block_depth >= MAX_NESTING => {
+                for item in items {
+                    self.blocks(item);
+                }
+            }
             Block::List { start, items } => {
+                self.block_depth += 1;
                 match start {
                     Some(n) => {
                         let _ = write!(self.out, "#enum(start: {n}");
@@ -458,12 +477,16 @@ impl<'a> Writer<'a> {
                     self.out.push_str("],");
                 }
                 self.out.push_str(")\n\n");
+                self.block_depth -= 1;
             }
+            Block::Quote(inner) if self.block_depth >= MAX_NESTING => self.blocks(inner),
             Block::Quote(inner) => {
+                self.block_depth += 1;
                 self.out.push_str("#d2l.quote[\n");
                 self.blocks(inner);
                 trim_end_newlines(&mut self.out);
                 self.out.push_str("]\n\n");
+                self.block_depth -= 1;
             }
             Block::Rule => self.out.push_str("#d2l.rule()\n\n"),
             // The PDF has its own outline; raw HTML has no meaning on paper.
@@ -812,7 +835,11 @@ impl<'a> Writer<'a> {
             Inline::Emph(c) => self.wrap("emph", c),
             Inline::Strong(c) => self.wrap("strong", c),
             Inline::Strike(c) => self.wrap("strike", c),
+            Inline::Link { content, .. } if self.inline_depth >= MAX_NESTING => {
+                self.inlines(content)
+            }
             Inline::Link { url, content } => {
+                self.inline_depth += 1;
                 if url.contains("://") || url.starts_with("mailto:") {
                     let _ = write!(self.out, "#link({})[", string(url));
                     self.inlines(content);
@@ -829,6 +856,7 @@ impl<'a> Writer<'a> {
                         None => self.inlines(content),
                     }
                 }
+                self.inline_depth -= 1;
             }
             Inline::Image { src, alt } => match self.image_path(src, None) {
                 Some(p) => {
@@ -858,9 +886,14 @@ impl<'a> Writer<'a> {
     }
 
     fn wrap(&mut self, function: &str, content: &[Inline]) {
+        if self.inline_depth >= MAX_NESTING {
+            return self.inlines(content);
+        }
+        self.inline_depth += 1;
         let _ = write!(self.out, "#{function}[");
         self.inlines(content);
         self.out.push(']');
+        self.inline_depth -= 1;
     }
 
     /// The label of an internal link `other.md#anchor`, relative to this section.
@@ -1080,7 +1113,8 @@ fn html_table(html: &str) -> Option<(Option<String>, Vec<Vec<String>>)> {
                 .find("</t")
                 .map_or(row_end, |n| open + n);
             cells.push(html_text(&body[open..close]));
-            p = close + 1;
+            // A cell left open ends the row (`close` is then `row_end`).
+            p = (close + 1).min(row_end);
         }
         rows.push(cells);
         pos = row_end.max(row_start + 3);
