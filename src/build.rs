@@ -274,11 +274,17 @@ fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostic
 }
 
 fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), Diagnostic> {
+    init_threads();
     let (book, load_diags) = Book::load(root)?;
     diags.extend(load_diags);
+    let docs = parse_sections(&book, diags);
+    Ok((book, docs))
+}
+
+/// Every section's text → its Doc, in parallel.
+fn parse_sections(book: &Book, diags: &Diagnostics) -> Vec<Doc> {
     let src_dir = book.src_dir();
-    let docs: Vec<Doc> = book
-        .sections
+    book.sections
         .par_iter()
         .map(|section| {
             let dir = src_dir.join(&section.src);
@@ -291,8 +297,24 @@ fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), 
             diags.extend(parse_diags);
             doc
         })
-        .collect();
-    Ok((book, docs))
+        .collect()
+}
+
+/// The stack of the threads that parse, resolve and render: the stages walk the IR
+/// recursively, and `parse::MAX_NESTING` bounds how deep it goes. A section at that
+/// bound, blocks and inlines both, needs a few MiB in a debug build; this leaves a
+/// wide margin (the memory is only reserved, not used).
+pub const STACK_SIZE: usize = 64 << 20;
+
+/// Gives rayon's threads `STACK_SIZE` stacks, once per process (before its first use).
+fn init_threads() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // Fails only when the pool already exists; its threads then keep their stacks.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(STACK_SIZE)
+            .build_global();
+    });
 }
 
 /// How many blocks of the book `is_counted` picks.

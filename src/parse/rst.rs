@@ -65,7 +65,8 @@ fn dedent(lines: &[&str]) -> String {
         .unwrap_or(0);
     let body: Vec<&str> = lines
         .iter()
-        .map(|l| l.get(indent..).unwrap_or(""))
+        // Indents of other white space (a tab, U+3000) may end inside a character.
+        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
         .collect();
     body.join("\n").trim_matches('\n').to_string()
 }
