@@ -112,7 +112,7 @@ pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
     // mitex expands macros without a limit: refuse those that would not end.
     super::tex_macros::check(tex)?;
     // Some malformed input panics inside mitex instead of returning an error.
-    let converted = std::panic::catch_unwind(|| mitex::convert_math(tex, None))
+    let converted = quietly(|| mitex::convert_math(tex, None))
         .map_err(|_| "mitex failed on this formula".to_string())?;
     let converted = converted.map_err(|e| e.trim_start_matches("error: ").to_string())?;
     let converted = tighten_bars(&converted);
@@ -141,6 +141,26 @@ pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
         return Err("the converted formula is not one equation".into());
     }
     Ok(equation)
+}
+
+/// Runs `f`, catching a panic without the default hook's message and backtrace: a
+/// formula mitex panics on becomes a math warning, and the backtrace of a dependency
+/// would only bury it. Panics elsewhere, on any thread, still print as usual.
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                default(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    result
 }
 
 /// Drops whitespace around runs of `|` in mitex's output: Typst keeps a source space next
@@ -1325,6 +1345,14 @@ mod tests {
         assert!(eq.contains("|x|"), "{eq}");
         assert!(convert_math(r"x", true).unwrap().starts_with("$ "));
         assert!(convert_math(r"\nosuchcommand", false).is_err());
+    }
+
+    #[test]
+    fn formulas_mitex_panics_on_are_errors() {
+        assert_eq!(
+            convert_math(r"\label", false),
+            Err("mitex failed on this formula".into())
+        );
     }
 
     #[test]
