@@ -1,6 +1,8 @@
 //! Fuzzing the front end in-process: parse → resolve → render the HTML pages (math
 //! through KaTeX in some cases) and the Typst markup (math through mitex), over arbitrary
-//! bytes and over mutations of real chapters (the sample book and the fixture book).
+//! bytes and over mutations of real chapters (the sample book and the fixture book);
+//! with each case, the same text as a notebook, a book.toml and a .bib, and every
+//! diagnostic rendered against its source.
 //! A case passes when nothing panics, the Typst markup parses, and it ends within
 //! `CASE_LIMIT`.
 //!
@@ -11,6 +13,9 @@
 
 use arbtest::arbitrary::{Result, Unstructured};
 use d2lbook::build::{front_end, STACK_SIZE};
+use d2lbook::cite::Bibliography;
+use d2lbook::config::Config;
+use d2lbook::parse::parse_notebook;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
@@ -108,8 +113,65 @@ fn collect_md(dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+/// Chapter texts (the first is the book's `index.md`) and what else a case feeds the
+/// other readers: a notebook, a `book.toml`, a `.bib`.
+#[derive(Debug, Clone)]
+struct Case {
+    texts: Vec<String>,
+    notebook: String,
+    toml: String,
+    bib: String,
+}
+
+fn case(u: &mut Unstructured, corpus: &[String]) -> Result<Case> {
+    let texts = sections(u, corpus)?;
+    // The first chapter as a notebook's markdown and code cells, maybe cut short.
+    let cell = |kind: &str, text: &str| {
+        format!(
+            "{{\"cell_type\": \"{kind}\", \"source\": {}}}",
+            serde_json::to_string(text).unwrap_or_default()
+        )
+    };
+    let mut notebook = format!(
+        "{{\"metadata\": {{\"kernelspec\": {{\"language\": \"rust\"}}}}, \"cells\": [{}, {}]}}",
+        cell("markdown", &texts[0]),
+        cell("code", texts.last().map_or("", String::as_str)),
+    );
+    if u.ratio(1, 3)? {
+        let cut = u.int_in_range(0..=notebook.len())?;
+        let cut = (0..=cut)
+            .rev()
+            .find(|&i| notebook.is_char_boundary(i))
+            .unwrap_or(0);
+        notebook.truncate(cut);
+    }
+    if u.ratio(1, 8)? {
+        notebook = notebook.replace('\n', "\r\n");
+    }
+    let toml = format!(
+        "[book]\ntitle = {:?}\n[html]\nheader_links = [{{ label = \"x\", url = {:?} }}]\n{}",
+        u.arbitrary::<&str>()?,
+        u.arbitrary::<&str>()?,
+        u.arbitrary::<&str>()?
+    );
+    let bib = format!(
+        "@book{{{}, author = {{{}}}, title = {{{}}}, year = {{{}}}}}\n{}",
+        u.arbitrary::<&str>()?,
+        u.arbitrary::<&str>()?,
+        u.arbitrary::<&str>()?,
+        u.arbitrary::<&str>()?,
+        u.arbitrary::<&str>()?
+    );
+    Ok(Case {
+        texts,
+        notebook,
+        toml,
+        bib,
+    })
+}
+
 /// One or two section texts made from `u`.
-fn case(u: &mut Unstructured, corpus: &[String]) -> Result<Vec<String>> {
+fn sections(u: &mut Unstructured, corpus: &[String]) -> Result<Vec<String>> {
     let sections = if u.ratio(1, 4)? { 2 } else { 1 };
     let mut texts = Vec::new();
     for _ in 0..sections {
@@ -286,21 +348,46 @@ enum Failure {
     Hang,
 }
 
-/// Runs the front end on `texts` on its own thread, as the build runs a section.
-fn run(texts: &[String], katex: bool) -> std::result::Result<(), Failure> {
+/// Every reader and renderer on one case.
+fn exercise(case: &Case, katex: bool) {
+    let refs: Vec<&str> = case.texts.iter().map(String::as_str).collect();
+    let out = front_end(&refs, katex);
+    if let Err(e) = typst_parses(&out.typst) {
+        panic!("{e}");
+    }
+    for d in &out.diagnostics {
+        let source = d.span.as_ref().and_then(|s| {
+            let i = match s.file.strip_prefix('s') {
+                Some(n) => n.trim_end_matches(".md").parse().ok()?,
+                None => 0,
+            };
+            case.texts.get(i)
+        });
+        d.render(source.map(String::as_str));
+    }
+    let (_, diags) = parse_notebook(&case.notebook, "nb.ipynb", Path::new("."));
+    for d in diags {
+        d.render(Some(&case.notebook));
+    }
+    if let Err(d) = Config::from_toml(&case.toml, "book.toml") {
+        d.render(Some(&case.toml));
+    }
+    if let Err(diags) = Bibliography::parse(&case.bib, "refs.bib", "apa") {
+        for d in diags {
+            d.render(Some(&case.bib));
+        }
+    }
+}
+
+/// Runs a case on its own thread, as the build runs a section.
+fn run(case: &Case, katex: bool) -> std::result::Result<(), Failure> {
     RUNS.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel();
-    let texts = texts.to_vec();
+    let case = case.clone();
     std::thread::Builder::new()
         .stack_size(STACK_SIZE)
         .spawn(move || {
-            let result = std::panic::catch_unwind(|| {
-                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-                let out = front_end(&refs, katex);
-                if let Err(e) = typst_parses(&out.typst) {
-                    panic!("{e}");
-                }
-            });
+            let result = std::panic::catch_unwind(|| exercise(&case, katex));
             let _ = tx.send(result.map_err(|e| {
                 e.downcast_ref::<String>()
                     .cloned()
@@ -317,24 +404,40 @@ fn run(texts: &[String], katex: bool) -> std::result::Result<(), Failure> {
     }
 }
 
-/// Shrinks a panicking case: drops chunks of characters while it still panics.
-fn shrink(mut texts: Vec<String>, katex: bool) -> Vec<String> {
+/// Shrinks a panicking case: drops chunks of characters of each of its texts while it
+/// still panics.
+fn shrink(mut case: Case, katex: bool) -> Case {
     let mut tries = 0;
-    for s in 0..texts.len() {
-        let mut chunk = texts[s].chars().count().max(1);
+    for field in 0..case.texts.len() + 3 {
+        let get = |c: &Case| -> String {
+            match field.checked_sub(c.texts.len()) {
+                None => c.texts[field].clone(),
+                Some(0) => c.notebook.clone(),
+                Some(1) => c.toml.clone(),
+                Some(_) => c.bib.clone(),
+            }
+        };
+        let set = |c: &mut Case, value: String| match field.checked_sub(c.texts.len()) {
+            None => c.texts[field] = value,
+            Some(0) => c.notebook = value,
+            Some(1) => c.toml = value,
+            Some(_) => c.bib = value,
+        };
+        let mut chunk = get(&case).chars().count().max(1);
         while chunk > 0 && tries < 400 {
-            let chars: Vec<char> = texts[s].chars().collect();
+            let chars: Vec<char> = get(&case).chars().collect();
             let mut start = 0;
             let mut shrunk = false;
             while start < chars.len() && tries < 400 {
                 tries += 1;
-                let mut candidate = texts.clone();
-                candidate[s] = chars[..start]
+                let mut candidate = case.clone();
+                let smaller = chars[..start]
                     .iter()
                     .chain(&chars[(start + chunk).min(chars.len())..])
                     .collect();
+                set(&mut candidate, smaller);
                 if matches!(run(&candidate, katex), Err(Failure::Panic(_))) {
-                    texts = candidate;
+                    case = candidate;
                     shrunk = true;
                     break;
                 }
@@ -345,7 +448,7 @@ fn shrink(mut texts: Vec<String>, katex: bool) -> Vec<String> {
             }
         }
     }
-    texts
+    case
 }
 
 #[test]
@@ -357,22 +460,22 @@ fn fuzz_the_front_end() {
     let corpus = corpus();
     assert!(!corpus.is_empty(), "the seed chapters are found");
     let started = Instant::now();
-    let mut failures: Vec<(Vec<String>, String)> = Vec::new();
+    let mut failures: Vec<(Case, String)> = Vec::new();
     let mut hang = false;
     arbtest::arbtest(|u| {
         if hang || failures.len() >= 5 {
             return Ok(());
         }
-        let texts = case(u, &corpus)?;
+        let case = case(u, &corpus)?;
         let katex = RUNS.load(Ordering::Relaxed) % KATEX_EVERY == 0;
-        match run(&texts, katex) {
+        match run(&case, katex) {
             Ok(()) => {}
             Err(Failure::Hang) => {
                 hang = true;
-                failures.push((texts, format!("no result in {CASE_LIMIT:?}")));
+                failures.push((case, format!("no result in {CASE_LIMIT:?}")));
             }
             Err(Failure::Panic(message)) => {
-                let small = shrink(texts, katex);
+                let small = shrink(case, katex);
                 failures.push((small, format!("panic: {message}")));
             }
         }
@@ -389,16 +492,21 @@ fn fuzz_the_front_end() {
         corpus.len(),
         failures.len()
     );
-    for (texts, why) in &failures {
-        eprintln!("{why}\n  input: {texts:?}");
+    for (case, why) in &failures {
+        eprintln!("{why}\n  input: {case:?}");
     }
     assert!(failures.is_empty(), "{} failing cases", failures.len());
 }
 
-/// Runs one case, failing the test as the fuzzer would.
+/// Runs chapter texts as one case, failing the test as the fuzzer would.
 fn check(texts: &[&str]) {
-    let texts: Vec<String> = texts.iter().map(|t| t.to_string()).collect();
-    assert_eq!(run(&texts, true), Ok(()));
+    let case = Case {
+        texts: texts.iter().map(|t| t.to_string()).collect(),
+        notebook: String::new(),
+        toml: String::new(),
+        bib: String::new(),
+    };
+    assert_eq!(run(&case, true), Ok(()));
 }
 
 #[test]
