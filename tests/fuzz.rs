@@ -467,7 +467,7 @@ fn fuzz_the_front_end() {
             return Ok(());
         }
         let case = case(u, &corpus)?;
-        let katex = RUNS.load(Ordering::Relaxed) % KATEX_EVERY == 0;
+        let katex = RUNS.load(Ordering::Relaxed).is_multiple_of(KATEX_EVERY);
         match run(&case, katex) {
             Ok(()) => {}
             Err(Failure::Hang) => {
