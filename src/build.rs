@@ -311,11 +311,17 @@ fn claim_output(book: &Book) -> Result<PathBuf, Diagnostic> {
 }
 
 fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), Diagnostic> {
+    init_threads();
     let (book, load_diags) = Book::load(root)?;
     diags.extend(load_diags);
+    let docs = parse_sections(&book, diags);
+    Ok((book, docs))
+}
+
+/// Every section's text → its Doc, in parallel.
+fn parse_sections(book: &Book, diags: &Diagnostics) -> Vec<Doc> {
     let src_dir = book.src_dir();
-    let docs: Vec<Doc> = book
-        .sections
+    book.sections
         .par_iter()
         .map(|section| {
             let dir = src_dir.join(&section.src);
@@ -328,8 +334,116 @@ fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), 
             diags.extend(parse_diags);
             doc
         })
+        .collect()
+}
+
+/// The stack of the threads that parse, resolve and render: the stages walk the IR
+/// recursively, and `parse::MAX_NESTING` bounds how deep it goes. A section at that
+/// bound, blocks and inlines both, needs a few MiB in a debug build; this leaves a
+/// wide margin (the memory is only reserved, not used).
+pub const STACK_SIZE: usize = 64 << 20;
+
+/// Gives rayon's threads `STACK_SIZE` stacks, once per process (before its first use).
+fn init_threads() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // Fails only when the pool already exists; its threads then keep their stacks.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(STACK_SIZE)
+            .build_global();
+    });
+}
+
+/// What the front end makes of an in-memory book: see `front_end`.
+pub struct FrontEnd {
+    /// Each section's HTML page, in book order.
+    pub pages: Vec<String>,
+    /// The book's generated Typst markup.
+    pub typst: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The front end in memory, for fuzzing and tests: load (from `texts`: the root
+/// `index.md`, then sections it numbers 1, 2, …) → parse → resolve → render the HTML
+/// pages (math through KaTeX when `katex`) and the Typst markup (math through mitex).
+/// No eval, no PDF, nothing written. Call it on a thread with a `STACK_SIZE` stack.
+pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
+    init_threads();
+    let diags = Diagnostics::default();
+    let config = crate::config::Config::from_toml("[book]\ntitle = \"Fuzz\"\n", "book.toml")
+        .expect("a valid configuration");
+    let sections = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let src = if i == 0 {
+                "index.md".into()
+            } else {
+                format!("s{i}.md")
+            };
+            crate::book::Section {
+                file: src.clone(),
+                html: src.replace(".md", ".html"),
+                src,
+                number: if i == 0 { Vec::new() } else { vec![i as u32] },
+                depth: usize::from(i > 0),
+                children: if i == 0 {
+                    (1..texts.len()).collect()
+                } else {
+                    Vec::new()
+                },
+                text: text.to_string(),
+            }
+        })
         .collect();
-    Ok((book, docs))
+    // A root that does not exist and a closed fence: no file of a book is read.
+    let root = std::env::temp_dir()
+        .join("d2lbook-front-end")
+        .join("no-such-book");
+    let book = Book {
+        root,
+        config,
+        sections,
+        fence: crate::fence::Fence::closed(),
+    };
+    let mut docs = parse_sections(&book, &diags);
+    let words = words(&book, &diags);
+    let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
+    diags.extend(resolve_diags);
+    let math = if katex {
+        let mut cache = MathCache::open(&book.root.join("math.json"));
+        cache
+            .render_all(collect_math(&docs), book.config.html.math)
+            .0
+    } else {
+        std::collections::HashMap::new()
+    };
+    let site = Site {
+        book: &book,
+        docs: &docs,
+        resolution: &resolution,
+        math: &math,
+        words: &words,
+    };
+    let (files, render_diags) = site::render(&site);
+    diags.extend(render_diags);
+    let pages = files
+        .map(|f| f.files)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(path, _)| path.ends_with(".html"))
+        .filter_map(|(_, content)| match content {
+            output::Content::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+            output::Content::Copy(_) => None,
+        })
+        .collect();
+    let typst = crate::render::typst::markup(&site);
+    diags.extend(typst.diags);
+    FrontEnd {
+        pages,
+        typst: typst.main,
+        diagnostics: diags.take_sorted(),
+    }
 }
 
 /// How many blocks of the book `is_counted` picks.

@@ -1,8 +1,8 @@
 //! Citations and the bibliography, formatted by hayagriva (CSL styles) from the book's
 //! BibTeX file: the text of each cited key and the entries of the references page.
 
-use crate::config::span_of;
 use crate::diag::Diagnostic;
+use crate::doc::span_of;
 use crate::render::html::escape;
 use hayagriva::archive::{locales, ArchivedStyle};
 use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style, VerticalAlign};
@@ -42,11 +42,17 @@ impl Bibliography {
             errors
                 .into_iter()
                 .map(|e| {
-                    let span = match &e {
-                        hayagriva::io::BibLaTeXError::Parse(p) => p.span.clone(),
-                        hayagriva::io::BibLaTeXError::Type(t) => t.span.clone(),
+                    // The errors' own Display ends in a byte range ("…: 35-35"); the
+                    // span says where, as a line and column.
+                    let (span, what) = match &e {
+                        hayagriva::io::BibLaTeXError::Parse(p) => {
+                            (p.span.clone(), p.kind.to_string())
+                        }
+                        hayagriva::io::BibLaTeXError::Type(t) => {
+                            (t.span.clone(), t.kind.to_string())
+                        }
                     };
-                    Diagnostic::error(format!("invalid bibliography: {e}"))
+                    Diagnostic::error(format!("invalid bibliography: {what}"))
                         .at(&span_of(text, file, span))
                 })
                 .collect::<Vec<_>>()
@@ -227,6 +233,11 @@ mod tests {
         let errors = Bibliography::parse("@book{a,\n  title = {x\n", "refs.bib", "apa")
             .err()
             .unwrap();
-        assert_eq!(errors[0].span.as_ref().unwrap().file.as_ref(), "refs.bib");
+        let span = errors[0].span.as_ref().unwrap();
+        assert_eq!((span.file.as_ref(), span.line), ("refs.bib", 3));
+        assert_eq!(
+            errors[0].message,
+            "invalid bibliography: unexpected end of file"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! when there is no `book.toml`, so existing books build unchanged.
 
 use crate::diag::Diagnostic;
-use crate::doc::Span;
+use crate::doc::{span_of, Span};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -177,8 +177,23 @@ impl Config {
     /// Reads `book.toml`, or else `config.ini`, at the book root.
     pub fn load(root: &Path) -> Result<Config, Diagnostic> {
         let toml_path = root.join("book.toml");
-        if let Ok(text) = std::fs::read_to_string(&toml_path) {
-            return Self::from_toml(&text, "book.toml");
+        if let Ok(bytes) = std::fs::read(&toml_path) {
+            return match std::str::from_utf8(&bytes) {
+                Ok(text) => Self::from_toml(text, "book.toml"),
+                Err(e) => {
+                    // Located in the valid part before the first bad byte.
+                    let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+                    let at = valid.len();
+                    Err(
+                        Diagnostic::error("book.toml is not valid UTF-8".to_string())
+                            .at(&span_of(valid, "book.toml", at..at))
+                            .help(format!(
+                                "byte {} is not UTF-8; save the file as UTF-8",
+                                e.valid_up_to()
+                            )),
+                    )
+                }
+            };
         }
         if let Ok(text) = std::fs::read_to_string(root.join("config.ini")) {
             return Ok(Self::from_ini(&text, root));
@@ -197,6 +212,19 @@ impl Config {
             }
             d
         })?;
+        for link in &config.html.header_links {
+            if !is_safe_link(&link.url) {
+                let mut d = Diagnostic::error(format!(
+                    "invalid {file}: header link '{}' is not an http(s), mailto, relative or '#' link",
+                    link.url
+                ))
+                .help("a header link may not run code (javascript:, data:, …)");
+                if let Some(at) = text.find(&link.url) {
+                    d = d.at(&span_of(text, file, at..at + link.url.len()));
+                }
+                return Err(d);
+            }
+        }
         config.build.output_dir_span = key_span(text, file, "build", "output_dir");
         Ok(config)
     }
@@ -262,21 +290,21 @@ fn key_span(text: &str, file: &str, table: &str, key: &str) -> Option<Span> {
     None
 }
 
-/// The span of a byte range of `text`.
-pub fn span_of(text: &str, file: &str, range: std::ops::Range<usize>) -> Span {
-    let start = range.start.min(text.len());
-    let before = &text[..start];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = text[line_start..start].chars().count() + 1;
-    let len = text
-        .get(start..range.end.min(text.len()))
-        .map_or(1, |s| s.chars().count());
-    Span {
-        file: file.into(),
-        line,
-        col,
-        len,
+/// Whether a link is http(s), mailto, a relative path or an anchor. Browsers drop tabs
+/// and line breaks inside URLs and ignore the case of schemes, so this does too.
+fn is_safe_link(url: &str) -> bool {
+    let url: String = url
+        .trim()
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let scheme_end = url.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(i) if url[i..].starts_with(':') => {
+            matches!(&url[..i], "http" | "https" | "mailto")
+        }
+        _ => true,
     }
 }
 
@@ -315,6 +343,44 @@ mod tests {
         // Not in [build]: no span.
         let c = Config::from_toml("[book]\ntitle = \"output_dir = 1\"\n", "book.toml").unwrap();
         assert!(c.build.output_dir_span.is_none());
+    }
+
+    #[test]
+    fn header_links_may_not_run_code() {
+        let toml = |url: &str| {
+            format!("[book]\ntitle = \"x\"\n[html]\nheader_links = [{{ label = \"L\", url = \"{url}\" }}]\n")
+        };
+        for good in [
+            "https://github.com/x",
+            "http://a",
+            "mailto:a@b",
+            "#top",
+            "docs/a.html",
+            "/abs",
+            "x/a:b",
+        ] {
+            assert!(
+                Config::from_toml(&toml(good), "book.toml").is_ok(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "java\\tscript:x",
+            "data:text/html,x",
+            "vbscript:x",
+        ] {
+            let err = Config::from_toml(&toml(bad), "book.toml").unwrap_err();
+            assert!(
+                err.message.contains("header link"),
+                "{bad}: {}",
+                err.message
+            );
+        }
+        let err = Config::from_toml(&toml("javascript:alert(1)"), "book.toml").unwrap_err();
+        let span = err.span.unwrap();
+        assert_eq!((span.line, span.col), (4, 39));
     }
 
     #[test]

@@ -56,6 +56,8 @@ impl Diagnostic {
         };
         let mut out = format!("{level}: {}\n", self.message);
         if let Some(span) = &self.span {
+            // The parsers skip a byte order mark, so columns count from after it.
+            let source = source.map(|s| s.strip_prefix('\u{feff}').unwrap_or(s));
             let line_text = source.and_then(|s| s.lines().nth(span.line.saturating_sub(1)));
             let gutter = " ".repeat(span.line.to_string().len());
             let _ = writeln!(out, "{gutter}--> {}:{}:{}", span.file, span.line, span.col);
@@ -63,24 +65,24 @@ impl Diagnostic {
                 let text = text.trim_end();
                 let _ = writeln!(out, "{gutter} |");
                 let _ = writeln!(out, "{} | {text}", span.line);
-                // Columns count characters, but CJK characters take two cells in a terminal.
-                let pad: usize = text
+                // Columns count characters, but a terminal gives CJK characters two cells
+                // and a tab up to eight: the marker line repeats the tabs of the source
+                // line and pads by display width, so the caret lands under the culprit.
+                let pad: String = text
                     .chars()
                     .take(span.col.saturating_sub(1))
-                    .map(display_width)
-                    .sum();
+                    .map(|c| match c {
+                        '\t' => "\t".to_string(),
+                        c => " ".repeat(display_width(c)),
+                    })
+                    .collect();
                 let marked: usize = text
                     .chars()
                     .skip(span.col.saturating_sub(1))
                     .take(span.len.max(1))
-                    .map(display_width)
+                    .map(|c| display_width(c).max(1))
                     .sum();
-                let _ = writeln!(
-                    out,
-                    "{gutter} | {}{}",
-                    " ".repeat(pad),
-                    "^".repeat(marked.max(1))
-                );
+                let _ = writeln!(out, "{gutter} | {pad}{}", "^".repeat(marked.max(1)));
             }
             if let Some(help) = &self.help {
                 let _ = writeln!(out, "{gutter} = help: {help}");
@@ -92,16 +94,10 @@ impl Diagnostic {
     }
 }
 
+/// Terminal cells of a character (Unicode's East Asian Width); control characters and
+/// combining marks take none.
 fn display_width(c: char) -> usize {
-    let wide = matches!(c as u32,
-        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
-    if wide {
-        2
-    } else {
-        1
-    }
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
 }
 
 /// Collects diagnostics from every stage (thread-safe, since stages run in parallel).
@@ -177,5 +173,24 @@ mod tests {
             text,
             "error: undefined label 'x'\n --> chapters/a.md:2:4\n  |\n2 | 図は:ref:`x`\n  |      ^^^^^\n  = help: define it\n"
         );
+    }
+
+    #[test]
+    fn carets_sit_under_the_column_after_tabs_wide_characters_and_a_bom() {
+        let span = |line, col, len| Span {
+            file: "a.md".into(),
+            line,
+            col,
+            len,
+        };
+        let marker = |source: &str, span: Span| {
+            let text = Diagnostic::warning("w").at(&span).render(Some(source));
+            text.lines().nth(4).unwrap().to_string()
+        };
+        // A tab is repeated, so the terminal expands both lines alike.
+        assert_eq!(marker("x\n\tab:`y`", span(2, 2, 2)), "  | \t^^");
+        // `表` and the full-width `：` take two cells each; `é` (with a combining accent) one.
+        assert_eq!(marker("x\n表：e\u{301}z", span(2, 5, 1)), "  |      ^");
+        assert_eq!(marker("\u{feff}ab", span(1, 2, 1)), "  |  ^");
     }
 }

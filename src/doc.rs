@@ -13,6 +13,57 @@ pub struct Span {
     pub len: usize,
 }
 
+/// The line starts of a text, to turn byte offsets into spans: every span of the book is
+/// made here, so lines and columns are counted one way (lines end at `\n`, so a `\r`
+/// before it is the last character of its line; columns count characters).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        }
+    }
+
+    /// The span of the byte range `range` of `text` (the text this index was made of).
+    /// Offsets past the end or inside a character are clamped to the character that
+    /// holds them, so any range is safe; the length counts the range's first line only.
+    pub fn span(&self, text: &str, file: Arc<str>, range: std::ops::Range<usize>) -> Span {
+        let start = floor_char_boundary(text, range.start);
+        let end = floor_char_boundary(text, range.end).max(start);
+        let line = self.starts.partition_point(|&s| s <= start).max(1);
+        let line_start = self.starts[line - 1].min(start);
+        let col = text[line_start..start].chars().count() + 1;
+        let first_line = text[start..end].split('\n').next().unwrap_or("");
+        let len = first_line.trim_end_matches('\r').chars().count().max(1);
+        Span {
+            file,
+            line,
+            col,
+            len,
+        }
+    }
+}
+
+/// The span of a byte range of `text`, for texts that get few diagnostics (a config file,
+/// a bibliography); parsers keep a `LineIndex`.
+pub fn span_of(text: &str, file: &str, range: std::ops::Range<usize>) -> Span {
+    LineIndex::new(text).span(text, file.into(), range)
+}
+
+/// The largest character boundary of `text` at or before `at` (clamped to its length).
+pub fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// One section's document.
 #[derive(Debug, Clone, Default)]
 pub struct Doc {
@@ -368,5 +419,25 @@ pub fn for_each_block<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
             Block::Quote(inner) | Block::Tab { blocks: inner, .. } => for_each_block(inner, f),
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_count_characters_and_survive_any_offset() {
+        let text = "ab\r\nあいう\r\n\tx";
+        let at = |range| {
+            let s = span_of(text, "f", range);
+            (s.line, s.col, s.len)
+        };
+        assert_eq!(at(0..2), (1, 1, 2));
+        // Inside `い` (bytes 7..10): the character that holds the offset.
+        assert_eq!(at(8..8), (2, 2, 1));
+        assert_eq!(at(7..13), (2, 2, 2));
+        assert_eq!(at(16..17), (3, 2, 1));
+        assert_eq!(at(100..200), (3, 3, 1));
     }
 }

@@ -237,3 +237,156 @@ fn a_toc_listing_its_own_page_or_a_page_twice_warns() {
     assert!(run.stderr.contains("--> index.md:5:1"), "{}", run.stderr);
     assert!(run.stderr.contains("built 2 pages"), "{}", run.stderr);
 }
+
+#[test]
+fn stray_end_tab_warns_where_it_is() {
+    let book =
+        one_section_book("# S\n\n:end_tab:\nあいう\n\n:begin_tab:`a`\nA\n- item\n:end_tab:\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: ':end_tab:' without a ':begin_tab:' before it; ignored\n --> src/sec.md:3:1\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // After a list item the mark belongs to the item in Markdown; it closes the tab.
+    assert_eq!(
+        run.stderr.matches("warning: '").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(book.page("sec.html").contains("<p>あいう</p>"));
+}
+
+#[test]
+fn nesting_deeper_than_64_levels_is_a_located_error() {
+    let list: String = (0..400)
+        .map(|i| format!("{}- x\n", "  ".repeat(i)))
+        .collect();
+    let stars = "*".repeat(670);
+    for (body, at) in [
+        (
+            format!("# S\n\n{}x\n", "> ".repeat(400)),
+            "--> src/sec.md:3:129",
+        ),
+        (format!("# S\n\n{list}"), "--> src/sec.md:67:129"),
+        (format!("# S\n\n{stars}x{stars}\n"), "--> src/sec.md:3:"),
+    ] {
+        let err = failing(&body);
+        assert!(
+            err.contains("error: nesting deeper than 64 levels; the rest is shown as plain text"),
+            "{err}"
+        );
+        assert!(err.contains(at), "{at}: {err}");
+    }
+}
+
+#[test]
+fn malformed_bibliography_says_what_and_where() {
+    let book = one_section_book("# S\n\n:cite:`a`\n").with(&[(
+        "refs.bib",
+        "@book{a, author = {A}, title = {T}, year = {2000}}\n@book{b,\n  title = {x\n",
+    )]);
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\nbibliography = \"refs.bib\"\n",
+    );
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: invalid bibliography: unexpected end of file\n --> refs.bib:"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("-35"), "{}", run.stderr);
+}
+
+#[test]
+fn header_links_that_run_code_are_refused() {
+    let book = one_section_book("# S\n");
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[html]\nheader_links = [{ label = \"x\", url = \"javascript:alert(1)\" }]\n",
+    );
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("error: invalid book.toml: header link 'javascript:alert(1)' is not an http(s), mailto, relative or '#' link\n --> book.toml:5:39"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn book_toml_that_is_not_utf8_says_so() {
+    let book = one_section_book("# S\n");
+    std::fs::write(
+        book.root.join("book.toml"),
+        b"[book]\ntitle = \"T\xe9\"\nsrc = \"src\"\n",
+    )
+    .unwrap();
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: book.toml is not valid UTF-8\n --> book.toml:2:11"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("no book.toml"), "{}", run.stderr);
+}
+
+#[test]
+fn math_that_katex_shows_in_red_or_that_does_not_close_warns() {
+    let book = one_section_book(
+        "# S\n\nA $\\href{http://x}{y}$ B $\\url{http://x}$\n\nC $\\htmlClass{c}{x}$ D $\\includegraphics{a.png}$\n\nE $}{$\n\nF $\\text{$\n\nG $\\color{red$\n",
+    );
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    for (what, at) in [
+        ("'\\href' is not supported in math here", "src/sec.md:3:3"),
+        ("'\\url' is not supported in math here", "src/sec.md:3:26"),
+        (
+            "'\\htmlClass' is not supported in math here",
+            "src/sec.md:5:3",
+        ),
+        (
+            "'\\includegraphics' is not supported in math here",
+            "src/sec.md:5:24",
+        ),
+    ] {
+        assert!(
+            run.stderr
+                .contains(&format!("warning: math error: {what}\n --> {at}\n")),
+            "{what}: {}",
+            run.stderr
+        );
+    }
+    for (what, at) in [
+        ("$}{$", "src/sec.md:7:3"),
+        ("$\\text{$", "src/sec.md:9:3"),
+        ("$\\color{red$", "src/sec.md:11:3"),
+    ] {
+        assert!(
+            run.stderr.contains(&format!(
+                "warning: '{what}' is shown as text, not math: its braces do not balance\n"
+            )) && run.stderr.contains(&format!("--> {at}\n")),
+            "{what}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn the_caret_is_under_the_culprit_after_tabs_and_wide_characters() {
+    let err = failing("# S\n\nA\t表:nonsense:`x`\n");
+    assert!(err.contains("--> src/sec.md:3:4"), "{err}");
+    assert!(
+        err.contains("3 | A\t表:nonsense:`x`\n  |  \t  ^^^^^^^^^^^^^"),
+        "{err}"
+    );
+}

@@ -431,3 +431,45 @@ fn a_python_d2lbook_config_ini_is_read() {
         "exclusions apply"
     );
 }
+
+#[test]
+fn a_byte_order_mark_does_not_hide_the_first_heading() {
+    let book = one_section_book("\u{feff}# Title\n\nText.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(page.contains("<h1 id=\"title\">"), "{page}");
+    assert!(!page.contains('\u{feff}'), "{page}");
+}
+
+#[test]
+fn nul_characters_become_replacement_characters_everywhere() {
+    let book =
+        one_section_book("# S\u{0}T\n:label:`sec_s`\n\n[a\u{0}](x\u{0}y.html) `c\u{0}` $x\u{0}$\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(!page.contains('\u{0}'), "{page}");
+    assert!(page.contains("href=\"x\u{fffd}y.html\""), "{page}");
+    assert!(page.contains("S\u{fffd}T"), "{page}");
+    assert!(!run.stderr.contains('\u{0}'), "{}", run.stderr);
+}
+
+#[test]
+fn a_leading_colon_before_a_role_or_tab_mark_keeps_every_character() {
+    // `::bibliography:` once panicked (a caption's `:` cut from `é`); `xyz` became `yz`.
+    let book = one_section_book("# S\n\n::bibliography:`refs.bib`é\n\n:end_tab:\nxyz\n").with(&[(
+        "refs.bib",
+        "@book{a, author = {A, B}, title = {T}, year = {2000}}\n",
+    )]);
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\nbibliography = \"refs.bib\"\n",
+    );
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(page.contains("<p>:</p>"), "{page}");
+    assert!(page.contains("<p>é</p>"), "{page}");
+    assert!(page.contains("<p>xyz</p>"), "{page}");
+}

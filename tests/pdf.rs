@@ -109,3 +109,41 @@ fn a_broken_equation_still_yields_a_pdf_and_a_located_warning() {
     assert_eq!(strict.code, Some(1));
     assert!(!book.root.join("_build/pdf/t.pdf").exists());
 }
+
+#[test]
+fn recursive_macros_end_with_a_warning_not_a_hang() {
+    let book = one_section_book(
+        "# S\n\n$$\\newcommand{\\a}{\\a}\\a$$\n\nInline $\\newcommand{\\a}{\\a\\a}\\a$ too.\n\nAfter.\n",
+    );
+    let started = std::time::Instant::now();
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    for at in ["src/sec.md:3:1", "src/sec.md:5:8"] {
+        assert!(
+            run.stderr.contains(&format!(
+                "warning: math error: equation too complex to convert: its macros expand beyond 100000 tokens (a macro that calls itself?)\n --> {at}\n"
+            )),
+            "{at}: {}",
+            run.stderr
+        );
+    }
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    assert!(text.contains("After."), "{text}");
+}
+
+#[test]
+fn nesting_at_the_limit_builds_both_outputs() {
+    let stars = "*".repeat(128);
+    let book = one_section_book(&format!(
+        "# S\n\n{}{stars}deep{stars}\n\nAfter.\n",
+        "> ".repeat(64)
+    ));
+    let html = book.build_html();
+    assert!(html.ok, "{}", html.stderr);
+    assert!(!html.stderr.contains("nesting"), "{}", html.stderr);
+    let pdf = book.run(&["build", "pdf"]);
+    assert!(pdf.ok, "{}", pdf.stderr);
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    assert!(text.contains("deep") && text.contains("After."), "{text}");
+}

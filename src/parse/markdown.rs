@@ -11,12 +11,25 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+/// How deep blocks (quotes, lists) and, separately, inline markup (emphasis, links) may
+/// nest. Deeper structure is an error and shows as plain text: every later stage walks
+/// the IR recursively, and this bound is what keeps their stacks finite (see
+/// `STACK_SIZE` in `build.rs` for the stack it needs).
+pub const MAX_NESTING: usize = 64;
+
 /// Parses one section's Markdown. `file` is the path shown in diagnostics (relative to the
 /// book root); `dir` is the folder of the file on disk, for `eval_rst` `:file:` includes.
 pub fn parse(text: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Diagnostic>) {
-    let mut p = MdParser::new(text, file, dir, fence);
+    let text = super::clean_text(text);
+    let mut p = MdParser::new(&text, file, dir, fence);
     let nodes = p.blocks(None);
     let mut blocks = p.assemble(nodes);
+    for span in std::mem::take(&mut p.stray_tab_ends) {
+        p.warn(
+            "':end_tab:' without a ':begin_tab:' before it; ignored".into(),
+            &span,
+        );
+    }
     assign_heading_ids(&mut blocks);
     (Doc { blocks }, p.diags)
 }
@@ -54,7 +67,7 @@ pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
 enum Node {
     Block(Block),
     TabBegin(Vec<String>, Span),
-    TabEnd,
+    TabEnd(Span),
     /// A `:Caption` paragraph waiting for its table.
     Caption(Vec<Inline>, Option<Label>),
 }
@@ -81,10 +94,17 @@ struct MdParser<'a> {
     file: Arc<str>,
     dir: &'a Path,
     fence: &'a Fence,
-    line_starts: Vec<usize>,
+    lines: LineIndex,
     events: Vec<(Event<'a>, Range<usize>)>,
     pos: usize,
     diags: Vec<Diagnostic>,
+    /// `:end_tab:` marks that closed no tab in the container they were read in: they
+    /// close the tab of the enclosing container (the mark is line structure, and a line
+    /// after a list item belongs to the item in Markdown), else they are warned about.
+    stray_tab_ends: Vec<Span>,
+    /// Current nesting of block containers and of inline markup (see `MAX_NESTING`).
+    block_depth: usize,
+    inline_depth: usize,
 }
 
 impl<'a> MdParser<'a> {
@@ -98,31 +118,18 @@ impl<'a> MdParser<'a> {
             file: file.into(),
             dir,
             fence,
-            line_starts: std::iter::once(0)
-                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect(),
+            lines: LineIndex::new(text),
             events: Parser::new_ext(text, options).into_offset_iter().collect(),
             pos: 0,
             diags: Vec::new(),
+            stray_tab_ends: Vec::new(),
+            block_depth: 0,
+            inline_depth: 0,
         }
     }
 
     fn span(&self, range: Range<usize>) -> Span {
-        let start = range.start.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= start);
-        let line_start = self.line_starts[line - 1];
-        let col = self.text[line_start..start].chars().count() + 1;
-        let end = range.end.clamp(start, self.text.len());
-        let len = self.text[start..end]
-            .lines()
-            .next()
-            .map_or(1, |l| l.chars().count().max(1));
-        Span {
-            file: self.file.clone(),
-            line,
-            col,
-            len,
-        }
+        self.lines.span(self.text, self.file.clone(), range)
     }
 
     fn next(&mut self) -> Option<(Event<'a>, Range<usize>)> {
@@ -147,7 +154,7 @@ impl<'a> MdParser<'a> {
                 Event::End(end) if Some(end) == until => break,
                 Event::Start(Tag::Paragraph) => {
                     let items = self.items(TagEnd::Paragraph);
-                    self.paragraph(items, &mut out);
+                    self.paragraph(items, range, &mut out);
                 }
                 Event::Start(Tag::Heading { level, .. }) => {
                     let end = TagEnd::Heading(level);
@@ -161,12 +168,22 @@ impl<'a> MdParser<'a> {
                         number: String::new(),
                     })));
                 }
+                Event::Start(Tag::BlockQuote(_) | Tag::List(_))
+                    if self.block_depth >= MAX_NESTING =>
+                {
+                    let text = self.too_deep(range);
+                    out.push(Node::Block(Block::Paragraph(vec![Inline::Text(text)])));
+                }
                 Event::Start(Tag::BlockQuote(_)) => {
+                    self.block_depth += 1;
                     let inner = self.blocks(Some(TagEnd::BlockQuote(None)));
+                    self.block_depth -= 1;
                     let inner = self.assemble(inner);
                     out.push(Node::Block(Block::Quote(inner)));
+                    self.bubble_tab_ends(&mut out);
                 }
                 Event::Start(Tag::List(start)) => {
+                    self.block_depth += 1;
                     let mut items = Vec::new();
                     while let Some((event, _)) = self.next() {
                         match event {
@@ -178,7 +195,9 @@ impl<'a> MdParser<'a> {
                             _ => {}
                         }
                     }
+                    self.block_depth -= 1;
                     out.push(Node::Block(Block::List { start, items }));
+                    self.bubble_tab_ends(&mut out);
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
                     let mut code = String::new();
@@ -241,13 +260,52 @@ impl<'a> MdParser<'a> {
                 | Event::Start(Tag::Link { .. })
                 | Event::Start(Tag::Image { .. }) => {
                     self.pos -= 1;
+                    let start = self.pos;
                     let items = self.tight_items(until);
-                    self.paragraph(items, &mut out);
+                    let end = self.events[self.pos.saturating_sub(1)].1.end;
+                    self.paragraph(items, self.events[start].1.start..end, &mut out);
                 }
                 _ => {}
             }
         }
         out
+    }
+
+    /// Skips a structure nested deeper than `MAX_NESTING` (its start event, at `range`,
+    /// just read) with an error, and returns its text, which is shown plainly instead.
+    fn too_deep(&mut self, range: Range<usize>) -> String {
+        let span = self.span(range);
+        self.error(
+            format!("nesting deeper than {MAX_NESTING} levels; the rest is shown as plain text"),
+            &span,
+        );
+        let mut depth = 1;
+        let mut text = String::new();
+        while let Some((event, _)) = self.next() {
+            match event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                Event::Text(t)
+                | Event::Code(t)
+                | Event::InlineMath(t)
+                | Event::DisplayMath(t)
+                | Event::Html(t)
+                | Event::InlineHtml(t) => text.push_str(&t),
+                Event::SoftBreak | Event::HardBreak => text.push(' '),
+                _ => {}
+            }
+        }
+        text
+    }
+
+    /// Stray `:end_tab:` marks of a container just read, as marks after it.
+    fn bubble_tab_ends(&mut self, out: &mut Vec<Node>) {
+        out.extend(self.stray_tab_ends.drain(..).map(Node::TabEnd));
     }
 
     /// Inline items of a tight list item: until a block start or the container's end.
@@ -304,6 +362,16 @@ impl<'a> MdParser<'a> {
             return;
         };
         match event {
+            Event::Start(
+                Tag::Emphasis
+                | Tag::Strong
+                | Tag::Strikethrough
+                | Tag::Link { .. }
+                | Tag::Image { .. },
+            ) if self.inline_depth >= MAX_NESTING => {
+                let text = self.too_deep(range);
+                push_text(items, &text);
+            }
             Event::Text(t) => push_text(items, &t),
             Event::Code(code) => {
                 // `:name:` right before a code span makes it a role.
@@ -368,7 +436,9 @@ impl<'a> MdParser<'a> {
                 }));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
+                self.inline_depth += 1;
                 let inner = self.items(TagEnd::Image);
+                self.inline_depth -= 1;
                 let caption = self.inlines_only(inner);
                 items.push(Item::Image {
                     src: dest_url.to_string(),
@@ -382,7 +452,9 @@ impl<'a> MdParser<'a> {
     }
 
     fn nested(&mut self, until: TagEnd) -> Vec<Inline> {
+        self.inline_depth += 1;
         let items = self.items(until);
+        self.inline_depth -= 1;
         self.inlines_only(items)
     }
 
@@ -443,15 +515,25 @@ impl<'a> MdParser<'a> {
 
     /// Turns a paragraph's items into blocks: equations split it, labels attach to what
     /// precedes them, an image alone is a figure, a leading `:` makes a table caption.
-    fn paragraph(&mut self, items: Vec<Item>, out: &mut Vec<Node>) {
+    /// `range` is the paragraph's source, where its `:end_tab:` marks are looked up.
+    fn paragraph(&mut self, items: Vec<Item>, range: Range<usize>, out: &mut Vec<Node>) {
         let mut run: Vec<Item> = Vec::new();
-        let is_caption =
+        // Only the run before the first split (an equation, a tab mark, the bibliography)
+        // can be a `:Caption`: that is the run holding the paragraph's leading `:`.
+        let mut is_caption =
             matches!(items.first(), Some(Item::Inline(Inline::Text(t))) if t.starts_with(':'));
         let mut caption_label: Option<Label> = None;
+        let source = self.text.get(range.clone()).unwrap_or("");
+        let mut end_tabs = source
+            .match_indices(":end_tab:")
+            .map(|(at, _)| range.start + at);
         for item in items {
+            if let Item::Inline(Inline::Text(t)) = &item {
+                self.unopened_math(t, source, range.start);
+            }
             match item {
                 Item::DisplayMath(tex, span) => {
-                    self.flush(std::mem::take(&mut run), out, false, None);
+                    self.split(&mut run, out, &mut is_caption, &mut caption_label);
                     out.push(Node::Block(Block::Equation(Equation {
                         tex,
                         label: None,
@@ -461,12 +543,12 @@ impl<'a> MdParser<'a> {
                 }
                 Item::Role { name, arg, span } => match name.as_str() {
                     "begin_tab" => {
-                        self.flush(std::mem::take(&mut run), out, false, None);
+                        self.split(&mut run, out, &mut is_caption, &mut caption_label);
                         let names = roles::cite_keys(&arg);
                         out.push(Node::TabBegin(names, span));
                     }
                     "bibliography" => {
-                        self.flush(std::mem::take(&mut run), out, false, None);
+                        self.split(&mut run, out, &mut is_caption, &mut caption_label);
                         out.push(Node::Block(Block::Bibliography(span)));
                     }
                     "label" | "eqlabel" => {
@@ -496,8 +578,9 @@ impl<'a> MdParser<'a> {
                 Item::Inline(Inline::Text(t)) if t.contains(":end_tab:") => {
                     for (i, part) in t.split(":end_tab:").enumerate() {
                         if i > 0 {
-                            self.flush(std::mem::take(&mut run), out, false, None);
-                            out.push(Node::TabEnd);
+                            self.split(&mut run, out, &mut is_caption, &mut caption_label);
+                            let at = end_tabs.next().unwrap_or(range.start);
+                            out.push(Node::TabEnd(self.span(at..at + ":end_tab:".len())));
                         }
                         if !part.trim().is_empty() {
                             run.push(Item::Inline(Inline::Text(part.to_string())));
@@ -508,6 +591,33 @@ impl<'a> MdParser<'a> {
             }
         }
         self.flush(run, out, is_caption, caption_label);
+    }
+
+    /// Warns about each `$` of a paragraph's text that reads as the start of a formula
+    /// (`$\`, `${`, `$}`) but that Markdown left as text because the formula's braces do
+    /// not balance (`$\text{$`): the reader would see the TeX. `source`, at `offset`, is
+    /// the paragraph's source.
+    fn unopened_math(&mut self, text: &str, source: &str, offset: usize) {
+        let mut from = 0;
+        for (i, _) in text.match_indices('$') {
+            let rest = &text[i..];
+            if !rest[1..].starts_with(['\\', '{', '}']) {
+                continue;
+            }
+            let fragment = rest.split_whitespace().next().unwrap_or(rest);
+            let Some(at) = source[from..].find(fragment).map(|at| from + at) else {
+                continue;
+            };
+            from = at + fragment.len();
+            let span = self.span(offset + at..offset + from);
+            self.diags.push(
+                Diagnostic::warning(format!(
+                    "'{fragment}' is shown as text, not math: its braces do not balance"
+                ))
+                .at(&span)
+                .help("balance the braces, or write `\\$` for a dollar sign"),
+            );
+        }
     }
 
     fn label(&mut self, arg: &str, span: &Span) -> Option<Label> {
@@ -556,6 +666,22 @@ impl<'a> MdParser<'a> {
         }
     }
 
+    /// Ends the current run where a paragraph splits; what follows is no caption.
+    fn split(
+        &mut self,
+        run: &mut Vec<Item>,
+        out: &mut Vec<Node>,
+        caption: &mut bool,
+        label: &mut Option<Label>,
+    ) {
+        self.flush(
+            std::mem::take(run),
+            out,
+            std::mem::take(caption),
+            label.take(),
+        );
+    }
+
     /// Ends an inline run: a figure, a table caption, a paragraph, or nothing.
     fn flush(&mut self, run: Vec<Item>, out: &mut Vec<Node>, caption: bool, label: Option<Label>) {
         if only_space(&run) {
@@ -568,10 +694,15 @@ impl<'a> MdParser<'a> {
         }
         let mut inlines = self.inlines_only(run);
         trim_inlines(&mut inlines);
-        if caption {
-            if let Some(Inline::Text(t)) = inlines.first_mut() {
-                *t = t[1..].trim_start().to_string();
-            }
+        // The leading `:` of a caption is the run's first character (`paragraph` passes
+        // `caption` only for the run that starts the paragraph).
+        let caption_text = match inlines.first() {
+            Some(Inline::Text(t)) if caption => t.strip_prefix(':').map(str::trim_start),
+            _ => None,
+        };
+        if let Some(rest) = caption_text {
+            inlines[0] = Inline::Text(rest.to_string());
+            inlines.retain(|i| !matches!(i, Inline::Text(t) if t.is_empty()));
             out.push(Node::Caption(inlines, label));
         } else if !inlines.is_empty() {
             out.push(Node::Block(Block::Paragraph(inlines)));
@@ -740,7 +871,7 @@ impl<'a> MdParser<'a> {
             let span = Span {
                 file: self.file.clone(),
                 line: first_line + i,
-                col: line.len() - line.trim_start().len() + 1,
+                col: line.chars().count() - line.trim_start().chars().count() + 1,
                 len: entry.chars().count(),
             };
             if let Some(option) = entry.strip_prefix(':') {
@@ -781,9 +912,10 @@ impl<'a> MdParser<'a> {
                     tab = Some((names, span, Vec::new()));
                     continue;
                 }
-                Node::TabEnd => {
-                    if let Some((names, _, blocks)) = tab.take() {
-                        self.close_tab(&mut out, names, blocks, None);
+                Node::TabEnd(span) => {
+                    match tab.take() {
+                        Some((names, _, blocks)) => self.close_tab(&mut out, names, blocks, None),
+                        None => self.stray_tab_ends.push(span),
                     }
                     continue;
                 }

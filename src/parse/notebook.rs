@@ -43,10 +43,12 @@ impl Source {
 }
 
 pub fn parse(json: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Diagnostic>) {
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     let notebook: Notebook = match serde_json::from_str(json) {
         Ok(n) => n,
         Err(e) => {
-            let span = crate::config::span_of(json, file, offset_of(json, e.line(), e.column()));
+            let at = offset_of(json, e.line(), e.column());
+            let span = crate::doc::span_of(json, file, at..at);
             return (
                 Doc::default(),
                 vec![Diagnostic::error(format!("invalid notebook: {e}")).at(&span)],
@@ -90,14 +92,16 @@ pub fn parse(json: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Dia
     (doc, diags)
 }
 
-fn offset_of(text: &str, line: usize, col: usize) -> std::ops::Range<usize> {
-    let start: usize = text
-        .lines()
-        .take(line.saturating_sub(1))
-        .map(|l| l.len() + 1)
-        .sum();
-    let at = (start + col.saturating_sub(1)).min(text.len());
-    at..at
+/// The byte offset of serde_json's error position: its line counts `\n`s and its column
+/// counts bytes (1-based; 0 when the error is at a line's start), not characters.
+/// `span_of` turns it into a character column and clamps it into a character.
+fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let line_start = text
+        .match_indices('\n')
+        .nth(line.saturating_sub(2))
+        .filter(|_| line > 1)
+        .map_or(0, |(i, _)| i + 1);
+    line_start + col.saturating_sub(1)
 }
 
 #[cfg(test)]
@@ -120,5 +124,26 @@ mod tests {
         assert!(matches!(&doc.blocks[2], Block::Code(c) if c.lang == "rust" && c.cell.is_some()));
         let span = diags[0].span.as_ref().unwrap();
         assert_eq!((span.file.as_ref(), span.line), ("nb.ipynb#cell3", 1));
+    }
+
+    #[test]
+    fn json_errors_point_at_the_character_whatever_the_line_ends() {
+        // Before, the offset of `x` came out two bytes early (one per `\r`), inside `あ`.
+        let (_, diags) = parse(
+            "{\r\n\r\n\"a\": \"あ\"x}",
+            "nb.ipynb",
+            Path::new("."),
+            &Fence::closed(),
+        );
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.line, span.col), (3, 9), "{}", diags[0].message);
+        let (_, diags) = parse(
+            "{\"cells\": [], \"あいう\" x}",
+            "nb.ipynb",
+            Path::new("."),
+            &Fence::closed(),
+        );
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.line, span.col), (1, 21), "{}", diags[0].message);
     }
 }

@@ -70,7 +70,8 @@ fn dedent(lines: &[&str]) -> String {
         .unwrap_or(0);
     let body: Vec<&str> = lines
         .iter()
-        .map(|l| l.get(indent..).unwrap_or(""))
+        // Indents of other white space (a tab, U+3000) may end inside a character.
+        .map(|l| l.get(indent..).unwrap_or_else(|| l.trim_start()))
         .collect();
     body.join("\n").trim_matches('\n').to_string()
 }
@@ -100,7 +101,7 @@ mod tests {
     #[test]
     fn raw_html_and_only() {
         let body = ".. raw:: html\n\n   <p>a</p>\n\n.. only:: html\n\n   .. raw:: html\n\n      <b>b</b>\n\n.. only:: latex\n\n   x\n\n.. autofunction:: f\n";
-        let (blocks, warnings) = blocks(body, Path::new("."), &Fence::new(Path::new("."), &[]));
+        let (blocks, warnings) = blocks(body, Path::new("."), &Fence::closed());
         let html: Vec<_> = blocks
             .iter()
             .map(|b| match b {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The KaTeX inside the `katex` crate and the version of our MathML rewrite
 /// (`mathml.rs`): both are part of the cache key.
-const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6/rewrite-2";
+const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6/rewrite-3";
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MathKey {
@@ -116,6 +116,9 @@ fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
         katex::Error::JsExecError(m) => katex_message(&m),
         other => other.to_string(),
     })?;
+    if let Some(command) = refused_command(&html) {
+        return Err(format!("'{command}' is not supported in math here"));
+    }
     Ok(match mode {
         // Only the `<math>` element: no KaTeX wrapper spans that would need its stylesheet.
         MathOutput::Mathml => {
@@ -127,6 +130,16 @@ fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
         }
         MathOutput::KatexHtml => html,
     })
+}
+
+/// With `trust` off, KaTeX does not fail on the commands it refuses (`\href`, `\url`,
+/// `\htmlClass`, `\includegraphics`): it shows their name in its error colour. That is
+/// an error the reader would see in red, so it is one for us too.
+fn refused_command(html: &str) -> Option<String> {
+    const ERROR_COLOR: &str = "mathcolor=\"#cc0000\"";
+    let after = &html[html.find(ERROR_COLOR)? + ERROR_COLOR.len()..];
+    let text = &after[after.find("<mtext>")? + "<mtext>".len()..];
+    Some(text[..text.find('<')?].to_string())
 }
 
 /// KaTeX's error as a reader wants it: the crate hands over the JS value's debug form

@@ -6,4 +6,5 @@ pub mod html;
 pub mod math;
 mod mathml;
 pub mod site;
+mod tex_macros;
 pub mod typst;

@@ -109,8 +109,10 @@ pub fn label_name(page: &str, anchor: &str) -> String {
 pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
     // braket's `\set{…}` comes out as `set(…)`, and `set` is a Typst keyword: use `\Set`.
     let tex = &tex.replace("\\set{", "\\Set{");
+    // mitex expands macros without a limit: refuse those that would not end.
+    super::tex_macros::check(tex)?;
     // Some malformed input panics inside mitex instead of returning an error.
-    let converted = std::panic::catch_unwind(|| mitex::convert_math(tex, None))
+    let converted = quietly(|| mitex::convert_math(tex, None))
         .map_err(|_| "mitex failed on this formula".to_string())?;
     let converted = converted.map_err(|e| e.trim_start_matches("error: ").to_string())?;
     let converted = tighten_bars(&converted);
@@ -139,6 +141,26 @@ pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
         return Err("the converted formula is not one equation".into());
     }
     Ok(equation)
+}
+
+/// Runs `f`, catching a panic without the default hook's message and backtrace: a
+/// formula mitex panics on becomes a math warning, and the backtrace of a dependency
+/// would only bury it. Panics elsewhere, on any thread, still print as usual.
+fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(std::cell::Cell::get) {
+                default(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(f);
+    QUIET.with(|q| q.set(false));
+    result
 }
 
 /// Drops whitespace around runs of `|` in mitex's output: Typst keeps a source space next
@@ -251,7 +273,16 @@ struct Writer<'a> {
     section: usize,
     /// Folder of the current section relative to the source folder.
     dir: PathBuf,
+    /// Quotes and lists, and inline markup, the output is inside (see `MAX_NESTING`).
+    block_depth: usize,
+    inline_depth: usize,
 }
+
+/// How deep the markup nests quotes and lists, and separately emphasis and links. Typst
+/// stops at 256 levels of syntax and 72 of layout, and each level here takes several;
+/// the IR may nest deeper (up to `parse::MAX_NESTING`), and its deeper levels are laid
+/// out at this depth. No printed page needs more.
+const MAX_NESTING: usize = 16;
 
 impl<'a> Writer<'a> {
     fn new(site: &'a Site<'a>, options: &'a Options, known: Option<HashSet<String>>) -> Self {
@@ -271,6 +302,8 @@ impl<'a> Writer<'a> {
             defined: HashSet::new(),
             section: 0,
             dir: PathBuf::new(),
+            block_depth: 0,
+            inline_depth: 0,
         }
     }
 
@@ -436,7 +469,13 @@ impl<'a> Writer<'a> {
             Block::Table(t) => self.table(t),
             Block::Equation(e) => self.equation(e),
             Block::Code(c) => self.code(c),
+            Block::List { items, .. } if self.block_depth >= MAX_NESTING => {
+                for item in items {
+                    self.blocks(item);
+                }
+            }
             Block::List { start, items } => {
+                self.block_depth += 1;
                 match start {
                     Some(n) => {
                         let _ = write!(self.out, "#enum(start: {n}");
@@ -458,12 +497,16 @@ impl<'a> Writer<'a> {
                     self.out.push_str("],");
                 }
                 self.out.push_str(")\n\n");
+                self.block_depth -= 1;
             }
+            Block::Quote(inner) if self.block_depth >= MAX_NESTING => self.blocks(inner),
             Block::Quote(inner) => {
+                self.block_depth += 1;
                 self.out.push_str("#d2l.quote[\n");
                 self.blocks(inner);
                 trim_end_newlines(&mut self.out);
                 self.out.push_str("]\n\n");
+                self.block_depth -= 1;
             }
             Block::Rule => self.out.push_str("#d2l.rule()\n\n"),
             // The PDF has its own outline; raw HTML has no meaning on paper.
@@ -827,7 +870,11 @@ impl<'a> Writer<'a> {
             Inline::Emph(c) => self.wrap("emph", c),
             Inline::Strong(c) => self.wrap("strong", c),
             Inline::Strike(c) => self.wrap("strike", c),
+            Inline::Link { content, .. } if self.inline_depth >= MAX_NESTING => {
+                self.inlines(content)
+            }
             Inline::Link { url, content } => {
+                self.inline_depth += 1;
                 if url.contains("://") || url.starts_with("mailto:") {
                     let _ = write!(self.out, "#link({})[", string(url));
                     self.inlines(content);
@@ -844,6 +891,7 @@ impl<'a> Writer<'a> {
                         None => self.inlines(content),
                     }
                 }
+                self.inline_depth -= 1;
             }
             Inline::Image { src, alt } => match self.image_path(src, None) {
                 Some(p) => {
@@ -873,9 +921,14 @@ impl<'a> Writer<'a> {
     }
 
     fn wrap(&mut self, function: &str, content: &[Inline]) {
+        if self.inline_depth >= MAX_NESTING {
+            return self.inlines(content);
+        }
+        self.inline_depth += 1;
         let _ = write!(self.out, "#{function}[");
         self.inlines(content);
         self.out.push(']');
+        self.inline_depth -= 1;
     }
 
     /// The label of an internal link `other.md#anchor`, relative to this section.
@@ -1095,7 +1148,8 @@ fn html_table(html: &str) -> Option<(Option<String>, Vec<Vec<String>>)> {
                 .find("</t")
                 .map_or(row_end, |n| open + n);
             cells.push(html_text(&body[open..close]));
-            p = close + 1;
+            // A cell left open ends the row (`close` is then `row_end`).
+            p = (close + 1).min(row_end);
         }
         rows.push(cells);
         pos = row_end.max(row_start + 3);
@@ -1306,6 +1360,14 @@ mod tests {
         assert!(eq.contains("|x|"), "{eq}");
         assert!(convert_math(r"x", true).unwrap().starts_with("$ "));
         assert!(convert_math(r"\nosuchcommand", false).is_err());
+    }
+
+    #[test]
+    fn formulas_mitex_panics_on_are_errors() {
+        assert_eq!(
+            convert_math(r"\label", false),
+            Err("mitex failed on this formula".into())
+        );
     }
 
     #[test]
