@@ -673,6 +673,15 @@ fn processes_started_by_cells_never_outlive_their_section() {
                     ))
                 ),
             ),
+            (
+                // A child that leaves the group (as a daemon does) cannot be killed, but
+                // it cannot hold the build either.
+                "daemon",
+                &format!(
+                    "# Daemon\n\n{}",
+                    cell("std::process::Command::new(\"setsid\").args([\"sleep\", \"40.625\"]).spawn()?;")
+                ),
+            ),
         ],
         "timeout = 3\n",
     );
@@ -699,6 +708,11 @@ fn processes_started_by_cells_never_outlive_their_section() {
         std::time::Duration::from_secs(5),
         || processes(sleeping("40.125")).is_empty() && processes(sleeping("40.375")).is_empty(),
     );
+    for pid in processes(sleeping("40.625")) {
+        let _ = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status();
+    }
 
     // d2lbook stopped by SIGTERM, or killed: the looping cell stops too.
     for signal in ["TERM", "KILL"] {
