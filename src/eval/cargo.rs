@@ -1,6 +1,9 @@
 //! The generated Cargo package under `_build/eval/`: one binary per section, built by one
-//! `cargo build --keep-going` that shares the project's lock file and target folder, so
-//! the library and its dependencies are compiled once per machine, not per book build.
+//! `cargo build --keep-going` that shares the project's target folder and starts from its
+//! lock file, so the library and its dependencies are compiled once per machine, not per
+//! book build. The package and binary names are unique per book, since books share the
+//! target folder; cargo runs `--offline` unless the dependencies changed since the last
+//! successful build.
 
 use crate::config::EvalConfig;
 use serde_json::Value;
