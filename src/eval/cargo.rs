@@ -286,3 +286,33 @@ fn compiler_message(bin: String, m: &Value) -> CompilerMessage {
         notes,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_package_keeps_its_resolved_lock_until_its_seed_changes() {
+        let root = std::env::temp_dir().join(format!("d2lbook-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("lib")).unwrap();
+        std::fs::write(root.join("lib/Cargo.lock"), "library v1").unwrap();
+        let mut config: EvalConfig = toml::from_str("library = \"lib\"").unwrap();
+        let package = Package::new(&root, &root.join("_build"), &config).unwrap();
+        assert_eq!(package.prepare_lock(&config).unwrap(), b"library v1");
+        assert!(!package.offline(&config), "no successful build yet");
+        // Cargo resolved more into the package's lock: kept, and it is what the key sees.
+        std::fs::write(package.dir.join("Cargo.lock"), "library v1 + resolved").unwrap();
+        assert_eq!(
+            package.prepare_lock(&config).unwrap(),
+            b"library v1 + resolved"
+        );
+        // The library's lock or the dependencies change: seeded again.
+        std::fs::write(root.join("lib/Cargo.lock"), "library v2").unwrap();
+        assert_eq!(package.prepare_lock(&config).unwrap(), b"library v2");
+        std::fs::write(package.dir.join("Cargo.lock"), "resolved again").unwrap();
+        config.dependencies.insert("rand".into(), "0.9".into());
+        assert_eq!(package.prepare_lock(&config).unwrap(), b"library v2");
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
