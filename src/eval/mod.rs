@@ -56,12 +56,16 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
     let mut diags = Vec::new();
     let config = &book.config.eval;
     let out_dir = book.root.join(&book.config.build.output_dir);
+    // A book without Rust cells needs no package, no toolchain and no cache.
+    if !has_rust_cells(docs) {
+        return (stats, diags);
+    }
     let package = match cargo::Package::new(&book.root, &out_dir, config) {
         Ok(p) => p,
         Err(e) => {
-            if has_rust_cells(docs) {
-                diags.push(Diagnostic::error(e).help("set `[eval] library` to the path of the d2l crate, or `[eval] enabled = false`"));
-            }
+            diags.push(Diagnostic::error(e).help(
+                "set `[eval] library` to the path of the d2l crate, or `[eval] enabled = false`",
+            ));
             return (stats, diags);
         }
     };
