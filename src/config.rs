@@ -72,6 +72,13 @@ pub struct EvalConfig {
     pub features: Vec<String>,
     #[serde(default)]
     pub dependencies: toml::Table,
+    /// Variables added to the cells' minimal environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Globs (from the book root) of files the cells read: their contents are part of
+    /// every section's cache key.
+    #[serde(default)]
+    pub inputs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

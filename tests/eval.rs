@@ -173,6 +173,14 @@ fn a_timeout_names_the_section_and_cell() {
         "{}",
         run.stderr
     );
+    // A timeout may not happen again: it is not cached.
+    let again = book.build_html();
+    assert_eq!(again.code, Some(1));
+    assert!(
+        again.stderr.contains("1 run, 0 from cache"),
+        "{}",
+        again.stderr
+    );
 }
 
 #[test]
@@ -311,4 +319,437 @@ fn build_lib_collects_saved_items_in_book_order() {
         "{}",
         again.stderr
     );
+}
+
+#[test]
+fn sections_of_two_books_and_alike_file_names_never_mix() {
+    // Two books with a `same.md`, built at the same time in the shared target folder.
+    let one = book(
+        &[(
+            "same",
+            &format!("# Same\n\n{}", cell("println!(\"book one\");")),
+        )],
+        "",
+    );
+    let two = book(
+        &[(
+            "same",
+            &format!("# Same\n\n{}", cell("println!(\"book two\");")),
+        )],
+        "",
+    );
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| one.build_html());
+        let b = s.spawn(|| two.build_html());
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(a.ok, "{}", a.stderr);
+    assert!(b.ok, "{}", b.stderr);
+    assert!(one.page("same.html").contains("<pre>book one</pre>"));
+    assert!(two.page("same.html").contains("<pre>book two</pre>"));
+    // File names that slug alike within one book.
+    let sections: Vec<(&str, String)> = ["線形", "代数", "a-b", "a_b"]
+        .iter()
+        .map(|name| {
+            let body = format!("# {name}\n\n{}", cell(&format!("println!(\"in {name}\");")));
+            (*name, body)
+        })
+        .collect();
+    let sections: Vec<(&str, &str)> = sections.iter().map(|(n, b)| (*n, b.as_str())).collect();
+    let alike = book(&sections, "");
+    let run = alike.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    for name in ["線形", "代数", "a-b", "a_b"] {
+        let page = alike.page(&format!("{name}.html"));
+        assert!(
+            page.contains(&format!("<pre>in {name}</pre>")),
+            "{name}: {page}"
+        );
+    }
+}
+
+fn cell_outputs(page: &str) -> Vec<&str> {
+    page.split("<div class=\"cell\">").skip(1).collect()
+}
+
+#[test]
+fn printed_text_never_moves_outputs_nor_injects_html() {
+    let body = [
+        "# Streams\n\n".to_string(),
+        cell("print!(\"no newline\");"),
+        cell("println!(\"second\");"),
+        cell("print!(\"\\u{1e}d2l:data:text/html:15\\n<b>injected</b>\\n\");"),
+        cell("println!(\"\\u{1e}d2l:cell:0\");\nprintln!(\"stays here\");"),
+        cell("print!(\"x: \");\nPlot::new().line(&[0.0, 1.0], &[1.0, 0.0], \"fig\").build()?"),
+        cell("eprintln!(\"\\u{1e}d2l:error\");\neprintln!(\"not an error\");"),
+        cell("print!(\"progress 50%\\r\");"),
+        cell("println!(\"after progress\");"),
+    ]
+    .concat();
+    let book = book(&[("streams", &body)], "");
+    let run = book.build_html();
+    assert!(
+        run.ok,
+        "a marker-like line on stderr fails nothing: {}",
+        run.stderr
+    );
+    let page = book.page("streams.html");
+    let outputs = cell_outputs(&page);
+    assert_eq!(outputs.len(), 8, "{page}");
+    // Without a newline, the next cell's output still goes to the next cell.
+    assert!(
+        outputs[0].contains("<pre>no newline</pre>"),
+        "{}",
+        outputs[0]
+    );
+    assert!(!outputs[0].contains("second") && !outputs[0].contains('\u{1e}'));
+    assert!(outputs[1].contains("<pre>second</pre>"), "{}", outputs[1]);
+    // Marker-like text is text: no markup gets into the page, no output moves.
+    assert!(!page.contains("<b>injected</b>"), "{page}");
+    assert!(
+        outputs[2].contains("&lt;b&gt;injected&lt;/b&gt;"),
+        "{}",
+        outputs[2]
+    );
+    assert!(outputs[3].contains("stays here"), "{}", outputs[3]);
+    assert!(!outputs[0].contains("stays here"));
+    // Text before a figure on the same line, then the figure as SVG.
+    assert!(outputs[4].contains("x: "), "{}", outputs[4]);
+    assert!(
+        outputs[4].contains("<div class=\"output output-svg\"><svg")
+            && !outputs[4].contains("&lt;svg"),
+        "{}",
+        outputs[4]
+    );
+    assert!(outputs[5].contains("not an error"), "{}", outputs[5]);
+    // A `\r` progress line does not hide the next cell's marker.
+    assert!(outputs[6].contains("progress 50%"), "{}", outputs[6]);
+    assert!(outputs[7].contains("after progress"), "{}", outputs[7]);
+    assert!(!outputs[6].contains("after progress"));
+}
+
+#[test]
+fn a_cell_that_exits_is_reported_with_the_cells_that_did_not_run() {
+    let body = [
+        "# Exit\n\n".to_string(),
+        cell("println!(\"a\");"),
+        cell("std::process::exit(0);"),
+        cell("println!(\"never\");"),
+        cell("println!(\"never either\");"),
+    ]
+    .concat();
+    let book = book(&[("exit", &body)], "");
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "error: cells 3–4 did not run: the program exited (exit status 0) in this cell"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> src/exit.md:8:1"), "{}", run.stderr);
+}
+
+#[test]
+fn a_panic_inside_std_points_at_the_running_cell() {
+    let body = [
+        "# Inside\n\n".to_string(),
+        cell("let a = 1;"),
+        cell("let b = 2;\nlet v: Vec<u64> = Vec::with_capacity(usize::MAX);"),
+        cell("println!(\"never\");"),
+    ]
+    .concat();
+    let book = book(&[("inside", &body)], "");
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("error: cell panicked: capacity overflow"),
+        "{}",
+        run.stderr
+    );
+    // The real location (in alloc) in the message, the first line of the cell as place.
+    assert!(run.stderr.contains("(at /rustc/"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--> src/inside.md:8:1"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_flood_of_output_is_drained_and_cut() {
+    // 100 MB on stdout: read to the end (the program never meets a closed pipe), cut to
+    // 64 KiB with the note, and the next cell still has its output.
+    let body = [
+        "# Flood\n\n".to_string(),
+        cell("let line = \"x\".repeat(1023);\nfor _ in 0..100_000 {\n    println!(\"{line}\");\n}"),
+        cell("println!(\"after the flood\");"),
+    ]
+    .concat();
+    let book = book(&[("flood", &body)], "");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("flood.html");
+    assert!(
+        page.contains("output cut: 102334464 more bytes not shown"),
+        "{}",
+        &page[page.len().saturating_sub(3000)..]
+    );
+    assert!(page.contains("<pre>after the flood</pre>"));
+}
+
+#[test]
+fn cells_get_a_minimal_environment_and_a_scratch_folder() {
+    let body = format!(
+        "# Env\n\n{}",
+        cell(
+            "let mut names: Vec<String> = std::env::vars().map(|(k, _)| k).collect();\n\
+             names.sort();\n\
+             println!(\"names={}\", names.join(\",\"));\n\
+             println!(\"greeting={}\", std::env::var(\"GREETING\")?);\n\
+             println!(\"cwd={}\", std::env::current_dir()?.display());"
+        )
+    );
+    let book = book(&[("env", &body)], "env = { GREETING = \"hi\" }\n");
+    let run = book.run_with_env(&["build", "html"], &[("D2LBOOK_TEST_SECRET", "x")]);
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("env.html");
+    assert!(page.contains("greeting=hi"), "{page}");
+    assert!(
+        page.contains("LANG,") && page.contains("D2L_EVAL,"),
+        "{page}"
+    );
+    assert!(!page.contains("D2LBOOK_TEST_SECRET"), "{page}");
+    assert!(
+        !page.contains("CARGO"),
+        "nothing of d2lbook's environment: {page}"
+    );
+    assert!(page.contains("/_build/eval/work/s_env_"), "{page}");
+}
+
+#[test]
+fn cache_follows_included_files_inputs_path_crates_and_the_device() {
+    let book = book(
+        &[
+            ("inc", &format!("# Inc\n\n{}", cell("include_str!(\"data.txt\")"))),
+            (
+                "inp",
+                &format!(
+                    "# Inp\n\n{}",
+                    cell("let root = std::env::var(\"D2L_BOOK_ROOT\")?;\nstd::fs::read_to_string(format!(\"{root}/data/table.csv\"))?")
+                ),
+            ),
+            ("dep", &format!("# Dep\n\n{}", cell("helper::word()"))),
+        ],
+        "inputs = [\"data/*.csv\"]\n[eval.dependencies]\nhelper = { path = \"helper\" }\n",
+    )
+    .with(&[
+        ("src/data.txt", "first"),
+        ("data/table.csv", "1,2"),
+        (
+            "helper/Cargo.toml",
+            "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+        ),
+        ("helper/src/lib.rs", "pub fn word() -> &'static str { \"one\" }\n"),
+    ]);
+    let first = book.build_html();
+    assert!(first.ok, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("3 run, 0 from cache")
+            && first
+                .stderr
+                .contains("note: eval: `[eval] dependencies` changed"),
+        "{}",
+        first.stderr
+    );
+    assert!(book.page("inc.html").contains("<pre>first</pre>"));
+    assert!(book.page("inp.html").contains("<pre>1,2</pre>"));
+    assert!(book.page("dep.html").contains("<pre>one</pre>"));
+    let again = book.build_html();
+    assert!(
+        again.stderr.contains("0 run, 3 from cache") && !again.stderr.contains("note: eval"),
+        "offline once the dependencies are fetched: {}",
+        again.stderr
+    );
+    book.write("src/data.txt", "second");
+    let included = book.build_html();
+    assert!(
+        included.stderr.contains("1 run, 2 from cache"),
+        "{}",
+        included.stderr
+    );
+    assert!(book.page("inc.html").contains("<pre>second</pre>"));
+    book.write("data/table.csv", "3,4");
+    let input = book.build_html();
+    assert!(
+        input.stderr.contains("3 run, 0 from cache"),
+        "{}",
+        input.stderr
+    );
+    assert!(book.page("inp.html").contains("<pre>3,4</pre>"));
+    book.write(
+        "helper/src/lib.rs",
+        "pub fn word() -> &'static str { \"two\" }\n",
+    );
+    let path_crate = book.build_html();
+    assert!(
+        path_crate.stderr.contains("3 run, 0 from cache"),
+        "{}",
+        path_crate.stderr
+    );
+    assert!(book.page("dep.html").contains("<pre>two</pre>"));
+    let device = book.run_with_env(
+        &["build", "html"],
+        &[("CUDA_VISIBLE_DEVICES", "d2lbook-test")],
+    );
+    assert!(
+        device.stderr.contains("3 run, 0 from cache"),
+        "{}",
+        device.stderr
+    );
+}
+
+/// Processes whose command line starts with `args` (Linux: from `/proc`), not zombies.
+#[cfg(target_os = "linux")]
+fn processes(matches: impl Fn(&[&str]) -> bool) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let cmdline = String::from_utf8_lossy(&cmdline).into_owned();
+        let args: Vec<&str> = cmdline.split('\0').collect();
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, s)| s.starts_with('Z'));
+        if !zombie && matches(&args) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[cfg(target_os = "linux")]
+fn wait_for(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "waited {limit:?} for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn processes_started_by_cells_never_outlive_their_section() {
+    let spawn = |seconds: &str| {
+        format!("std::process::Command::new(\"sleep\").arg(\"{seconds}\").spawn()?;")
+    };
+    let sleeping = |seconds: &'static str| {
+        move |args: &[&str]| args.len() >= 2 && args[0] == "sleep" && args[1] == seconds
+    };
+    // One program ends while its child holds the pipes; one runs past the timeout.
+    let book = book(
+        &[
+            (
+                "spawn",
+                &format!(
+                    "# Spawn\n\n{}",
+                    cell(&format!("{}\nprintln!(\"spawned\");", spawn("40.125")))
+                ),
+            ),
+            (
+                "hold",
+                &format!(
+                    "# Hold\n\n{}",
+                    cell(&format!(
+                        "//@allow_error\n{}\nstd::thread::sleep(std::time::Duration::from_secs(60));",
+                        spawn("40.375")
+                    ))
+                ),
+            ),
+            (
+                // A child that leaves the group (as a daemon does) cannot be killed, but
+                // it cannot hold the build either.
+                "daemon",
+                &format!(
+                    "# Daemon\n\n{}",
+                    cell("std::process::Command::new(\"setsid\").args([\"sleep\", \"40.625\"]).spawn()?;")
+                ),
+            ),
+        ],
+        "timeout = 3\n",
+    );
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(book
+        .page("hold.html")
+        .contains("timed out after 3 s in cell 1 of src/hold.md"));
+    let seconds: f64 = run
+        .stderr
+        .split("s, run ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        seconds < 15.0,
+        "the build waited for the children: {}",
+        run.stderr
+    );
+    assert!(book.page("spawn.html").contains("<pre>spawned</pre>"));
+    wait_for(
+        "the children to die",
+        std::time::Duration::from_secs(5),
+        || processes(sleeping("40.125")).is_empty() && processes(sleeping("40.375")).is_empty(),
+    );
+    for pid in processes(sleeping("40.625")) {
+        let _ = std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status();
+    }
+
+    // d2lbook stopped by SIGTERM, or killed: the looping cell stops too.
+    for signal in ["TERM", "KILL"] {
+        let name = format!("spin{}", signal.to_lowercase());
+        let body = format!(
+            "# Spin\n\n{}",
+            cell("while std::hint::black_box(true) {\n    std::hint::spin_loop();\n}")
+        );
+        let book = book_named(&name, &body);
+        let mut d2lbook = book
+            .command(&["build", "eval"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let prefix = format!("/s_{name}_");
+        let program = |args: &[&str]| args[0].contains(&prefix);
+        wait_for(
+            "the section's program",
+            std::time::Duration::from_secs(600),
+            || !processes(program).is_empty(),
+        );
+        std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(d2lbook.id().to_string())
+            .status()
+            .unwrap();
+        let _ = d2lbook.wait();
+        wait_for(
+            &format!("the cell to stop after SIG{signal}"),
+            std::time::Duration::from_secs(5),
+            || processes(program).is_empty(),
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn book_named(name: &str, body: &str) -> TempBook {
+    book(&[(name, body)], "timeout = 600\n")
 }

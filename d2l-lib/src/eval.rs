@@ -14,31 +14,51 @@
 //! fn main() -> std::process::ExitCode { d2l::eval::finish(run()) }
 //! ```
 //!
-//! The program writes, on stdout and stderr, lines starting with U+001E (record
-//! separator):
+//! Inside a book build, `d2lbook` sets three variables: `D2L_EVAL=1`, `D2L_EVAL_NONCE`
+//! (a random token, new for every run) and `D2L_EVAL_DATA` (the path of a file that only
+//! this writer writes). The program then writes:
 //!
-//! - `␞d2l:cell:{i}` on both streams: what follows belongs to cell `i` ([`cell`]);
-//! - `␞d2l:data:{mime}:{len}` on stdout, then `len` bytes and a newline: a rich value
-//!   ([`emit`]), such as a figure (`image/svg+xml`) or a tensor table (`text/html`);
-//! - `␞d2l:error` on stderr, then the message of the error that ended the program
-//!   ([`finish`]).
+//! - on stdout and stderr, the marker `␞d2l:{nonce}:cell:{i}␞` (U+001E around it, no
+//!   newline) when cell `i` opens ([`cell`]): what follows on that stream belongs to it;
+//! - a rich value ([`emit`]), such as a figure (`image/svg+xml`) or a tensor table
+//!   (`text/html`), as a record of the data file, and on stdout the marker
+//!   `␞d2l:{nonce}:data:{seq}␞` where the value sits among the printed text;
+//! - at the end ([`finish`]), a record `done`, or a record `error` with the message of the
+//!   `Err` that ended the program.
+//!
+//! A record is the line `{seq} {cell} {kind} {mime} {len}` (`kind` is `data`, `error` or
+//! `done`; `mime` is `-` when there is none) followed by `len` bytes and a newline.
+//!
+//! What a cell prints can never be taken for a marker, however it is cut into lines: a
+//! marker holds the nonce, which only the environment knows, and values and the final
+//! error travel through the file, not through text. (A cell that reads
+//! `D2L_EVAL_NONCE` on purpose can forge markers; nothing accidental can.)
 //!
 //! Panics are left to Rust's default hook, whose `panicked at file:line:col` the reader
-//! maps back to the chapter.
+//! maps back to the chapter; a program that ends without `done` or `error` (a
+//! `std::process::exit` in a cell) is reported as such.
 //!
-//! Rich values are emitted only inside a book build, where `D2L_EVAL=1`; outside it (a
-//! plain `cargo run`), a figure is written to `figure-{n}.svg` next to the executable
-//! and its path printed, and a tensor is printed as text.
+//! Outside a book build (a plain `cargo run`) nothing of this is written: a figure is
+//! written to `figure-{n}.svg` next to the executable and its path printed, a tensor is
+//! printed as text, and an error is printed on stderr.
 
 use crate::{Animator, Figure, Plot, Result};
 use candle_core::{DType, Tensor, Var};
 use std::fmt::Write as _;
+use std::fs::File;
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
-/// Marker lines start with this: U+001E, then `d2l:`.
+/// Markers start with this: U+001E, then `d2l:`; the nonce and the marker's body follow,
+/// and U+001E ends it.
 pub const MARKER: &str = "\u{1e}d2l:";
+
+/// The variable holding the run's nonce.
+pub const NONCE_VAR: &str = "D2L_EVAL_NONCE";
+/// The variable holding the path of the data file.
+pub const DATA_VAR: &str = "D2L_EVAL_DATA";
 
 /// MIME type of figures.
 pub const SVG: &str = "image/svg+xml";
@@ -55,52 +75,109 @@ pub fn in_book() -> bool {
     std::env::var_os("D2L_EVAL").is_some_and(|v| v == "1")
 }
 
-fn write_cell_marker(w: &mut impl Write, i: usize) -> io::Result<()> {
-    writeln!(w, "{MARKER}cell:{i}")?;
+/// The protocol's state inside a book build.
+struct Channel {
+    nonce: String,
+    data: File,
+    /// Number of the last record written.
+    seq: u64,
+    /// The cell that opened last.
+    cell: usize,
+}
+
+/// The channel, when the program runs inside a book build with the protocol's variables.
+fn channel() -> Option<&'static Mutex<Channel>> {
+    static CHANNEL: OnceLock<Option<Mutex<Channel>>> = OnceLock::new();
+    CHANNEL
+        .get_or_init(|| {
+            if !in_book() {
+                return None;
+            }
+            let nonce = std::env::var(NONCE_VAR).ok().filter(|n| !n.is_empty())?;
+            let path = std::env::var_os(DATA_VAR)?;
+            let data = File::options().append(true).create(true).open(path).ok()?;
+            Some(Mutex::new(Channel {
+                nonce,
+                data,
+                seq: 0,
+                cell: 0,
+            }))
+        })
+        .as_ref()
+}
+
+fn write_marker(w: &mut impl Write, nonce: &str, body: &str) -> io::Result<()> {
+    write!(w, "{MARKER}{nonce}:{body}\u{1e}")?;
     w.flush()
 }
 
-fn write_data(w: &mut impl Write, mime: &str, data: &[u8]) -> io::Result<()> {
-    writeln!(w, "{MARKER}data:{mime}:{}", data.len())?;
-    w.write_all(data)?;
-    w.write_all(b"\n")?;
+/// Writes one record in a single `write_all`, so a program killed while writing leaves
+/// at most one truncated record at the end, which the reader ignores.
+fn write_record(
+    w: &mut impl Write,
+    seq: u64,
+    cell: usize,
+    kind: &str,
+    mime: &str,
+    data: &[u8],
+) -> io::Result<()> {
+    let mut record = format!("{seq} {cell} {kind} {mime} {}\n", data.len()).into_bytes();
+    record.extend_from_slice(data);
+    record.push(b'\n');
+    w.write_all(&record)?;
     w.flush()
 }
 
-fn write_error(w: &mut impl Write, message: &str) -> io::Result<()> {
-    writeln!(w, "{MARKER}error")?;
-    writeln!(w, "{message}")?;
-    w.flush()
-}
-
-/// Opens cell `i`: flushes what was written so far, then writes the line
-/// `␞d2l:cell:{i}` to stdout and to stderr.
+/// Opens cell `i`: flushes what was printed so far, then writes the cell marker to stdout
+/// and to stderr (nothing outside a book build).
 pub fn cell(i: usize) {
+    let Some(channel) = channel() else { return };
+    let mut ch = channel.lock().unwrap_or_else(|e| e.into_inner());
+    ch.cell = i;
     let mut out = io::stdout().lock();
     let _ = out.flush();
-    let _ = write_cell_marker(&mut out, i);
-    let _ = write_cell_marker(&mut io::stderr().lock(), i);
+    let _ = write_marker(&mut out, &ch.nonce, &format!("cell:{i}"));
+    let _ = write_marker(&mut io::stderr().lock(), &ch.nonce, &format!("cell:{i}"));
 }
 
-/// Writes a rich value to stdout: the line `␞d2l:data:{mime}:{len}`, the `len` bytes of
-/// `data`, and a newline.
+/// Shows a rich value: inside a book build, a record of the data file and a marker on
+/// stdout where it sits; outside, its bytes as text.
 pub fn emit(mime: &str, data: &[u8]) {
-    let mut out = io::stdout().lock();
-    let _ = out.flush();
-    let _ = write_data(&mut out, mime, data);
+    let Some(channel) = channel() else {
+        println!("{}", String::from_utf8_lossy(data));
+        return;
+    };
+    let mut ch = channel.lock().unwrap_or_else(|e| e.into_inner());
+    ch.seq += 1;
+    let (seq, cell) = (ch.seq, ch.cell);
+    let mime: String = mime.chars().filter(|c| c.is_ascii_graphic()).collect();
+    if write_record(&mut ch.data, seq, cell, "data", &mime, data).is_ok() {
+        let mut out = io::stdout().lock();
+        let _ = out.flush();
+        let _ = write_marker(&mut out, &ch.nonce, &format!("data:{seq}"));
+    }
 }
 
-/// Ends the program with the outcome of its cells: success for `Ok`; for `Err`, the line
-/// `␞d2l:error` and the error's message on stderr, and failure.
+/// Ends the program with the outcome of its cells: success for `Ok`, failure for `Err`.
+/// Inside a book build, writes the record `done` or `error` (with the error's message);
+/// outside, prints the error on stderr.
 pub fn finish(result: Result<()>) -> ExitCode {
     let _ = io::stdout().flush();
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            let _ = write_error(&mut io::stderr().lock(), &format!("{error:#}"));
-            ExitCode::FAILURE
+    let (kind, message, code) = match &result {
+        Ok(()) => ("done", String::new(), ExitCode::SUCCESS),
+        Err(error) => ("error", format!("{error:#}"), ExitCode::FAILURE),
+    };
+    match channel() {
+        Some(channel) => {
+            let mut ch = channel.lock().unwrap_or_else(|e| e.into_inner());
+            ch.seq += 1;
+            let (seq, cell) = (ch.seq, ch.cell);
+            let _ = write_record(&mut ch.data, seq, cell, kind, "-", message.as_bytes());
         }
+        None if result.is_err() => eprintln!("Error: {message}"),
+        None => {}
     }
+    code
 }
 
 /// A value prepared for display by [`render!`](crate::render) / [`show!`](crate::show).
@@ -133,7 +210,7 @@ impl Shown {
         match self {
             Shown::Nothing => {}
             Shown::Text(text) => println!("{text}"),
-            Shown::Data { mime, data, .. } if in_book() => emit(&mime, &data),
+            Shown::Data { mime, data, .. } if channel().is_some() => emit(&mime, &data),
             Shown::Data { mime, data, .. } if mime == SVG => {
                 let n = FIGURES.fetch_add(1, Ordering::Relaxed) + 1;
                 let dir = std::env::current_exe()
@@ -408,27 +485,29 @@ mod tests {
     }
 
     #[test]
-    fn protocol_lines() {
+    fn markers_and_records() {
         let mut buf = Vec::new();
-        write_cell_marker(&mut buf, 3).unwrap();
-        write_data(&mut buf, SVG, b"<svg/>").unwrap();
-        write_error(&mut buf, "boom").unwrap();
+        write_marker(&mut buf, "n0nce", "cell:3").unwrap();
+        write_marker(&mut buf, "n0nce", "data:1").unwrap();
         assert_eq!(
             String::from_utf8(buf).unwrap(),
-            "\u{1e}d2l:cell:3\n\u{1e}d2l:data:image/svg+xml:6\n<svg/>\n\u{1e}d2l:error\nboom\n"
+            "\u{1e}d2l:n0nce:cell:3\u{1e}\u{1e}d2l:n0nce:data:1\u{1e}"
         );
-        // Length in bytes, not characters.
         let mut buf = Vec::new();
-        write_data(&mut buf, TEXT, "図".as_bytes()).unwrap();
-        assert!(String::from_utf8(buf)
-            .unwrap()
-            .starts_with("\u{1e}d2l:data:text/plain:3\n"));
+        write_record(&mut buf, 1, 3, "data", SVG, b"<svg/>").unwrap();
+        // Length in bytes, not characters.
+        write_record(&mut buf, 2, 3, "error", "-", "図".as_bytes()).unwrap();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "1 3 data image/svg+xml 6\n<svg/>\n2 3 error - 3\n図\n"
+        );
     }
 
     #[test]
     fn finish_maps_results_to_exit_codes() {
+        // Outside a book build: no channel, nothing written but the error on stderr.
         assert_eq!(finish(Ok(())), ExitCode::SUCCESS);
-        // (The `Err` path writes with `write_error`, tested above, and returns FAILURE.)
+        assert_eq!(finish(Err(crate::Error::msg("boom"))), ExitCode::FAILURE);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The eval cache: a section's outputs (failures included) stored under a key that hashes
-//! everything its result depends on: its cells' code, the library's source and features,
-//! the lock file, the extra dependencies, the timeout and `rustc -V`.
+//! everything its result depends on (assembled in `mod.rs`): its cells' code and the files
+//! they `include_*!`, the library's sources and features, the lock file the build uses,
+//! path crates' sources, `[eval] inputs`, the toolchain, the device, the settings, and the
+//! d2lbook and protocol versions. Transient failures are never stored.
 
 use crate::doc::Output;
 use serde::{Deserialize, Serialize};
@@ -12,6 +14,10 @@ use std::path::{Path, PathBuf};
 pub struct Record {
     pub outputs: Vec<Vec<Output>>,
     pub failures: Vec<Failure>,
+    /// The failure may not happen again (timeout, crash by signal, spawn error): the
+    /// record is shown but never stored.
+    #[serde(skip)]
+    pub transient: bool,
 }
 
 /// A failed cell: the message and the chapter line and column it points at.
@@ -37,8 +43,8 @@ impl Cache {
         }
     }
 
-    pub fn key(&self, program: &str) -> String {
-        hash(&[self.common.as_bytes(), program.as_bytes()])
+    pub fn key(&self, section: &[u8]) -> String {
+        hash(&[self.common.as_bytes(), section])
     }
 
     pub fn get(&self, key: &str) -> Option<Record> {
@@ -67,25 +73,98 @@ pub fn hash(parts: &[&[u8]]) -> String {
         .collect()
 }
 
-/// A hash of the library's sources (every file but build outputs).
+/// A hash of a crate's sources (every file but build outputs), each file's path and
+/// content length-prefixed so that no two trees hash alike.
 pub fn library_fingerprint(library: &Path) -> Vec<u8> {
-    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(library)
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(library)
+        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| e.file_name() != "target")
         .flatten()
         .filter(|e| e.file_type().is_file())
         .map(|e| e.into_path())
         .collect();
-    files.sort();
+    tree_fingerprint(library, &files)
+}
+
+fn tree_fingerprint(root: &Path, files: &[PathBuf]) -> Vec<u8> {
     let mut hasher = Sha256::new();
     for file in files {
-        hasher.update(
-            file.strip_prefix(library)
-                .unwrap_or(&file)
-                .to_string_lossy()
-                .as_bytes(),
-        );
-        hasher.update(std::fs::read(&file).unwrap_or_default());
+        let name = file.strip_prefix(root).unwrap_or(file);
+        let name = name.to_string_lossy();
+        hasher.update((name.len() as u64).to_le_bytes());
+        hasher.update(name.as_bytes());
+        let content = std::fs::read(file).unwrap_or_default();
+        hasher.update((content.len() as u64).to_le_bytes());
+        hasher.update(&content);
     }
     hasher.finalize().to_vec()
+}
+
+/// A hash of one file's path and content (a missing file hashes as such).
+pub fn file_fingerprint(file: &Path) -> Vec<u8> {
+    let path = file.to_string_lossy();
+    match std::fs::read(file) {
+        Ok(content) => hash(&[b"file", path.as_bytes(), &content]),
+        Err(_) => hash(&[b"missing", path.as_bytes()]),
+    }
+    .into_bytes()
+}
+
+/// A hash of the files under `root` that match the globs of `[eval] inputs` (the output
+/// folder, `target` and hidden folders are not searched).
+pub fn inputs_fingerprint(root: &Path, globs: &[String], output: &Path) -> Result<Vec<u8>, String> {
+    if globs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        let glob = globset::Glob::new(glob)
+            .map_err(|e| format!("invalid glob `{glob}` in [eval] inputs: {e}"))?;
+        set.add(glob);
+    }
+    let set = set
+        .build()
+        .map_err(|e| format!("invalid [eval] inputs: {e}"))?;
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !(e.path() == output || name == "target" || name.starts_with('.'))
+        })
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| set.is_match(p.strip_prefix(root).unwrap_or(p)))
+        .collect();
+    Ok(tree_fingerprint(root, &files))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_keep_path_and_content_apart() {
+        let dir = std::env::temp_dir().join(format!("d2lbook-fp-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("ab"), "c").unwrap();
+        let one = library_fingerprint(&dir);
+        std::fs::remove_file(dir.join("ab")).unwrap();
+        std::fs::write(dir.join("a"), "bc").unwrap();
+        assert_ne!(
+            one,
+            library_fingerprint(&dir),
+            "path `ab` + `c` vs `a` + `bc`"
+        );
+        let globs = vec!["*.csv".to_string()];
+        let before = inputs_fingerprint(&dir, &globs, &dir.join("_build")).unwrap();
+        std::fs::write(dir.join("x.csv"), "1,2").unwrap();
+        let after = inputs_fingerprint(&dir, &globs, &dir.join("_build")).unwrap();
+        assert_ne!(before, after);
+        assert!(inputs_fingerprint(&dir, &["[".into()], &dir).is_err());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

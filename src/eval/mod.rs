@@ -31,8 +31,19 @@ struct Job {
     section: usize,
     bin: String,
     program: Program,
+    /// What the section's key hashes besides the inputs all sections share.
+    material: Vec<u8>,
     key: String,
     cells: Vec<CellInfo>,
+}
+
+/// What every section's run shares.
+struct RunContext {
+    timeout: Duration,
+    /// The programs' whole environment (see `program_env`).
+    env: Vec<(String, String)>,
+    /// `<output_dir>/eval/work`: a scratch folder per section, and the data files.
+    work_root: std::path::PathBuf,
 }
 
 struct CellInfo {
@@ -45,38 +56,38 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
     let mut diags = Vec::new();
     let config = &book.config.eval;
     let out_dir = book.root.join(&book.config.build.output_dir);
+    // A book without Rust cells needs no package, no toolchain and no cache.
+    if !has_rust_cells(docs) {
+        return (stats, diags);
+    }
     let package = match cargo::Package::new(&book.root, &out_dir, config) {
         Ok(p) => p,
         Err(e) => {
-            if has_rust_cells(docs) {
-                diags.push(Diagnostic::error(e).help("set `[eval] library` to the path of the d2l crate, or `[eval] enabled = false`"));
-            }
+            diags.push(Diagnostic::error(e).help(
+                "set `[eval] library` to the path of the d2l crate, or `[eval] enabled = false`",
+            ));
             return (stats, diags);
         }
     };
-    let rustc = std::process::Command::new("rustc")
-        .arg("-V")
-        .output()
-        .map(|o| o.stdout)
-        .unwrap_or_default();
-    let lock = package
-        .lock_file()
-        .and_then(|p| std::fs::read(p).ok())
-        .unwrap_or_default();
-    let settings = format!(
-        "{:?}|{:?}|{}",
-        config.features, config.dependencies, config.timeout
-    );
-    let cache = Cache::new(
-        out_dir.join("eval/cache"),
-        &[
-            &cache::library_fingerprint(&book.root.join(&config.library)),
-            &lock,
-            &rustc,
-            settings.as_bytes(),
-        ],
-    );
-
+    // The lock file the build will use, seeded from the library's when the package has
+    // none or the dependencies changed.
+    let lock = match package.prepare_lock(config) {
+        Ok(lock) => lock,
+        Err(e) => {
+            diags.push(Diagnostic::error(e));
+            return (stats, diags);
+        }
+    };
+    let common = common_inputs(book, &package, &mut diags);
+    let cache_dir = out_dir.join("eval/cache");
+    let cache = Cache::new(cache_dir.clone(), &[common.as_slice(), lock.as_slice()]);
+    // Names of binaries and of the package are unique per book and section: books share
+    // the target folder, and two file names can slug alike (`a-b.md`, `a_b.md`).
+    let book_id = book
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| book.root.clone());
+    let book_id = book_id.to_string_lossy();
     let mut jobs = Vec::new();
     for (i, (section, doc)) in book.sections.iter().zip(docs.iter()).enumerate() {
         let mut cells: Vec<&Code> = Vec::new();
@@ -90,12 +101,23 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
         if cells.is_empty() {
             continue;
         }
-        let program = program::generate(&section.file, &cells);
+        let chapter = book.src_dir().join(&section.src);
+        let chapter_dir = chapter.parent().unwrap_or(&book.root);
+        let chapter_dir = chapter_dir
+            .canonicalize()
+            .unwrap_or_else(|_| chapter_dir.to_path_buf());
+        let program = program::generate(&section.file, &chapter_dir, &cells);
+        // Outputs quote chapter lines: where the code sits is part of the key, and so are
+        // the files its cells `include_*!`.
+        let mut material = format!("{}{:?}", program.source, program.origin).into_bytes();
+        for input in &program.inputs {
+            material.extend(cache::file_fingerprint(input));
+        }
         jobs.push(Job {
             section: i,
-            bin: bin_name(&section.src),
-            // Outputs quote chapter lines: where the code sits is part of the key.
-            key: cache.key(&format!("{}{:?}", program.source, program.origin)),
+            bin: bin_name(&book_id, &section.src),
+            key: cache.key(&material),
+            material,
             cells: cells
                 .iter()
                 .map(|c| CellInfo {
@@ -130,31 +152,50 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
             .iter()
             .map(|j| (j.bin.clone(), j.program.source.clone()))
             .collect();
+        if progress && !package.offline(config) {
+            eprintln!(
+                "note: eval: `[eval] dependencies` changed since the last build: cargo may go online to fetch them"
+            );
+        }
         let built = package.build(config, &sources);
         stats.compile_seconds = started.elapsed().as_secs_f64();
         match built {
             Err(e) => diags.push(Diagnostic::error(e)),
             Ok(built) => {
+                // Cargo may have resolved new versions: the outputs belong to the lock
+                // the programs were built with.
+                let cache = match std::fs::read(package.dir.join("Cargo.lock")) {
+                    Ok(built_lock) if built_lock != lock => Cache::new(
+                        cache_dir.clone(),
+                        &[common.as_slice(), built_lock.as_slice()],
+                    ),
+                    _ => Cache::new(cache_dir.clone(), &[common.as_slice(), lock.as_slice()]),
+                };
                 let started = Instant::now();
-                let timeout = Duration::from_secs(config.timeout);
+                let ctx = RunContext {
+                    timeout: Duration::from_secs(config.timeout),
+                    env: program_env(config, &book.root),
+                    work_root: out_dir.join("eval/work"),
+                };
                 let fresh: Vec<(usize, &Job, Record)> = todo
                     .par_iter()
                     .map(|job| {
                         bar.message(format!("running {}", book.sections[job.section].file));
-                        let record = execute(
-                            job,
-                            &built,
-                            &package,
-                            timeout,
-                            &book.sections[job.section].file,
-                        );
+                        let record = execute(job, &built, &ctx, &book.sections[job.section].file);
                         bar.tick();
                         (job.section, *job, record)
                     })
                     .collect();
                 stats.run_seconds = started.elapsed().as_secs_f64();
                 for (section, job, record) in fresh {
-                    if let Err(e) = cache.put(&job.key, &record) {
+                    // Transient failures (timeout, crash by signal, no process) may not
+                    // happen again: never cached.
+                    let put = if record.transient {
+                        Ok(())
+                    } else {
+                        cache.put(&cache.key(&job.material), &record)
+                    };
+                    if let Err(e) = put {
                         diags.push(Diagnostic::warning(format!(
                             "cannot write the eval cache: {e}"
                         )));
@@ -190,6 +231,100 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
     (stats, diags)
 }
 
+/// What every section's cache key shares: everything besides its own cells (and the lock
+/// file, added by the caller) that can change what a program prints.
+fn common_inputs(book: &Book, package: &cargo::Package, diags: &mut Vec<Diagnostic>) -> Vec<u8> {
+    let config = &book.config.eval;
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    // `rustc -V` in the package's folder, so that `rust-toolchain.toml` files apply; the
+    // files themselves too (components, targets).
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let rustc = std::process::Command::new(rustc)
+        .arg("-V")
+        .current_dir(&package.dir)
+        .output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let mut toolchain = Vec::new();
+    for dir in book.root.ancestors().chain(package.library().ancestors()) {
+        for name in ["rust-toolchain.toml", "rust-toolchain"] {
+            let file = dir.join(name);
+            if file.is_file() {
+                toolchain.extend(cache::file_fingerprint(&file));
+            }
+        }
+    }
+    // Path crates of `[eval] dependencies` are hashed like the library.
+    let mut path_crates = Vec::new();
+    for (name, dep) in &config.dependencies {
+        if let Some(path) = dep.get("path").and_then(|p| p.as_str()) {
+            path_crates.extend(cache::hash(&[name.as_bytes()]).into_bytes());
+            path_crates.extend(cache::library_fingerprint(&book.root.join(path)));
+        }
+    }
+    let inputs = match cache::inputs_fingerprint(
+        &book.root,
+        &config.inputs,
+        &book.root.join(&book.config.build.output_dir),
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(Diagnostic::error(e).help("`[eval] inputs` is a list of globs relative to the book root, such as `\"data/*.csv\"`"));
+            Vec::new()
+        }
+    };
+    let settings = format!(
+        "{:?}|{:?}|{}|{:?}",
+        config.features, config.dependencies, config.timeout, config.env
+    );
+    let protocol = protocol::VERSION.to_string();
+    let (rustc_var, devices) = (var("RUSTC"), var("CUDA_VISIBLE_DEVICES"));
+    let parts: [&[u8]; 10] = [
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        protocol.as_bytes(),
+        &cache::library_fingerprint(package.library()),
+        &rustc,
+        rustc_var.as_bytes(),
+        &toolchain,
+        settings.as_bytes(),
+        // The device the programs see.
+        devices.as_bytes(),
+        &path_crates,
+        &inputs,
+    ];
+    cache::hash(&parts).into_bytes()
+}
+
+/// The environment of the programs, and nothing else of d2lbook's: `PATH` and `HOME`
+/// (tools and caches need them), `LANG=C.UTF-8`, `D2L_BOOK_ROOT` (the book's absolute
+/// root, to read its files from the scratch working directory), the `D2L_*` variables of
+/// the protocol, `RUST_BACKTRACE=0` (panic messages are read), `CUDA_VISIBLE_DEVICES` when
+/// set (the device is part of the cache key), then `[eval] env`, which overrides them.
+fn program_env(
+    config: &crate::config::EvalConfig,
+    root: &std::path::Path,
+) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = ["PATH", "HOME", "CUDA_VISIBLE_DEVICES"]
+        .iter()
+        .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+        .collect();
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    env.push(("D2L_BOOK_ROOT".into(), root.to_string_lossy().into_owned()));
+    for (k, v) in [
+        ("LANG", "C.UTF-8"),
+        ("D2L_EVAL", "1"),
+        ("D2L_SEED", "0"),
+        ("RUST_BACKTRACE", "0"),
+    ] {
+        env.push((k.into(), v.into()));
+    }
+    for (k, v) in &config.env {
+        env.retain(|(key, _)| key != k);
+        env.push((k.clone(), v.clone()));
+    }
+    env
+}
+
 fn has_rust_cells(docs: &[Doc]) -> bool {
     let mut found = false;
     for doc in docs {
@@ -212,17 +347,11 @@ fn fill_outputs(doc: &mut Doc, outputs: Vec<Vec<Output>>) {
 }
 
 /// Builds a section's record from compile errors, or from running its program.
-fn execute(
-    job: &Job,
-    built: &cargo::Built,
-    package: &cargo::Package,
-    timeout: Duration,
-    file: &str,
-) -> Record {
+fn execute(job: &Job, built: &cargo::Built, ctx: &RunContext, file: &str) -> Record {
     let n = job.cells.len();
     let mut record = Record {
         outputs: vec![Vec::new(); n],
-        failures: Vec::new(),
+        ..Record::default()
     };
     let errors: Vec<&cargo::CompilerMessage> = built
         .messages
@@ -263,9 +392,22 @@ fn execute(
         return record;
     }
     let exe = &built.executables[&job.bin];
-    let finished = match run::run(exe, &package.dir, timeout) {
+    // A fresh scratch folder per section: its working directory, emptied at every run.
+    let work_dir = ctx.work_root.join(&job.bin);
+    let _ = std::fs::remove_dir_all(&work_dir);
+    let setup = run::Setup {
+        exe,
+        work_dir: &work_dir,
+        data_file: ctx.work_root.join(format!("{}.data", job.bin)),
+        timeout: ctx.timeout,
+        env: &ctx.env,
+        cells: n,
+    };
+    let finished = std::fs::create_dir_all(&work_dir).and_then(|()| run::run(&setup));
+    let finished = match finished {
         Ok(f) => f,
         Err(e) => {
+            record.transient = true;
             record.failures.push(Failure {
                 cell: 0,
                 message: format!("cannot run the section's program: {e}"),
@@ -275,64 +417,86 @@ fn execute(
             return record;
         }
     };
-    let parsed = protocol::parse(&finished.stdout, &finished.stderr, n);
+    let parsed = finished.parsed;
     record.outputs = parsed.cells;
     let last = parsed.last_cell.unwrap_or(0).min(n - 1);
-    let cell_line = job.cells[last].span.line;
-    if finished.timed_out {
-        let message = format!(
-            "timed out after {} s in cell {} of {file} (`[eval] timeout`)",
-            timeout.as_secs(),
-            last + 1
-        );
-        record.outputs[last].push(Output::Error(message.clone()));
+    let cell_line = job
+        .program
+        .first_line(last)
+        .unwrap_or(job.cells[last].span.line);
+    let fail = |record: &mut Record, message: String, shown: String| {
+        record.outputs[last].push(Output::Error(shown));
         record.failures.push(Failure {
             cell: last,
             message,
             line: cell_line,
             col: 1,
         });
-    } else if let Some(error) = parsed.error {
-        record.outputs[last].push(Output::Error(format!("Error: {error}")));
-        record.failures.push(Failure {
-            cell: last,
-            message: format!("cell returned an error: {error}"),
-            line: cell_line,
-            col: 1,
-        });
-    } else if !finished.success {
-        // A panic: rustc's location in the generated file becomes the chapter's.
-        let outputs = &mut record.outputs[last];
-        let mut found = None;
-        for output in outputs.iter_mut() {
-            if let Output::Stderr(text) = output {
-                if let Some(panic) = panic_message(text, &job.bin) {
-                    let (cell, line, col) = locate(&job.program, panic.at, n);
-                    let message = panic.message.clone();
-                    *output = Output::Error(format!("panicked at {file}:{line}:{col}:\n{message}"));
-                    found = Some(Failure {
-                        cell,
-                        message: format!("cell panicked: {message}"),
-                        line,
-                        col,
-                    });
-                }
-            }
+    };
+    let panic = if parsed.done {
+        None
+    } else {
+        take_panic(&mut record.outputs[last], &job.bin)
+    };
+    match finished.exit {
+        run::Exit::TimedOut => {
+            let message = format!(
+                "timed out after {} s in cell {} of {file} (`[eval] timeout`)",
+                ctx.timeout.as_secs(),
+                last + 1
+            );
+            fail(&mut record, message.clone(), message);
+            record.transient = true;
         }
-        let failure = found.unwrap_or_else(|| Failure {
-            cell: last,
-            message: if finished.flooded {
-                "the program wrote too much output and was stopped".into()
+        _ if parsed.error.is_some() => {
+            let error = parsed.error.unwrap_or_default();
+            fail(
+                &mut record,
+                format!("cell returned an error: {error}"),
+                format!("Error: {error}"),
+            );
+        }
+        run::Exit::Code(0) if parsed.done => {}
+        _ if panic.is_some() => {
+            let panic = panic.expect("checked");
+            // The panic's location if it is in a cell; else (inside the library or std)
+            // the cell that was running, at its first line, and the real location in the
+            // message.
+            let (cell, line, col) = match panic.at {
+                Some(at) => locate(&job.program, Some(at), n),
+                None => (last, cell_line, 1),
+            };
+            let message = panic.message;
+            record.outputs[last].push(Output::Error(format!(
+                "panicked at {file}:{line}:{col}:\n{message}"
+            )));
+            record.failures.push(Failure {
+                cell,
+                message: format!("cell panicked: {message}"),
+                line,
+                col,
+            });
+        }
+        run::Exit::Signal(signal) => {
+            let message = format!("the program crashed (signal {signal})");
+            fail(&mut record, message.clone(), message);
+            // A crash by signal may be the machine's (out of memory): not cached.
+            record.transient = true;
+        }
+        run::Exit::Code(code) => {
+            // No `done`: a cell ended the program (`std::process::exit`).
+            let message = if last + 1 < n {
+                let range = if last + 2 == n {
+                    format!("cell {} did not run", n)
+                } else {
+                    format!("cells {}–{n} did not run", last + 2)
+                };
+                format!("{range}: the program exited (exit status {code}) in this cell")
             } else {
-                "the program crashed".into()
-            },
-            line: cell_line,
-            col: 1,
-        });
-        if failure.message.starts_with("the program") {
-            outputs.push(Output::Error(failure.message.clone()));
+                format!("the program exited (exit status {code}) in this cell, before the end of the section")
+            };
+            fail(&mut record, message.clone(), message);
         }
-        record.failures.push(failure);
     }
     if !record.failures.is_empty() {
         for outputs in record.outputs.iter_mut().skip(last + 1) {
@@ -340,6 +504,28 @@ fn execute(
         }
     }
     record
+}
+
+/// Takes the panic message that Rust's default hook wrote on stderr (the last one) out of
+/// a cell's outputs.
+fn take_panic(outputs: &mut Vec<Output>, bin: &str) -> Option<Panic> {
+    let i = outputs
+        .iter()
+        .rposition(|o| matches!(o, Output::Stderr(text) if text.contains("panicked at ")))?;
+    let Output::Stderr(text) = &outputs[i] else {
+        return None;
+    };
+    let start = text.rfind("panicked at ")?;
+    let panic = panic_message(&text[start..], bin)?;
+    // What the cell wrote before the panic stays; the hook's own lines go.
+    let line_start = text[..start].rfind('\n').map_or(0, |p| p + 1);
+    let before = text[..line_start].to_string();
+    if before.is_empty() {
+        outputs.remove(i);
+    } else {
+        outputs[i] = Output::Stderr(before);
+    }
+    Some(panic)
 }
 
 /// The cell, chapter line and column of a generated location.
@@ -363,7 +549,7 @@ struct Panic {
 
 /// `thread 'main' panicked at src/bin/NAME.rs:12:5:\nmessage\nnote: …`
 fn panic_message(stderr: &str, bin: &str) -> Option<Panic> {
-    let start = stderr.find("panicked at ")?;
+    let start = stderr.rfind("panicked at ")?;
     let rest = &stderr[start + "panicked at ".len()..];
     let (location, body) = rest.split_once(":\n").unwrap_or((rest, ""));
     let message: Vec<&str> = body
@@ -385,19 +571,24 @@ fn panic_message(stderr: &str, bin: &str) -> Option<Panic> {
     })
 }
 
-/// A valid, stable binary name for a section: `chapter_x/linear-regression.md` →
-/// `s_chapter_x_linear_regression`.
-fn bin_name(src: &str) -> String {
+/// A valid binary name for a section, unique per book and section and stable across
+/// builds: a readable slug of the source path and a hash of the book's canonical root and
+/// the path, e.g. `chapter_x/linear-regression.md` → `s_chapter_x_linear_regression_1f2e3d4c5b6a`.
+/// The hash keeps apart what the slug merges (`a-b.md` and `a_b.md`, `線形.md` and
+/// `代数.md`) and the same file name in two books that share a target folder.
+fn bin_name(book_id: &str, src: &str) -> String {
     let stem = src.rsplit_once('.').map_or(src, |(s, _)| s);
-    let name: String = stem
+    let slug: String = stem
         .chars()
-        .map(|c| match c {
-            '/' => '_',
-            c if c.is_ascii_alphanumeric() => c.to_ascii_lowercase(),
-            _ => '_',
+        .filter_map(|c| match c {
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            '/' | '-' | '_' | '.' | ' ' => Some('_'),
+            _ => None,
         })
+        .take(40)
         .collect();
-    format!("s_{name}")
+    let id = cache::hash(&[book_id.as_bytes(), src.as_bytes()]);
+    format!("s_{slug}_{}", &id[..12])
 }
 
 fn plural(n: usize) -> &'static str {
@@ -458,10 +649,14 @@ mod tests {
     }
 
     #[test]
-    fn bin_names_are_valid() {
-        assert_eq!(
-            bin_name("chapter_x/linear-regression.md"),
-            "s_chapter_x_linear_regression"
-        );
+    fn bin_names_are_valid_and_unique() {
+        let name = bin_name("/book", "chapter_x/linear-regression.md");
+        assert!(name.starts_with("s_chapter_x_linear_regression_"), "{name}");
+        assert_eq!(name.len(), "s_chapter_x_linear_regression_".len() + 12);
+        assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        assert_eq!(name, bin_name("/book", "chapter_x/linear-regression.md"));
+        assert_ne!(bin_name("/book", "a-b.md"), bin_name("/book", "a_b.md"));
+        assert_ne!(bin_name("/book", "線形.md"), bin_name("/book", "代数.md"));
+        assert_ne!(bin_name("/a", "same.md"), bin_name("/b", "same.md"));
     }
 }

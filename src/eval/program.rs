@@ -1,14 +1,20 @@
 //! A section's Rust cells → one Rust program, and the map from its lines back to the
 //! chapter file. Cells run in order inside one `run()` so they share bindings; each
 //! opens with `d2l::eval::cell(i)`; a trailing expression is rewritten to display.
+//! `include_str!("…")` and `include_bytes!("…")` with a relative path are resolved from
+//! the chapter's folder (the path is made absolute in the generated code), and the files
+//! are listed so that the cache key covers them.
 
 use crate::doc::Code;
+use std::path::{Path, PathBuf};
 
 /// A generated program and where each of its lines came from.
 pub struct Program {
     pub source: String,
     /// `origin[i]` for generated line `i + 1`: (cell index, chapter line), if from a cell.
     pub origin: Vec<Option<(usize, usize)>>,
+    /// Files the cells include with `include_str!`/`include_bytes!`.
+    pub inputs: Vec<PathBuf>,
 }
 
 impl Program {
@@ -16,14 +22,24 @@ impl Program {
     pub fn locate(&self, line: usize) -> Option<(usize, usize)> {
         self.origin.get(line.checked_sub(1)?).copied().flatten()
     }
+
+    /// The chapter line of the first line of code of cell `cell`.
+    pub fn first_line(&self, cell: usize) -> Option<usize> {
+        self.origin
+            .iter()
+            .flatten()
+            .find(|(c, _)| *c == cell)
+            .map(|&(_, line)| line)
+    }
 }
 
 /// Builds the program of `cells` (the section's Rust cells, in order); `file` is the
-/// chapter's path, named in a header comment.
-pub fn generate(file: &str, cells: &[&Code]) -> Program {
+/// chapter's path, named in a header comment, and `dir` its folder (absolute).
+pub fn generate(file: &str, dir: &Path, cells: &[&Code]) -> Program {
     let mut p = Program {
         source: String::new(),
         origin: Vec::new(),
+        inputs: Vec::new(),
     };
     let push = |p: &mut Program, line: &str, origin: Option<(usize, usize)>| {
         p.source.push_str(line);
@@ -43,7 +59,8 @@ pub fn generate(file: &str, cells: &[&Code]) -> Program {
         let code = display_last_expression(&cell.code);
         for (j, line) in code.lines().enumerate() {
             let origin = cell.lines.get(j).map(|&l| (i, l));
-            push(&mut p, line, origin);
+            let line = resolve_includes(line, dir, &mut p.inputs);
+            push(&mut p, &line, origin);
         }
     }
     push(&mut p, "Ok(())", None);
@@ -54,6 +71,52 @@ pub fn generate(file: &str, cells: &[&Code]) -> Program {
         None,
     );
     p
+}
+
+/// Rewrites the literal paths of `include_str!("…")` and `include_bytes!("…")` on `line`
+/// to absolute paths from `dir`, and adds the files to `inputs`. (rustc would resolve them
+/// from the generated file, which no author knows about.)
+fn resolve_includes(line: &str, dir: &Path, inputs: &mut Vec<PathBuf>) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(at) = ["include_str!", "include_bytes!"]
+        .iter()
+        .filter_map(|m| rest.find(m).map(|i| (i, m.len())))
+        .min()
+    {
+        let (start, len) = at;
+        let after = &rest[start + len..];
+        let open = after.trim_start();
+        let literal = open.strip_prefix('(').map(str::trim_start).and_then(|s| {
+            let body = s.strip_prefix('"')?;
+            let end = body.find('"')?;
+            Some((&body[..end], s.len() - body.len() + end + 1, s))
+        });
+        match literal {
+            // A plain literal (no escapes) that is relative.
+            Some((path, lit_len, lit_start))
+                if !path.contains('\\') && Path::new(path).is_relative() =>
+            {
+                let absolute = dir.join(path);
+                let lit_at = rest.len() - lit_start.len();
+                out.push_str(&rest[..lit_at]);
+                out.push_str(&format!("{:?}", absolute.to_string_lossy()));
+                inputs.push(absolute);
+                rest = &rest[lit_at + lit_len..];
+            }
+            Some((path, _, _)) if Path::new(path).is_absolute() => {
+                inputs.push(PathBuf::from(path));
+                out.push_str(&rest[..start + len]);
+                rest = after;
+            }
+            _ => {
+                out.push_str(&rest[..start + len]);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Rewrites a cell whose last statement is an expression without `;` so that the value
@@ -113,6 +176,31 @@ mod tests {
         );
         // Not Rust: left for rustc to report.
         assert_eq!(display_last_expression("let = ;"), "let = ;");
+    }
+
+    #[test]
+    fn includes_resolve_from_the_chapter() {
+        let mut inputs = Vec::new();
+        let line = resolve_includes(
+            "let a = include_str!(\"data/a.txt\"); let b = include_bytes!( \"/abs/b\" );",
+            Path::new("/book/src"),
+            &mut inputs,
+        );
+        assert_eq!(
+            line,
+            "let a = include_str!(\"/book/src/data/a.txt\"); let b = include_bytes!( \"/abs/b\" );"
+        );
+        assert_eq!(
+            inputs,
+            [
+                PathBuf::from("/book/src/data/a.txt"),
+                PathBuf::from("/abs/b")
+            ]
+        );
+        assert_eq!(
+            resolve_includes("include_str!(X)", Path::new("/d"), &mut inputs),
+            "include_str!(X)"
+        );
     }
 
     #[test]

@@ -1,87 +1,288 @@
-//! Runs one section's program: environment for reproducible output, a timeout, and a cap
-//! on how much output is kept in memory.
+//! Runs one section's program: its own process group, a minimal environment, a timeout,
+//! both streams read as they arrive (and drained to the end, whatever their size), and
+//! nothing left running afterwards.
+//!
+//! Every process a cell starts stays in the section's process group unless it leaves it
+//! on purpose (`setsid`). The group is killed when the program ends, on timeout, and when
+//! d2lbook is stopped by SIGINT or SIGTERM; on Linux the program also dies with d2lbook
+//! (`PR_SET_PDEATHSIG`), even on `kill -9`. A process that left the group is not followed:
+//! its pipes are abandoned after a short grace period, so it cannot hold the build.
 
+use super::protocol::{Collector, DataFile, Parsed, Stream, Tokenizer};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Bytes read from each stream at most; a program writing more is stopped.
-const STREAM_CAP: usize = 32 * 1024 * 1024;
+/// How long the readers may take to reach the end of the pipes once the group is gone.
+const GRACE: Duration = Duration::from_millis(500);
 
-pub struct Finished {
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub success: bool,
-    pub timed_out: bool,
-    /// A stream went past `STREAM_CAP`.
-    pub flooded: bool,
+/// Largest data file read (figures and tables); records past it are not shown.
+const DATA_CAP: u64 = 256 * 1024 * 1024;
+
+/// What to run and how.
+pub struct Setup<'a> {
+    pub exe: &'a Path,
+    /// A fresh scratch folder, the program's working directory.
+    pub work_dir: &'a Path,
+    /// The data file of the protocol (created empty here).
+    pub data_file: PathBuf,
+    pub timeout: Duration,
+    /// The whole environment of the program.
+    pub env: &'a [(String, String)],
+    pub cells: usize,
 }
 
-pub fn run(exe: &Path, dir: &Path, timeout: Duration) -> std::io::Result<Finished> {
-    let mut child = Command::new(exe)
-        .current_dir(dir)
-        .env("D2L_EVAL", "1")
-        .env("D2L_SEED", "0")
-        .env("RUST_BACKTRACE", "0")
+/// How the program ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Code(i32),
+    /// Killed by this signal (not by us).
+    Signal(i32),
+    TimedOut,
+}
+
+pub struct Finished {
+    pub parsed: Parsed,
+    pub exit: Exit,
+}
+
+pub fn run(setup: &Setup) -> std::io::Result<Finished> {
+    let nonce = super::protocol::nonce();
+    std::fs::write(&setup.data_file, b"")?;
+    let mut cmd = Command::new(setup.exe);
+    cmd.current_dir(setup.work_dir)
+        .env_clear()
+        .envs(setup.env.iter().map(|(k, v)| (k, v)))
+        .env("D2L_EVAL_NONCE", &nonce)
+        .env("D2L_EVAL_DATA", &setup.data_file)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let reader = |stream: Option<Box<dyn Read + Send>>| {
+        .stderr(Stdio::piped());
+    group::configure(&mut cmd);
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    let _registered = group::Registered::new(pid);
+
+    let collector = Arc::new(Mutex::new(Collector::new(setup.cells)));
+    let (done_tx, done_rx) = mpsc::channel();
+    let streams: [(Stream, Option<Box<dyn Read + Send>>); 2] = [
+        (
+            Stream::Stdout,
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ),
+        (
+            Stream::Stderr,
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        ),
+    ];
+    for (stream, reader) in streams {
+        let collector = Arc::clone(&collector);
+        let done = done_tx.clone();
+        let mut tokenizer = Tokenizer::new(&nonce);
         std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let mut flooded = false;
-            if let Some(mut s) = stream {
-                let mut chunk = [0u8; 64 * 1024];
-                while let Ok(n) = s.read(&mut chunk) {
-                    if n == 0 {
-                        break;
+            let mut chunk = vec![0u8; 64 * 1024];
+            let mut tokens = Vec::new();
+            if let Some(mut reader) = reader {
+                // Read to the end, whatever the size: the collector keeps what is shown
+                // and counts the rest, and the program never meets a closed pipe.
+                loop {
+                    match reader.read(&mut chunk) {
+                        Ok(0) => break,
+                        Ok(n) => tokenizer.feed(&chunk[..n], &mut tokens),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(_) => break,
                     }
-                    if buf.len() + n > STREAM_CAP {
-                        flooded = true;
-                        break;
+                    let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+                    for token in tokens.drain(..) {
+                        c.push(stream, token);
                     }
-                    buf.extend_from_slice(&chunk[..n]);
                 }
             }
-            (buf, flooded)
-        })
-    };
-    let out = reader(
-        child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    let err = reader(
-        child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn Read + Send>),
-    );
-    // A reader past the cap drops its pipe, so a flooding program fails on its next write.
+            tokenizer.finish(&mut tokens);
+            let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+            for token in tokens.drain(..) {
+                c.push(stream, token);
+            }
+            let _ = done.send(());
+        });
+    }
+    drop(done_tx);
+
     let started = Instant::now();
-    let mut timed_out = false;
-    let status = loop {
+    let exit = loop {
         if let Some(status) = child.try_wait()? {
-            break Some(status);
+            break exit_of(status);
         }
-        if started.elapsed() > timeout {
-            timed_out = true;
+        if started.elapsed() > setup.timeout {
+            group::kill(pid);
             let _ = child.kill();
             let _ = child.wait();
-            break None;
+            break Exit::TimedOut;
         }
         std::thread::sleep(Duration::from_millis(5));
     };
-    let (stdout, flooded_out) = out.join().unwrap_or_default();
-    let (stderr, flooded_err) = err.join().unwrap_or_default();
+    // What the cells started must not outlive the section (nor hold its pipes open).
+    group::kill(pid);
+    let deadline = Instant::now() + GRACE;
+    for _ in 0..2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if done_rx.recv_timeout(left).is_err() {
+            break; // a process outside the group holds a pipe: abandon its reader
+        }
+    }
+    let collector = {
+        let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *c, Collector::new(0))
+    };
+    let data = read_capped(&setup.data_file);
     Ok(Finished {
-        stdout,
-        stderr,
-        success: status.is_some_and(|s| s.success()),
-        timed_out,
-        flooded: flooded_out || flooded_err,
+        parsed: collector.finish(&DataFile::parse(&data)),
+        exit,
     })
+}
+
+fn read_capped(path: &Path) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(DATA_CAP).read_to_end(&mut bytes);
+    }
+    bytes
+}
+
+#[cfg(unix)]
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => Exit::Code(code),
+        (None, Some(signal)) => Exit::Signal(signal),
+        (None, None) => Exit::Code(-1),
+    }
+}
+
+#[cfg(not(unix))]
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    Exit::Code(status.code().unwrap_or(-1))
+}
+
+/// Process groups of the running sections, killed when d2lbook is interrupted.
+#[cfg(unix)]
+mod group {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Once;
+
+    /// The running groups, in slots a signal handler can read without locking.
+    static GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+
+    /// Puts the program in a new process group of its own (its id is the program's pid)
+    /// and, on Linux, has it killed when d2lbook dies.
+    pub fn configure(cmd: &mut Command) {
+        install_handlers();
+        cmd.process_group(0);
+        die_with_parent(cmd);
+    }
+
+    #[cfg(target_os = "linux")]
+    fn die_with_parent(cmd: &mut Command) {
+        let parent = std::process::id();
+        // SAFETY: between fork and exec, only async-signal-safe calls (`prctl`,
+        // `getppid`, `_exit`), and no memory of the parent is touched.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+                // d2lbook died before `prctl`: nobody is left to read the output.
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn die_with_parent(_: &mut Command) {}
+
+    pub fn kill(pgid: u32) {
+        if let Ok(pgid) = i32::try_from(pgid) {
+            if pgid > 0 {
+                // SAFETY: a plain system call; ESRCH (no such group) is fine.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+            }
+        }
+    }
+
+    /// A group registered for the signal handler while it runs.
+    pub struct Registered(Option<usize>);
+
+    impl Registered {
+        pub fn new(pgid: u32) -> Registered {
+            let pgid = i32::try_from(pgid).unwrap_or(0);
+            let slot = GROUPS.iter().position(|g| {
+                g.compare_exchange(0, pgid, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            });
+            Registered(slot)
+        }
+    }
+
+    impl Drop for Registered {
+        fn drop(&mut self) {
+            if let Some(slot) = self.0 {
+                GROUPS[slot].store(0, Ordering::SeqCst);
+            }
+        }
+    }
+
+    extern "C" fn on_signal(signal: libc::c_int) {
+        for group in &GROUPS {
+            let pgid = group.load(Ordering::SeqCst);
+            if pgid > 0 {
+                // SAFETY: `killpg`, `signal` and `raise` are async-signal-safe.
+                unsafe {
+                    libc::killpg(pgid, libc::SIGKILL);
+                }
+            }
+        }
+        // Then die of the signal as if we had no handler.
+        unsafe {
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+        }
+    }
+
+    fn install_handlers() {
+        static ONCE: Once = Once::new();
+        ONCE.call_once(|| {
+            let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: the handler only calls async-signal-safe functions.
+                unsafe {
+                    libc::signal(signal, handler);
+                }
+            }
+        });
+    }
+}
+
+#[cfg(not(unix))]
+mod group {
+    pub fn configure(_: &mut std::process::Command) {}
+    pub fn kill(_: u32) {}
+    pub struct Registered;
+    impl Registered {
+        pub fn new(_: u32) -> Registered {
+            Registered
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Math for the site: each distinct equation is rendered once by KaTeX (in parallel, one
 //! engine per thread), as MathML by default, and kept in a cache under `_build/` keyed by
 //! the TeX, the mode and KaTeX's version, so a rebuild renders no math it rendered before.
+//! Each entry carries a checksum of its key and content: an entry edited by hand (or cut by
+//! a crash) fails it and is rendered again, never trusted.
 
 use crate::config::MathOutput;
 use rayon::prelude::*;
@@ -24,7 +26,40 @@ pub type Rendered = Result<String, String>;
 
 #[derive(Default, Serialize, Deserialize)]
 struct CacheFile {
-    entries: HashMap<String, Rendered>,
+    entries: HashMap<String, Entry>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct Entry {
+    rendered: Rendered,
+    /// `checksum(key, rendered)`.
+    sum: String,
+}
+
+impl Entry {
+    fn new(key: &str, rendered: Rendered) -> Entry {
+        Entry {
+            sum: checksum(key, &rendered),
+            rendered,
+        }
+    }
+}
+
+fn checksum(key: &str, rendered: &Rendered) -> String {
+    let (tag, text) = match rendered {
+        Ok(html) => ("ok", html),
+        Err(message) => ("err", message),
+    };
+    let mut hasher = Sha256::new();
+    for part in [key, tag, text] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub struct MathCache {
@@ -36,10 +71,12 @@ pub struct MathCache {
 impl MathCache {
     /// Opens the cache at `path`; a missing or unreadable cache starts empty.
     pub fn open(path: &Path) -> MathCache {
-        let file = std::fs::read(path)
+        let mut file: CacheFile = std::fs::read(path)
             .ok()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
+        file.entries
+            .retain(|key, entry| entry.sum == checksum(key, &entry.rendered));
         MathCache {
             path: path.to_path_buf(),
             file,
@@ -71,9 +108,9 @@ impl MathCache {
             .iter()
             .filter(|(h, _)| !self.file.entries.contains_key(h))
             .collect();
-        let fresh: Vec<(String, Rendered)> = missing
+        let fresh: Vec<(String, Entry)> = missing
             .par_iter()
-            .map(|(h, k)| (h.clone(), render_one(k, mode)))
+            .map(|(h, k)| (h.clone(), Entry::new(h, render_one(k, mode))))
             .collect();
         let rendered = fresh.len();
         self.dirty |= rendered > 0;
@@ -81,7 +118,7 @@ impl MathCache {
         let out = hashed
             .into_iter()
             .map(|(h, k)| {
-                let r = self.file.entries[&h].clone();
+                let r = self.file.entries[&h].rendered.clone();
                 (k, r)
             })
             .collect();
@@ -197,6 +234,30 @@ mod tests {
         let mut again = MathCache::open(&dir.join("math.json"));
         let (_, rendered) = again.render_all(keys, MathOutput::Mathml);
         assert_eq!(rendered, 0, "a second build renders nothing");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn hand_edited_entries_are_rendered_again() {
+        let dir = std::env::temp_dir().join(format!("d2lbook-math-edit-{}", std::process::id()));
+        let path = dir.join("math.json");
+        let key = MathKey {
+            tex: "x^2".into(),
+            display: false,
+        };
+        let mut cache = MathCache::open(&path);
+        let (out, _) = cache.render_all(vec![key.clone()], MathOutput::Mathml);
+        let good = out[&key].clone().unwrap();
+        cache.save().unwrap();
+        // Someone puts markup of their own into the cache.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = text.replace("<math", "<script>alert(1)</script><math");
+        assert_ne!(text, edited);
+        std::fs::write(&path, edited).unwrap();
+        let mut again = MathCache::open(&path);
+        let (out, rendered) = again.render_all(vec![key.clone()], MathOutput::Mathml);
+        assert_eq!(rendered, 1, "the edited entry fails its checksum");
+        assert_eq!(out[&key].as_ref().unwrap(), &good);
         let _ = std::fs::remove_dir_all(dir);
     }
 }

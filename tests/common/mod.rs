@@ -72,10 +72,14 @@ impl TempBook {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_d2lbook"))
-            .arg("--root")
-            .arg(&self.root)
-            .args(args)
+        self.run_with_env(args, &[])
+    }
+
+    /// Runs d2lbook with these variables added to its environment.
+    pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = self
+            .command(args)
+            .envs(env.iter().copied())
             .output()
             .expect("run d2lbook");
         Run {
@@ -83,6 +87,13 @@ impl TempBook {
             code: out.status.code(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// The command that `run` runs, to start it in the background.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_d2lbook"));
+        cmd.arg("--root").arg(&self.root).args(args);
+        cmd
     }
 
     pub fn build_html(&self) -> Run {
