@@ -15,13 +15,15 @@ use crate::render::html::Site;
 use crate::render::typst::{self as gen, Generated, Options};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex};
 use typst::diag::{FileError, FileResult, Severity, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
-use typst::text::{Font, FontBook, FontInfo};
+use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World, WorldExt};
+use typst_kit::datetime::Time;
+use typst_kit::fonts::FontStore;
 
 /// How many times a book is compiled at most while broken math is taken out.
 const MAX_ROUNDS: usize = 4;
@@ -64,7 +66,7 @@ pub struct Compiled {
 pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let book = site.book;
-    let fonts = fonts_for(&font_dirs(&book.root, &book.config.pdf.font_paths));
+    let fonts = fonts_for(&font_paths(&book.root, &book.config.pdf.font_paths));
     check_fonts(site, &fonts, &mut diags);
 
     let templates = [
@@ -84,7 +86,7 @@ pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<D
     let mut options = Options {
         families: Some(
             fonts
-                .book
+                .book()
                 .families()
                 .map(|(name, _)| name.to_lowercase())
                 .collect(),
@@ -408,7 +410,7 @@ fn check_fonts(site: &Site, fonts: &Fonts, diags: &mut Vec<Diagnostic>) {
     let language = &site.book.config.book.language;
     if let Some((serif, sans)) = gen::cjk_families(language) {
         let has_cjk = fonts
-            .book
+            .book()
             .families()
             .any(|(name, _)| name.contains("CJK") || name == serif || name == sans);
         if !has_cjk {
@@ -423,7 +425,7 @@ fn check_fonts(site: &Site, fonts: &Fonts, diags: &mut Vec<Diagnostic>) {
         }
     }
     for family in &site.book.config.pdf.fonts {
-        if !fonts.book.contains_family(&family.to_lowercase()) {
+        if !fonts.book().contains_family(&family.to_lowercase()) {
             diags.push(
                 Diagnostic::warning(format!("font '{family}' of `[pdf] fonts` is not installed"))
                     .help("add its folder to `[pdf] font_paths` in book.toml"),
@@ -447,7 +449,8 @@ struct BookWorld {
     sources: HashMap<FileId, Source>,
     files: HashMap<FileId, VirtualFile>,
     loaded: Mutex<HashMap<FileId, FileResult<Bytes>>>,
-    today: Option<Datetime>,
+    /// The clock, read once per World.
+    time: Time,
 }
 
 fn file_id(path: &str) -> Option<FileId> {
@@ -488,7 +491,7 @@ impl BookWorld {
             sources,
             files,
             loaded: Mutex::new(HashMap::new()),
-            today: today(),
+            time: Time::system(),
         }
     }
 }
@@ -499,7 +502,7 @@ impl World for BookWorld {
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
-        &self.fonts.book
+        self.fonts.book()
     }
 
     fn main(&self) -> FileId {
@@ -546,180 +549,65 @@ impl World for BookWorld {
     }
 
     fn today(&self, offset: Option<Duration>) -> Option<Datetime> {
-        let _ = offset;
-        self.today
+        self.time.today(offset)
     }
-}
-
-/// Today's date (UTC) from the system clock.
-fn today() -> Option<Datetime> {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    let days = (secs / 86_400) as i64;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    Datetime::from_ymd(year, month, day)
 }
 
 // ----- fonts --------------------------------------------------------------------------
 
-/// The fonts a World can use: metadata of all, bytes loaded on first use.
-pub struct Fonts {
-    book: LazyHash<FontBook>,
-    slots: Vec<FontSlot>,
-    files: Vec<FontFile>,
-}
-
-struct FontSlot {
-    /// Index into `Fonts::files`, or `None` for an embedded font (already loaded).
-    file: Option<usize>,
-    index: u32,
-    font: OnceLock<Option<Font>>,
-}
-
-struct FontFile {
-    path: PathBuf,
-    bytes: OnceLock<Option<Bytes>>,
-}
+/// The fonts a World can use: typst-assets' embedded fonts, the system's (found by
+/// typst-kit through fontdb and fontconfig, as the Typst CLI finds them) and the
+/// folders of `[pdf] font_paths`; metadata of all, bytes loaded on first use.
+pub struct Fonts(FontStore);
 
 impl Fonts {
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.0.book()
+    }
+
     fn font(&self, index: usize) -> Option<Font> {
-        let slot = self.slots.get(index)?;
-        slot.font
-            .get_or_init(|| {
-                let file = &self.files[slot.file?];
-                let bytes = file
-                    .bytes
-                    .get_or_init(|| std::fs::read(&file.path).ok().map(Bytes::new))
-                    .clone()?;
-                Font::new(bytes, slot.index)
-            })
-            .clone()
+        self.0.font(index)
     }
 
     /// The family names known (for tests and messages).
     pub fn families(&self) -> Vec<String> {
-        self.book
+        self.book()
             .families()
             .map(|(name, _)| name.to_string())
             .collect()
     }
 }
 
-/// The folders scanned for fonts: the system's, then `[pdf] font_paths` (relative to the root).
-fn font_dirs(root: &Path, extra: &[String]) -> Vec<PathBuf> {
-    let mut dirs = vec![
-        PathBuf::from("/usr/share/fonts"),
-        PathBuf::from("/usr/local/share/fonts"),
-    ];
-    if let Some(home) = std::env::var_os("HOME") {
-        dirs.push(Path::new(&home).join(".local/share/fonts"));
-        dirs.push(Path::new(&home).join(".fonts"));
-    }
-    dirs.extend(extra.iter().map(|p| root.join(p)));
-    dirs
+/// The folders of `[pdf] font_paths` (relative to the root).
+fn font_paths(root: &Path, extra: &[String]) -> Vec<PathBuf> {
+    extra.iter().map(|p| root.join(p)).collect()
 }
 
-/// The fonts of these folders and typst-assets, scanned once per process for each set.
-pub fn fonts_for(dirs: &[PathBuf]) -> Arc<Fonts> {
+/// The embedded and system fonts and those of `extra`, scanned once per process for
+/// each set of folders.
+pub fn fonts_for(extra: &[PathBuf]) -> Arc<Fonts> {
     static CACHE: Mutex<Vec<(Vec<PathBuf>, Arc<Fonts>)>> = Mutex::new(Vec::new());
-    let mut cache = CACHE.lock().unwrap();
-    if let Some((_, fonts)) = cache.iter().find(|(d, _)| d == dirs) {
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, fonts)) = cache.iter().find(|(d, _)| d == extra) {
         return fonts.clone();
     }
-    let fonts = Arc::new(scan_fonts(dirs));
-    cache.push((dirs.to_vec(), fonts.clone()));
+    let fonts = Arc::new(collect_fonts(true, extra));
+    cache.push((extra.to_vec(), fonts.clone()));
     fonts
 }
 
-fn scan_fonts(dirs: &[PathBuf]) -> Fonts {
-    let mut infos = Vec::new();
-    let mut slots = Vec::new();
-    let mut files = Vec::new();
-    for data in typst_assets::fonts() {
-        for font in Font::iter(Bytes::new(data)) {
-            infos.push(font.info().clone());
-            slots.push(FontSlot {
-                file: None,
-                index: font.index(),
-                font: OnceLock::from(Some(font)),
-            });
-        }
+/// The embedded fonts, the system's if `system`, and those of the folders `extra`.
+fn collect_fonts(system: bool, extra: &[PathBuf]) -> Fonts {
+    let mut store = FontStore::new();
+    // Embedded first: the math and code fonts the templates name come from typst-assets.
+    store.extend(typst_kit::fonts::embedded());
+    if system {
+        store.extend(typst_kit::fonts::system());
     }
-    let mut paths = Vec::new();
-    for dir in dirs {
-        for entry in walkdir::WalkDir::new(dir)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            let path = entry.path();
-            let ext = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_ascii_lowercase();
-            if entry.file_type().is_file() && matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc")
-            {
-                paths.push(path.to_path_buf());
-            }
-        }
+    for dir in extra {
+        store.extend(typst_kit::fonts::scan(dir));
     }
-    // Reading metadata needs each file once; do it in parallel, then drop the bytes.
-    use rayon::prelude::*;
-    let scanned: Vec<(PathBuf, Vec<(u32, FontInfo)>)> = paths
-        .into_par_iter()
-        .map(|path| {
-            let faces = match std::fs::read(&path) {
-                Ok(data) => {
-                    let count = if data.starts_with(b"ttcf") && data.len() >= 12 {
-                        u32::from_be_bytes([data[8], data[9], data[10], data[11]]).min(256)
-                    } else {
-                        1
-                    };
-                    (0..count)
-                        .filter_map(|i| FontInfo::new(&data, i).map(|info| (i, info)))
-                        .collect()
-                }
-                Err(_) => Vec::new(),
-            };
-            (path, faces)
-        })
-        .collect();
-    for (path, faces) in scanned {
-        if faces.is_empty() {
-            continue;
-        }
-        let file = files.len();
-        files.push(FontFile {
-            path,
-            bytes: OnceLock::new(),
-        });
-        for (index, info) in faces {
-            infos.push(info);
-            slots.push(FontSlot {
-                file: Some(file),
-                index,
-                font: OnceLock::new(),
-            });
-        }
-    }
-    Fonts {
-        book: LazyHash::new(FontBook::from_infos(infos)),
-        slots,
-        files,
-    }
+    Fonts(store)
 }
 
 /// Helpers for tests here and in `render::typst`: a book loaded, parsed and resolved the
@@ -998,7 +886,7 @@ mod tests {
         .unwrap();
         let loaded = load(&dir);
         let mut diags = Vec::new();
-        check_fonts(&loaded.site(), &scan_fonts(&[]), &mut diags);
+        check_fonts(&loaded.site(), &collect_fonts(false, &[]), &mut diags);
         assert_eq!(diags.len(), 1, "{diags:#?}");
         assert!(diags[0]
             .help

@@ -345,25 +345,8 @@ fn resolve_ref(
 /// The defined label nearest to `name`, if one is close (a typo).
 fn closest<'a>(name: &str, labels: impl Iterator<Item = &'a String>) -> Option<&'a String> {
     labels
-        .map(|l| (edit_distance(name, l), l))
+        .map(|l| (strsim::levenshtein(name, l), l))
         .filter(|(d, _)| *d <= 2.max(name.len() / 5))
         .min()
         .map(|(_, l)| l)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != b[j]))
-                .min(row[j] + 1)
-                .min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
