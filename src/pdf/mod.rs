@@ -1,0 +1,223 @@
+//! The PDF: the book's Typst source (from `render::typst`) compiled in-process by `typst`
+//! and exported by `typst-pdf`. By job:
+//!
+//! - `world`: the Typst World, the only door to files and fonts: the generated source,
+//!   the two templates, the book's images (read lazily), the fonts and the clock;
+//! - `fonts`: embedded, system and `[pdf] font_paths` fonts, found once per process (a
+//!   font's bytes are read only when a page uses it), and the warnings for missing ones;
+//! - `math_check`: math that Typst rejects is found on a document of the formulas alone,
+//!   replaced by its LaTeX source, and the book compiled again, so one broken formula
+//!   never costs the PDF;
+//! - `diagnostics`: Typst's diagnostics mapped back to the chapter file through the
+//!   generated line map.
+
+mod diagnostics;
+mod fonts;
+mod math_check;
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+mod world;
+
+use crate::diag::Diagnostic;
+use crate::fence::Fence;
+use crate::render::html::Site;
+use crate::render::typst::{self as gen, Generated, Options};
+pub use fonts::{fonts_for, Fonts};
+use std::path::Path;
+use typst::foundations::Smart;
+
+use diagnostics::map_diagnostic;
+use fonts::{check_fonts, font_paths};
+use math_check::{check_math, failing_math};
+use world::BookWorld;
+
+/// How many times a book is compiled at most while broken math is taken out.
+const MAX_ROUNDS: usize = 4;
+
+/// Renders the book to PDF bytes. `keep_typ`: also write the generated Typst source there
+/// (with the templates beside it, in `_d2lbook/`). No PDF when an error remains.
+pub fn render_pdf(site: &Site, keep_typ: Option<&Path>) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
+    let (compiled, mut diags) = compile(site, keep_typ);
+    let Some(compiled) = compiled else {
+        return (None, diags);
+    };
+    let options = typst_pdf::PdfOptions {
+        ident: Smart::Custom(site.book.config.book.title.clone()),
+        creator: Smart::Custom(Some(format!("d2lbook {}", env!("CARGO_PKG_VERSION")))),
+        ..Default::default()
+    };
+    match typst_pdf::pdf(&compiled.document, &options) {
+        Ok(bytes) => {
+            let failed = diags.iter().any(|d| d.level == crate::diag::Level::Error);
+            (if failed { None } else { Some(bytes) }, diags)
+        }
+        Err(errors) => {
+            for error in errors.iter() {
+                diags.push(map_diagnostic(&compiled.world, &compiled.generated, error));
+            }
+            (None, diags)
+        }
+    }
+}
+
+/// A laid-out book and what it was made from.
+pub struct Compiled {
+    pub document: typst_layout::PagedDocument,
+    pub generated: Generated,
+    world: BookWorld,
+}
+
+/// Generates and compiles the book; math that Typst rejects is shown as source and the
+/// book compiled again (a few rounds at most). `None` when errors remain.
+pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let book = site.book;
+    let fonts = fonts_for(&font_paths(&book.root, &book.config.pdf.font_paths));
+    check_fonts(site, &fonts, &mut diags);
+
+    let templates = [
+        ("templates/book.typ", gen::BOOK_TEMPLATE),
+        ("templates/math.typ", gen::MATH_TEMPLATE),
+    ]
+    .map(|(path, embedded)| read_override(&book.fence, &book.root.join(path), embedded));
+    let [book_template, math_template] = match templates {
+        [Ok(b), Ok(m)] => [b, m],
+        [b, m] => {
+            diags.extend(b.err());
+            diags.extend(m.err());
+            return (None, diags);
+        }
+    };
+
+    let mut options = Options {
+        families: Some(
+            fonts
+                .book()
+                .families()
+                .map(|(name, _)| name.to_lowercase())
+                .collect(),
+        ),
+        ..Options::default()
+    };
+    // Formulas that Typst rejects are found on a document of the math alone, cheaply,
+    // rather than by compiling the whole book once per broken formula.
+    let first = gen::markup_with(site, &options);
+    check_math(&first, &math_template, &fonts, &mut options);
+
+    let mut round = 0;
+    loop {
+        round += 1;
+        let generated = if round == 1 && options.fallback.is_empty() {
+            first.clone()
+        } else {
+            gen::markup_with(site, &options)
+        };
+        let world = BookWorld::new(&generated, &book_template, &math_template, fonts.clone());
+        let result = typst::compile::<typst_layout::PagedDocument>(&world);
+        // Errors inside (or called from) a formula: show that formula as source, again.
+        let mut new_fallbacks = 0;
+        if let (Err(errors), true) = (&result.output, round < MAX_ROUNDS) {
+            for error in errors.iter() {
+                for id in failing_math(&world, &generated, error) {
+                    if let std::collections::hash_map::Entry::Vacant(e) = options.fallback.entry(id)
+                    {
+                        e.insert(format!(
+                            "Typst cannot typeset the converted formula: {}",
+                            error.message
+                        ));
+                        new_fallbacks += 1;
+                    }
+                }
+            }
+        }
+        if new_fallbacks > 0 {
+            continue;
+        }
+
+        if let Some(path) = keep_typ {
+            if let Err(e) = keep_sources(path, &generated, &book_template, &math_template) {
+                diags.push(Diagnostic::warning(format!(
+                    "cannot write {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+        diags.extend(generated.diags.iter().cloned());
+        for warning in result.warnings.iter() {
+            diags.push(map_diagnostic(&world, &generated, warning));
+        }
+        // Drop memoised results older than a few compiles (matters in long runs: serve).
+        typst::comemo::evict(10);
+        return match result.output {
+            Ok(document) => (
+                Some(Compiled {
+                    document,
+                    generated,
+                    world,
+                }),
+                diags,
+            ),
+            Err(errors) => {
+                for error in errors.iter() {
+                    diags.push(map_diagnostic(&world, &generated, error));
+                }
+                (None, diags)
+            }
+        };
+    }
+}
+
+/// The PDF's file name without extension: the title when it is plain ASCII
+/// (`Dive into Deep Learning` → `dive-into-deep-learning`), else `book`.
+pub fn output_name(book: &crate::book::Book) -> String {
+    let title = &book.config.book.title;
+    if title.is_ascii() {
+        let slug: Vec<String> = title
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if !slug.is_empty() {
+            return slug.join("-");
+        }
+    }
+    // A title without ASCII words (the Japanese sample) gives a fixed name, not one that
+    // depends on where the book was cloned.
+    "book".to_string()
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place: a reader
+/// never sees half a PDF, and a failed write leaves the previous one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// The book's own template at `path`, else the embedded one; read through the fence.
+fn read_override(fence: &Fence, path: &Path, embedded: &str) -> Result<String, Diagnostic> {
+    if path.symlink_metadata().is_err() {
+        return Ok(embedded.to_string());
+    }
+    fence
+        .read_to_string(path)
+        .map_err(|why| Diagnostic::error(format!("cannot use {}: {why}", path.display())))
+}
+
+fn keep_sources(path: &Path, generated: &Generated, book: &str, math: &str) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir.join("_d2lbook"))?;
+    std::fs::write(path, &generated.main)?;
+    std::fs::write(dir.join("_d2lbook/book.typ"), book)?;
+    std::fs::write(dir.join("_d2lbook/math.typ"), math)
+}
