@@ -104,6 +104,7 @@ pub struct Heading {
     pub label: Option<Label>,
     /// Filled by `resolve`: `2.3.1`, or empty when unnumbered.
     pub number: String,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -131,6 +132,7 @@ pub struct Table {
     pub head: Vec<Vec<Inline>>,
     pub rows: Vec<Vec<Vec<Inline>>>,
     pub number: String,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,9 +216,20 @@ pub enum Inline {
     Emph(Vec<Inline>),
     Strong(Vec<Inline>),
     Strike(Vec<Inline>),
-    Link { url: String, content: Vec<Inline> },
-    Image { src: String, alt: String },
-    Math { tex: String, span: Span },
+    Link {
+        url: String,
+        content: Vec<Inline>,
+        span: Span,
+    },
+    Image {
+        src: String,
+        alt: String,
+        span: Span,
+    },
+    Math {
+        tex: String,
+        span: Span,
+    },
     Html(String),
     SoftBreak,
     HardBreak,

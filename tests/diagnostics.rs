@@ -97,6 +97,24 @@ fn missing_image() {
         "{err}"
     );
     assert!(err.contains("--> src/sec.md:3:1"), "{err}");
+    // An image inside a sentence is located too, in the site and in the PDF.
+    let body = "# S\n\nSee ![gone](img/inline.png) here,\nand ![out](../../x.png).\n";
+    let err = failing(body);
+    assert!(
+        err.contains("error: missing image 'img/inline.png'"),
+        "{err}"
+    );
+    assert!(err.contains("--> src/sec.md:3:5"), "{err}");
+    assert!(
+        err.contains("error: image '../../x.png' is outside the book's source folder"),
+        "{err}"
+    );
+    assert!(err.contains("--> src/sec.md:4:5"), "{err}");
+    let book = one_section_book(body);
+    let pdf = book.run(&["build", "pdf", "--no-eval"]);
+    assert_eq!(pdf.code, Some(1));
+    assert!(pdf.stderr.contains("--> src/sec.md:3:5"), "{}", pdf.stderr);
+    assert!(pdf.stderr.contains("--> src/sec.md:4:5"), "{}", pdf.stderr);
 }
 
 #[test]

@@ -166,6 +166,7 @@ impl<'a> MdParser<'a> {
                         id: String::new(),
                         label: None,
                         number: String::new(),
+                        span: self.span(range),
                     })));
                 }
                 Event::Start(Tag::BlockQuote(_) | Tag::List(_))
@@ -235,7 +236,7 @@ impl<'a> MdParser<'a> {
                     }
                 }
                 Event::Start(Tag::Table(aligns)) => {
-                    let table = self.table(aligns);
+                    let table = self.table(aligns, self.span(range.clone()));
                     out.push(Node::Block(Block::Table(table)));
                 }
                 Event::Rule => out.push(Node::Block(Block::Rule)),
@@ -429,10 +430,12 @@ impl<'a> MdParser<'a> {
                 items.push(Item::Inline(Inline::Strike(inner)));
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
+                let span = self.span(range);
                 let content = self.nested(TagEnd::Link);
                 items.push(Item::Inline(Inline::Link {
                     url: dest_url.to_string(),
                     content,
+                    span,
                 }));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
@@ -468,9 +471,10 @@ impl<'a> MdParser<'a> {
                     Some(inline) => out.push(inline),
                     None => self.warn(format!("':{name}:' has nothing to attach to here"), &span),
                 },
-                Item::Image { src, caption, .. } => out.push(Inline::Image {
+                Item::Image { src, caption, span } => out.push(Inline::Image {
                     alt: plain_text(&caption),
                     src,
+                    span,
                 }),
                 Item::DisplayMath(tex, span) => out.push(Inline::Math { tex, span }),
             }
@@ -752,7 +756,7 @@ impl<'a> MdParser<'a> {
         figure
     }
 
-    fn table(&mut self, aligns: Vec<pulldown_cmark::Alignment>) -> Table {
+    fn table(&mut self, aligns: Vec<pulldown_cmark::Alignment>, span: Span) -> Table {
         use pulldown_cmark::Alignment as A;
         let mut table = Table {
             caption: Vec::new(),
@@ -768,6 +772,7 @@ impl<'a> MdParser<'a> {
                 .collect(),
             head: Vec::new(),
             rows: Vec::new(),
+            span,
             number: String::new(),
         };
         let mut in_head = false;

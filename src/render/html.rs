@@ -430,12 +430,12 @@ impl<'a> PageRenderer<'a> {
             Inline::Emph(c) => self.wrap("em", c, out),
             Inline::Strong(c) => self.wrap("strong", c, out),
             Inline::Strike(c) => self.wrap("del", c, out),
-            Inline::Link { url, content } => {
+            Inline::Link { url, content, .. } => {
                 let _ = write!(out, "<a href=\"{}\">", escape(&link_target(url)));
                 self.inlines(content, out);
                 out.push_str("</a>");
             }
-            Inline::Image { src, alt } => {
+            Inline::Image { src, alt, .. } => {
                 let _ = write!(out, "<img src=\"{}\" alt=\"{}\">", escape(src), escape(alt));
             }
             Inline::Math { tex, span } => self.math(tex, false, span, out),

@@ -447,15 +447,15 @@ fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagn
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
-        let mut wanted: Vec<(String, Option<Span>)> = Vec::new();
+        let mut wanted: Vec<(String, Span)> = Vec::new();
         for_each_block(&doc.blocks, &mut |b| {
             if let Block::Figure(f) = b {
-                wanted.push((f.src.clone(), Some(f.span.clone())));
+                wanted.push((f.src.clone(), f.span.clone()));
             }
         });
         for_each_inline(&doc.blocks, &mut |i| {
-            if let Inline::Image { src, .. } = i {
-                wanted.push((src.clone(), None));
+            if let Inline::Image { src, span, .. } = i {
+                wanted.push((src.clone(), span.clone()));
             }
         });
         for (src, span) in wanted {
@@ -464,10 +464,7 @@ fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagn
             }
             let rel = crate::book::normalize(&dir.join(src.split(['?', '#']).next().unwrap_or("")));
             let path = src_dir.join(&rel);
-            let located = |d: Diagnostic| match &span {
-                Some(span) => d.at(span),
-                None => d,
-            };
+            let located = |d: Diagnostic| d.at(&span);
             if rel.starts_with("..") {
                 diags.push(located(Diagnostic::error(format!(
                     "image '{src}' is outside the book's source folder"

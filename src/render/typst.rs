@@ -579,7 +579,7 @@ impl<'a> Writer<'a> {
 
     fn figure(&mut self, f: &Figure) {
         self.mark(&f.span);
-        let path = self.image_path(&f.src, Some(&f.span));
+        let path = self.image_path(&f.src, &f.span);
         self.out.push_str("#d2l.figure(");
         match path {
             Some(p) => {
@@ -603,11 +603,8 @@ impl<'a> Writer<'a> {
     }
 
     /// The virtual path of an image of the current section, registering the file.
-    fn image_path(&mut self, src: &str, span: Option<&Span>) -> Option<String> {
-        let located = |d: Diagnostic| match span {
-            Some(s) => d.at(s),
-            None => d,
-        };
+    fn image_path(&mut self, src: &str, span: &Span) -> Option<String> {
+        let located = |d: Diagnostic| d.at(span);
         if src.contains("://") || src.starts_with("data:") {
             self.diags.push(located(Diagnostic::warning(format!(
                 "remote image '{src}' is not in the PDF"
@@ -873,7 +870,7 @@ impl<'a> Writer<'a> {
             Inline::Link { content, .. } if self.inline_depth >= MAX_NESTING => {
                 self.inlines(content)
             }
-            Inline::Link { url, content } => {
+            Inline::Link { url, content, .. } => {
                 self.inline_depth += 1;
                 if url.contains("://") || url.starts_with("mailto:") {
                     let _ = write!(self.out, "#link({})[", string(url));
@@ -893,7 +890,7 @@ impl<'a> Writer<'a> {
                 }
                 self.inline_depth -= 1;
             }
-            Inline::Image { src, alt } => match self.image_path(src, None) {
+            Inline::Image { src, alt, span } => match self.image_path(src, span) {
                 Some(p) => {
                     let _ = write!(
                         self.out,
