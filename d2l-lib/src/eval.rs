@@ -311,7 +311,7 @@ impl RichDisplay for Var {
 /// ```
 ///
 /// `device` is `null` on the CPU, else candle's name of it (`Cuda { gpu_id: 0 }`);
-/// `values` are the entries in row-major order, formatted here by [`format_cells`], so
+/// `values` are the entries in row-major order, formatted here (`format_cells`), so
 /// that every output of the book (site, PDF) shows the same digits and the book needs
 /// no rule about dtypes.
 pub fn tensor_json(t: &Tensor) -> Option<String> {
