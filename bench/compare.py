@@ -4,7 +4,11 @@ its cells run, and the PDF's text through pdftotext) and the fixture book
 `tests/books/en` (HTML and PDF without eval). For a refactoring that must keep outputs
 byte-identical, every difference it lists has to be explained.
 
-usage: python3 bench/compare.py OLD_BIN NEW_BIN [--keep DIR]
+usage: python3 bench/compare.py OLD_BIN NEW_BIN [--keep DIR] [--old-library DIR]
+
+The sample book's cells run against the repository's library `d2l-lib`, on both sides;
+when a change spans the binary and the library (the display protocol), `--old-library`
+names the old side's copy of the library (e.g. `git archive` of the base commit).
 
 Prints, per book and output, the files only one side has and the files that differ,
 with the first differing lines of each (at most 12 files a side).
@@ -26,12 +30,18 @@ def book_copies(work):
     os.makedirs(sample)
     shutil.copy(os.path.join(ROOT, "book.toml"), sample)
     shutil.copytree(os.path.join(ROOT, "chapters"), os.path.join(sample, "chapters"))
-    # The copy runs its cells against the repository's library.
-    with open(os.path.join(sample, "book.toml"), "a") as f:
-        f.write(f'\n[eval]\nlibrary = "{LIBRARY}"\n')
     en = os.path.join(work, "en")
     shutil.copytree(os.path.join(ROOT, "tests", "books", "en"), en)
     return [("sample", sample, True), ("en", en, False)]
+
+
+def use_library(root, library):
+    """Makes the book at `root` run its cells against `library` (its own book.toml plus
+    an `[eval]` table)."""
+    with open(os.path.join(ROOT, "book.toml")) as f:
+        toml = f.read()
+    with open(os.path.join(root, "book.toml"), "w") as f:
+        f.write(f'{toml}\n[eval]\nlibrary = "{library}"\n')
 
 
 def build(binary, root, evaluate, out):
@@ -94,6 +104,11 @@ def main():
         i = args.index("--keep")
         keep = args[i + 1]
         del args[i:i + 2]
+    old_library = LIBRARY
+    if "--old-library" in args:
+        i = args.index("--old-library")
+        old_library = os.path.abspath(args[i + 1])
+        del args[i:i + 2]
     if len(args) != 2:
         sys.exit(__doc__)
     old_bin, new_bin = (os.path.abspath(b) for b in args)
@@ -101,7 +116,9 @@ def main():
     same = True
     for name, root, evaluate in book_copies(os.path.join(work, "books")):
         outs = []
-        for side, binary in (("old", old_bin), ("new", new_bin)):
+        for side, binary, library in (("old", old_bin, old_library), ("new", new_bin, LIBRARY)):
+            if evaluate:
+                use_library(root, library)
             out = os.path.join(work, side, name)
             build(binary, root, evaluate, out)
             outs.append(out)

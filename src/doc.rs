@@ -171,15 +171,41 @@ pub struct Code {
 pub enum Output {
     Stdout(String),
     Stderr(String),
-    /// A rich value: `image/svg+xml` figures, `text/html` tensor tables, `text/plain`.
+    /// A rich value by MIME type: `image/svg+xml` figures, `text/plain` (a large tensor),
+    /// `text/html` only for what really is HTML (a display of a book's own type).
     Data {
         mime: String,
         data: String,
     },
+    /// A small tensor, as data: each backend decides how it looks.
+    Tensor(Tensor),
     /// A compile error, panic or `Err` of this cell, with its chapter location.
     Error(String),
     /// A remark of the executor (output cut at the cap, later cells not run, …).
     Note(String),
+}
+
+/// A tensor a cell showed. Its entries come formatted by the library (`d2l::eval`), which
+/// knows the dtype's rules, so that the site and the PDF show the same digits.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tensor {
+    pub shape: Vec<usize>,
+    /// candle's name of the element type (`f32`, `u32`, …).
+    pub dtype: String,
+    /// Where it lived, when not on the CPU (`Cuda { gpu_id: 0 }`).
+    pub device: Option<String>,
+    /// The entries in row-major order, as many as the shape's product (the eval stage
+    /// checks it).
+    pub cells: Vec<String>,
+}
+
+impl Tensor {
+    /// The entries row by row: a row per index of all axes but the last; a scalar is one
+    /// row of one entry.
+    pub fn rows(&self) -> std::slice::Chunks<'_, String> {
+        self.cells
+            .chunks(self.shape.last().copied().unwrap_or(1).max(1))
+    }
 }
 
 /// The marks of a code cell (`//@hide` and friends), already removed from its code.

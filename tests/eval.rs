@@ -75,6 +75,56 @@ fn cells_share_bindings_and_show_values_of_each_kind() {
 }
 
 #[test]
+fn tensors_are_tables_built_from_their_data_also_from_the_cache() {
+    let body = [
+        "# Tensors\n\n".to_string(),
+        cell("Tensor::new(&[[1f32, 2.5], [3., 4.]], &Device::Cpu)?"),
+        cell("Tensor::new(&[7u32, 8, 9], &Device::Cpu)?.sum_all()?"),
+        cell("Tensor::new(&[1e-5f64, 1.0], &Device::Cpu)?"),
+        cell("Tensor::zeros((30, 2), DType::F32, &Device::Cpu)?"),
+    ]
+    .concat();
+    let book = book(&[("tensors", &body)], "");
+    let mut pages = Vec::new();
+    for _ in 0..2 {
+        let run = book.build_html();
+        assert!(run.ok, "{}", run.stderr);
+        pages.push(book.page("tensors.html"));
+    }
+    assert_eq!(pages[0], pages[1], "the cached outputs show the same");
+    let outputs = cell_outputs(&pages[0]);
+    assert_eq!(outputs.len(), 4, "{}", pages[0]);
+    assert!(
+        outputs[0].contains(
+            "<div class=\"output output-html\"><table class=\"tensor\">\
+             <caption>Tensor[2, 2] f32</caption><tbody>\
+             <tr><td>1.0000</td><td>2.5000</td></tr><tr><td>3.0000</td><td>4.0000</td></tr>\
+             </tbody></table></div>"
+        ),
+        "{}",
+        outputs[0]
+    );
+    assert!(
+        outputs[1].contains("<caption>Tensor[] u32</caption><tbody><tr><td>24</td></tr>"),
+        "{}",
+        outputs[1]
+    );
+    assert!(
+        outputs[2].contains("<tr><td>1.0000e-5</td><td>1.0000e0</td></tr>"),
+        "{}",
+        outputs[2]
+    );
+    // A large tensor is candle's text.
+    assert!(
+        outputs[3].contains("<div class=\"output output-text\"><pre>")
+            && outputs[3].contains("Tensor[[30, 2], f32]")
+            && !outputs[3].contains("<table"),
+        "{}",
+        outputs[3]
+    );
+}
+
+#[test]
 fn compile_errors_are_located_in_the_chapter() {
     let body = format!(
         "# Broken\n\nText.\n\n{}",

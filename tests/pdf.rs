@@ -147,3 +147,31 @@ fn nesting_at_the_limit_builds_both_outputs() {
     let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
     assert!(text.contains("deep") && text.contains("After."), "{text}");
 }
+
+#[test]
+fn tensors_are_tables_of_their_values() {
+    let library = concat!(env!("CARGO_MANIFEST_DIR"), "/d2l-lib");
+    let book = one_section_book(
+        "# S\n\n```{.rust .input}\nTensor::new(&[[1f32, 2.5], [3., 4.]], &Device::Cpu)?\n```\n\n```{.rust .input}\nTensor::new(&[7u32, 8, 9], &Device::Cpu)?.sum_all()?\n```\n",
+    );
+    book.write(
+        "book.toml",
+        &format!("[book]\ntitle = \"T\"\nsrc = \"src\"\n[eval]\nlibrary = \"{library}\"\n"),
+    );
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    let words: Vec<&str> = text.split_whitespace().collect();
+    // Caption, then the entries row by row.
+    let at = words
+        .windows(3)
+        .position(|w| w == ["Tensor[2,", "2]", "f32"])
+        .unwrap_or_else(|| panic!("no caption in:\n{text}"));
+    assert_eq!(
+        words[at + 3..at + 7],
+        ["1.0000", "2.5000", "3.0000", "4.0000"],
+        "{text}"
+    );
+    assert!(text.contains("Tensor[] u32"), "{text}");
+    assert!(words.contains(&"24"), "{text}");
+}

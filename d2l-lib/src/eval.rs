@@ -20,8 +20,9 @@
 //!
 //! - on stdout and stderr, the marker `␞d2l:{nonce}:cell:{i}␞` (U+001E around it, no
 //!   newline) when cell `i` opens ([`cell`]): what follows on that stream belongs to it;
-//! - a rich value ([`emit`]), such as a figure (`image/svg+xml`) or a tensor table
-//!   (`text/html`), as a record of the data file, and on stdout the marker
+//! - a rich value ([`emit`]), such as a figure (`image/svg+xml`) or a small tensor
+//!   ([`TENSOR`]: its shape, dtype, device and formatted entries as JSON, see
+//!   [`tensor_json`]), as a record of the data file, and on stdout the marker
 //!   `␞d2l:{nonce}:data:{seq}␞` where the value sits among the printed text;
 //! - at the end ([`finish`]), a record `done`, or a record `error` with the message of the
 //!   `Err` that ended the program.
@@ -44,7 +45,6 @@
 
 use crate::{Animator, Figure, Plot, Result};
 use candle_core::{DType, Tensor, Var};
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -62,8 +62,9 @@ pub const DATA_VAR: &str = "D2L_EVAL_DATA";
 
 /// MIME type of figures.
 pub const SVG: &str = "image/svg+xml";
-/// MIME type of tensor tables.
-pub const HTML: &str = "text/html";
+/// MIME type of small tensors: the JSON object of [`tensor_json`]. How the tensor looks
+/// (a table on the site, in the PDF) is the book's choice, not the program's.
+pub const TENSOR: &str = "application/vnd.d2l.tensor+json";
 /// MIME type of plain text values (large tensors).
 pub const TEXT: &str = "text/plain";
 
@@ -189,7 +190,7 @@ pub enum Shown {
     Text(String),
     /// A rich value.
     Data {
-        /// Its MIME type, e.g. [`SVG`] or [`HTML`].
+        /// Its MIME type, e.g. [`SVG`] or [`TENSOR`].
         mime: String,
         /// Its bytes.
         data: Vec<u8>,
@@ -281,10 +282,10 @@ impl RichDisplay for Animator {
 impl RichDisplay for Tensor {
     fn render(&self) -> Shown {
         let text = format!("{self}");
-        match tensor_table(self) {
-            Some(html) => Shown::Data {
-                mime: HTML.to_string(),
-                data: html.into_bytes(),
+        match tensor_json(self) {
+            Some(json) => Shown::Data {
+                mime: TENSOR.to_string(),
+                data: json.into_bytes(),
                 text: Some(text),
             },
             None => Shown::Data {
@@ -302,20 +303,18 @@ impl RichDisplay for Var {
     }
 }
 
-/// A tensor's caption: `Tensor[3, 4] f32` (and the device, if not the CPU).
-pub fn tensor_caption(t: &Tensor) -> String {
-    let dims: Vec<String> = t.dims().iter().map(|d| d.to_string()).collect();
-    let mut caption = format!("Tensor[{}] {}", dims.join(", "), t.dtype().as_str());
-    if !t.device().is_cpu() {
-        let _ = write!(caption, " {:?}", t.device().location());
-    }
-    caption
-}
-
-/// An HTML table of a tensor of rank 0, 1 or 2 with at most [`TABLE_MAX`] rows and
-/// columns (`None` for others): `<table class="tensor">` with the caption of
-/// [`tensor_caption`].
-pub fn tensor_table(t: &Tensor) -> Option<String> {
+/// A tensor of rank 0, 1 or 2 with at most [`TABLE_MAX`] rows and columns as the JSON
+/// object of a [`TENSOR`] record (`None` for others):
+///
+/// ```json
+/// {"device":null,"dtype":"f32","shape":[2,2],"values":["0.5000","1.0000","2.0000","3.0000"]}
+/// ```
+///
+/// `device` is `null` on the CPU, else candle's name of it (`Cuda { gpu_id: 0 }`);
+/// `values` are the entries in row-major order, formatted here (`format_cells`), so
+/// that every output of the book (site, PDF) shows the same digits and the book needs
+/// no rule about dtypes.
+pub fn tensor_json(t: &Tensor) -> Option<String> {
     let dims = t.dims();
     if dims.len() > 2 || dims.iter().any(|&d| d > TABLE_MAX) {
         return None;
@@ -325,21 +324,14 @@ pub fn tensor_table(t: &Tensor) -> Option<String> {
         .and_then(|t| t.to_dtype(DType::F64))
         .and_then(|t| t.to_vec1::<f64>())
         .ok()?;
-    let cols = dims.last().copied().unwrap_or(1).max(1);
-    let cells = format_cells(&values, t.dtype().is_int());
-    let mut html = format!(
-        "<table class=\"tensor\"><caption>{}</caption><tbody>",
-        tensor_caption(t)
-    );
-    for row in cells.chunks(cols) {
-        html.push_str("<tr>");
-        for cell in row {
-            let _ = write!(html, "<td>{cell}</td>");
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</tbody></table>");
-    Some(html)
+    let device = (!t.device().is_cpu()).then(|| format!("{:?}", t.device().location()));
+    let record = serde_json::json!({
+        "shape": dims,
+        "dtype": t.dtype().as_str(),
+        "device": device,
+        "values": format_cells(&values, t.dtype().is_int()),
+    });
+    Some(record.to_string())
 }
 
 /// Formats the entries of a table alike: integers as integers; floats with 4 decimals,
@@ -534,35 +526,61 @@ mod tests {
         assert!(!fig.svg().is_empty());
     }
 
+    /// The record of a small tensor, parsed back.
+    fn record(shown: Shown) -> serde_json::Value {
+        let (mime, json) = data(shown);
+        assert_eq!(mime, TENSOR);
+        serde_json::from_str(&json).unwrap()
+    }
+
     #[test]
-    fn small_tensors_are_tables() {
+    fn small_tensors_are_records() {
         let x = Tensor::arange(0f32, 12., &Device::Cpu)
             .unwrap()
             .reshape((3, 4))
             .unwrap();
-        let (mime, html) = data(crate::render!(x));
-        assert_eq!(mime, HTML);
+        // The exact bytes: keys in order, no spaces.
         assert_eq!(
-            html,
-            "<table class=\"tensor\"><caption>Tensor[3, 4] f32</caption><tbody>\
-             <tr><td>0</td><td>1</td><td>2</td><td>3</td></tr>\
-             <tr><td>4</td><td>5</td><td>6</td><td>7</td></tr>\
-             <tr><td>8</td><td>9</td><td>10</td><td>11</td></tr></tbody></table>"
+            data(crate::render!(x)).1,
+            "{\"device\":null,\"dtype\":\"f32\",\"shape\":[3,4],\
+             \"values\":[\"0\",\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\"]}"
         );
         let s = x.sum_all().unwrap();
-        let (_, html) = data(crate::render!(s));
-        assert!(html.contains("<caption>Tensor[] f32</caption>"), "{html}");
-        assert!(html.contains("<td>66</td>"));
+        assert_eq!(
+            record(crate::render!(s)),
+            serde_json::json!({"device": null, "dtype": "f32", "shape": [], "values": ["66"]})
+        );
         let v = Tensor::new(&[0.5f64, 1.25, -2.0], &Device::Cpu).unwrap();
-        let (_, html) = data(crate::render!(v));
-        assert!(html.contains("<caption>Tensor[3] f64</caption>"));
-        assert!(html.contains("<tr><td>0.5000</td><td>1.2500</td><td>-2.0000</td></tr>"));
+        assert_eq!(
+            record(crate::render!(v)),
+            serde_json::json!({
+                "device": null, "dtype": "f64", "shape": [3],
+                "values": ["0.5000", "1.2500", "-2.0000"],
+            })
+        );
         let ints = Tensor::new(&[1u32, 2], &Device::Cpu).unwrap();
-        let (_, html) = data(crate::render!(&ints));
-        assert!(html.contains("u32") && html.contains("<td>1</td><td>2</td>"));
+        let ints = record(crate::render!(&ints));
+        assert_eq!(
+            (&ints["dtype"], &ints["values"]),
+            (&"u32".into(), &serde_json::json!(["1", "2"]))
+        );
         let var = Var::from_tensor(&v).unwrap();
         assert_eq!(crate::render!(var), crate::render!(v));
-        // Outside a book build, a table prints as candle's text.
+        // The largest table, and an empty one.
+        let edge = Tensor::zeros((TABLE_MAX, TABLE_MAX), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(
+            record(crate::render!(edge))["values"]
+                .as_array()
+                .unwrap()
+                .len(),
+            400
+        );
+        let empty = Tensor::zeros((3, 0), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(
+            record(crate::render!(empty))["values"],
+            serde_json::json!([])
+        );
+        // Outside a book build, a small tensor prints as candle's text.
         match crate::render!(x) {
             Shown::Data {
                 text: Some(text), ..

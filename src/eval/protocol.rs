@@ -8,6 +8,10 @@
 //!   text.
 //! - The data file holds the rich values and how the program ended (`done`, or `error`
 //!   with the message of its `Err`): nothing a cell prints can forge them.
+//! - A value of type [`TENSOR`] is a small tensor as JSON (`shape`, `dtype`, `device`,
+//!   `values`: the entries already formatted by the library) and becomes
+//!   [`Output::Tensor`]; a record that does not hold one becomes an error output saying
+//!   why. Other values keep their MIME type ([`Output::Data`]).
 //!
 //! Order: both streams are read as they arrive and each piece goes to the cell that its
 //! stream's last marker opened, in arrival order. Within a stream the order is exact; between
@@ -18,12 +22,15 @@
 //! Text kept per cell and stream is capped at [`TEXT_CAP`]; the rest is read and counted,
 //! never kept, and a note says how much was cut.
 
-use crate::doc::Output;
+use crate::doc::{Output, Tensor};
 use std::collections::HashMap;
 
 /// Version of the protocol: part of the cache key, so outputs read by an older reader
-/// are not reused.
-pub const VERSION: u32 = 2;
+/// are not reused (3: tensors travel as data, not as HTML tables).
+pub const VERSION: u32 = 3;
+
+/// MIME type of a tensor record (`d2l::eval::TENSOR`).
+const TENSOR: &str = "application/vnd.d2l.tensor+json";
 
 /// Largest text output kept per cell and stream; the rest is cut with a note.
 pub const TEXT_CAP: usize = 64 * 1024;
@@ -240,10 +247,7 @@ impl Collector {
                         }
                         Piece::Data(seq) => {
                             let (mime, bytes) = data.values.get(&seq)?;
-                            Some(Output::Data {
-                                mime: mime.clone(),
-                                data: String::from_utf8_lossy(bytes).into_owned(),
-                            })
+                            Some(value(mime, bytes))
                         }
                         Piece::Cut(stream) => Some(Output::Note(format!(
                             "output cut: {} more bytes not shown",
@@ -260,6 +264,50 @@ impl Collector {
             done: data.done,
         }
     }
+}
+
+/// A rich value as an output: a tensor record as typed data (or, malformed, an error that
+/// says why), anything else as its MIME type and text.
+fn value(mime: &str, bytes: &[u8]) -> Output {
+    if mime != TENSOR {
+        return Output::Data {
+            mime: mime.to_string(),
+            data: String::from_utf8_lossy(bytes).into_owned(),
+        };
+    }
+    match tensor(bytes) {
+        Ok(t) => Output::Tensor(t),
+        Err(why) => Output::Error(format!("error: malformed tensor value: {why}")),
+    }
+}
+
+/// The JSON object of a tensor record, as the writer sends it.
+#[derive(serde::Deserialize)]
+struct TensorRecord {
+    shape: Vec<usize>,
+    dtype: String,
+    device: Option<String>,
+    values: Vec<String>,
+}
+
+/// A tensor record, checked: its entries must fill its shape (the backends lay them out
+/// in rows by it).
+fn tensor(bytes: &[u8]) -> Result<Tensor, String> {
+    let r: TensorRecord = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let size = r.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    if size != Some(r.values.len()) {
+        return Err(format!(
+            "shape {:?} does not hold its {} values",
+            r.shape,
+            r.values.len()
+        ));
+    }
+    Ok(Tensor {
+        shape: r.shape,
+        dtype: r.dtype,
+        device: r.device,
+        cells: r.values,
+    })
 }
 
 /// The outputs of each cell, and how the program ended.
@@ -441,6 +489,85 @@ mod tests {
         // A record cut by a kill is ignored.
         let cut = DataFile::parse(b"1 0 data text/html 100\n<b>");
         assert!(cut.values.is_empty() && !cut.done);
+    }
+
+    #[test]
+    fn tensor_records_are_data_and_malformed_ones_errors() {
+        let record =
+            |seq: u64, json: &str| format!("{seq} 0 data {TENSOR} {}\n{json}\n", json.len());
+        let records = [
+            record(
+                1,
+                r#"{"device":null,"dtype":"f32","shape":[2,2],"values":["0","1","2","3"]}"#,
+            ),
+            record(
+                2,
+                r#"{"device":"Cuda { gpu_id: 0 }","dtype":"u8","shape":[],"values":["7"]}"#,
+            ),
+            record(3, r#"{"dtype":"f32","shape":[2,2],"values":["0","1","2"]}"#),
+            record(4, r#"{"dtype":"f32","shape":[2],"values":[1,2]}"#),
+            record(5, "not json"),
+            record(
+                6,
+                r#"{"dtype":"f32","shape":[4294967296,4294967296,4294967296],"values":[]}"#,
+            ),
+            "7 0 data text/plain 3\nbig\n".to_string(),
+        ]
+        .concat();
+        let out = format!(
+            "{}{}",
+            marker("cell:0"),
+            (1..=7)
+                .map(|i| marker(&format!("data:{i}")))
+                .collect::<String>()
+        );
+        let p = parse(N, out.as_bytes(), b"", records.as_bytes(), 1);
+        let tensor = |shape: Vec<usize>, dtype: &str, device: Option<&str>, cells: &[&str]| {
+            Output::Tensor(Tensor {
+                shape,
+                dtype: dtype.into(),
+                device: device.map(String::from),
+                cells: cells.iter().map(|c| c.to_string()).collect(),
+            })
+        };
+        assert_eq!(
+            p.cells[0][0],
+            tensor(vec![2, 2], "f32", None, &["0", "1", "2", "3"])
+        );
+        assert_eq!(
+            p.cells[0][1],
+            tensor(vec![], "u8", Some("Cuda { gpu_id: 0 }"), &["7"])
+        );
+        let errors: Vec<&str> = p.cells[0][2..6]
+            .iter()
+            .map(|o| match o {
+                Output::Error(e) => e.as_str(),
+                other => panic!("not an error: {other:?}"),
+            })
+            .collect();
+        assert!(errors
+            .iter()
+            .all(|e| e.starts_with("error: malformed tensor value: ")));
+        assert!(
+            errors[0].ends_with("shape [2, 2] does not hold its 3 values"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].contains("expected a string"), "{}", errors[1]);
+        assert!(errors[2].contains("expected ident"), "{}", errors[2]);
+        assert!(
+            errors[3].contains("does not hold its 0 values"),
+            "an overflowing shape: {}",
+            errors[3]
+        );
+        // Other values keep their type.
+        assert_eq!(
+            p.cells[0][6],
+            Output::Data {
+                mime: "text/plain".into(),
+                data: "big".into()
+            }
+        );
     }
 
     #[test]

@@ -495,11 +495,26 @@ fn sample_book() {
                 if let crate::doc::Block::Code(c) = b {
                     if c.cell.is_some() && c.lang == "rust" && c.outputs.is_empty() {
                         c.outputs = vec![
-                            crate::doc::Output::Stdout(format!("x + y = [4.0, 6.0]\n{}\n", "a_very_long_output_line_without_spaces_".repeat(5))),
+                            crate::doc::Output::Stdout(format!(
+                                "x + y = [4.0, 6.0]\n{}\n",
+                                "a_very_long_output_line_without_spaces_".repeat(5)
+                            )),
                             crate::doc::Output::Stderr("warning: 損失が大きい\n".into()),
-                            crate::doc::Output::Data { mime: "text/html".into(), data: "<table><tr><td>1.0</td><td>2.0</td></tr><tr><td>3.0</td><td>4.0</td></tr></table>".into() },
-                            crate::doc::Output::Data { mime: "image/svg+xml".into(), data: svg.clone() },
-                            crate::doc::Output::Error("error: panicked at chapters/x.md:12:5".into()),
+                            crate::doc::Output::Tensor(crate::doc::Tensor {
+                                shape: vec![2, 2],
+                                dtype: "f32".into(),
+                                device: None,
+                                cells: ["1.0000", "2.0000", "3.0000", "4.0000"]
+                                    .map(String::from)
+                                    .to_vec(),
+                            }),
+                            crate::doc::Output::Data {
+                                mime: "image/svg+xml".into(),
+                                data: svg.clone(),
+                            },
+                            crate::doc::Output::Error(
+                                "error: panicked at chapters/x.md:12:5".into(),
+                            ),
                             crate::doc::Output::Note("output cut at 1 MB".into()),
                         ];
                         c.code.push_str("\nlet a_very_long_line = Tensor::new(&[[1f32, 0.5], [0.0, 1.0], [2.0, -1.0], [1.5, 2.0], [7.0, 8.0]], &dev)?.matmul(&true_w)?.affine(1.0, true_b)?;");

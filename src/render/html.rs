@@ -589,6 +589,21 @@ fn cell_output(output: &Output, out: &mut String) {
             }
             _ => pre("output-text", data, out),
         },
+        Output::Tensor(t) => {
+            let _ = write!(
+                out,
+                "<div class=\"output output-html\"><table class=\"tensor\"><caption>{}</caption><tbody>",
+                escape(&super::tensor_caption(t))
+            );
+            for row in t.rows() {
+                out.push_str("<tr>");
+                for cell in row {
+                    let _ = write!(out, "<td>{}</td>", escape(cell));
+                }
+                out.push_str("</tr>");
+            }
+            out.push_str("</tbody></table></div>");
+        }
     }
 }
 
@@ -660,5 +675,42 @@ mod tests {
         assert_eq!(root_prefix("c/e/a.html"), "../../");
         assert_eq!(link_target("../x/y.md#z"), "../x/y.html#z");
         assert_eq!(link_target("https://a.b/c.md"), "https://a.b/c.md");
+    }
+
+    #[test]
+    fn tensors_are_tables() {
+        let tensor = |shape: Vec<usize>, device: Option<&str>, cells: &[&str]| {
+            let mut out = String::new();
+            cell_output(
+                &Output::Tensor(crate::doc::Tensor {
+                    shape,
+                    dtype: "f32".into(),
+                    device: device.map(String::from),
+                    cells: cells.iter().map(|c| c.to_string()).collect(),
+                }),
+                &mut out,
+            );
+            out
+        };
+        // The markup d2l used to write itself, byte for byte.
+        assert_eq!(
+            tensor(vec![2, 2], None, &["0", "1", "2", "3"]),
+            "<div class=\"output output-html\"><table class=\"tensor\">\
+             <caption>Tensor[2, 2] f32</caption><tbody>\
+             <tr><td>0</td><td>1</td></tr><tr><td>2</td><td>3</td></tr></tbody></table></div>"
+        );
+        assert!(tensor(vec![], None, &["66"])
+            .contains("<caption>Tensor[] f32</caption><tbody><tr><td>66</td></tr></tbody>"));
+        assert!(tensor(vec![3, 0], None, &[]).contains("<tbody></tbody>"));
+        // The device is named; whatever the entries hold is text.
+        let odd = tensor(vec![2], Some("Cuda { gpu_id: 0 }"), &["<b>", "&"]);
+        assert!(
+            odd.contains("<caption>Tensor[2] f32 Cuda { gpu_id: 0 }</caption>"),
+            "{odd}"
+        );
+        assert!(
+            odd.contains("<tr><td>&lt;b&gt;</td><td>&amp;</td></tr>"),
+            "{odd}"
+        );
     }
 }

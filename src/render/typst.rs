@@ -800,28 +800,11 @@ impl<'a> Writer<'a> {
                         self.blobs.push((path.clone(), bytes));
                         let _ = write!(self.out, "#d2l.output-image(image({}))\n\n", string(&path));
                     }
-                    "text/html" => match html_table(data) {
-                        // A tensor shown as a table (d2l's rich display).
-                        Some((caption, rows)) => {
-                            let _ = write!(
-                                self.out,
-                                "#d2l.tensor(caption: {}, rows: (",
-                                caption.as_deref().map_or("none".to_string(), string)
-                            );
-                            for row in rows {
-                                self.out.push('(');
-                                for cell in row {
-                                    let _ = write!(self.out, "{}, ", string(&cell));
-                                }
-                                self.out.push_str("), ");
-                            }
-                            self.out.push_str("))\n\n");
-                        }
-                        None => self.output_text(&html_text(data), "stdout"),
-                    },
+                    "text/html" => self.output_text(&html_text(data), "stdout"),
                     m if m.starts_with("text/") => self.output_text(data, "stdout"),
                     _ => {}
                 },
+                Output::Tensor(t) => self.out.push_str(&tensor(t)),
             }
         }
     }
@@ -1108,50 +1091,22 @@ fn is_cjk(c: char) -> bool {
         | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFD)
 }
 
-/// An HTML `<table>` (with an optional `<caption>`) as its caption and rows of cell texts;
-/// `None` when the fragment is not one simple table.
-fn html_table(html: &str) -> Option<(Option<String>, Vec<Vec<String>>)> {
-    let lower = html.to_ascii_lowercase();
-    let start = lower.find("<table")?;
-    let end = lower.rfind("</table>")?;
-    if !html[..start].trim().is_empty() || !html[end + 8..].trim().is_empty() {
-        return None;
-    }
-    let body = &html[start..end];
-    let lower = &lower[start..end];
-    let caption = lower.find("<caption").and_then(|i| {
-        let open = i + lower[i..].find('>')? + 1;
-        let close = open + lower[open..].find("</caption>")?;
-        Some(html_text(&body[open..close]))
-    });
-    let mut rows = Vec::new();
-    let mut pos = 0;
-    while let Some(i) = lower[pos..].find("<tr") {
-        let row_start = pos + i;
-        let row_end = lower[row_start..]
-            .find("</tr>")
-            .map_or(lower.len(), |n| row_start + n);
-        let mut cells = Vec::new();
-        let mut p = row_start;
-        while let Some(j) = lower[p..row_end].find("<t") {
-            let tag = p + j;
-            let is_cell = lower[tag..].starts_with("<td") || lower[tag..].starts_with("<th");
-            let open = tag + lower[tag..].find('>')? + 1;
-            if !is_cell {
-                p = open;
-                continue;
-            }
-            let close = lower[open..row_end]
-                .find("</t")
-                .map_or(row_end, |n| open + n);
-            cells.push(html_text(&body[open..close]));
-            // A cell left open ends the row (`close` is then `row_end`).
-            p = (close + 1).min(row_end);
+/// A tensor as the template's table: its caption and its rows of entries, every text
+/// through a string literal.
+fn tensor(t: &Tensor) -> String {
+    let mut out = format!(
+        "#d2l.tensor(caption: {}, rows: (",
+        string(&super::tensor_caption(t))
+    );
+    for row in t.rows() {
+        out.push('(');
+        for cell in row {
+            let _ = write!(out, "{}, ", string(cell));
         }
-        rows.push(cells);
-        pos = row_end.max(row_start + 3);
+        out.push_str("), ");
     }
-    (!rows.is_empty()).then_some((caption, rows))
+    out.push_str("))\n\n");
+    out
 }
 
 /// A bibliography entry (the small HTML `cite` writes: text, `<i>`, `<b>`, `<sup>`,
@@ -1368,12 +1323,30 @@ mod tests {
     }
 
     #[test]
-    fn tensor_tables() {
-        let html = "<table class=\"tensor\"><caption>Tensor[2, 2] f32</caption><tbody><tr><td>0</td><td>1</td></tr><tr><td>2</td><td>&lt;3</td></tr></tbody></table>";
-        let (caption, rows) = html_table(html).unwrap();
-        assert_eq!(caption.as_deref(), Some("Tensor[2, 2] f32"));
-        assert_eq!(rows, vec![vec!["0", "1"], vec!["2", "<3"]]);
-        assert!(html_table("<p>x</p>").is_none());
+    fn tensors_are_template_tables() {
+        let t = Tensor {
+            shape: vec![2, 2],
+            dtype: "f32".into(),
+            device: None,
+            cells: ["0", "1", "2", "<3"].map(String::from).to_vec(),
+        };
+        assert_eq!(
+            tensor(&t),
+            "#d2l.tensor(caption: \"Tensor[2, 2] f32\", rows: ((\"0\", \"1\", ), (\"2\", \"<3\", ), ))\n\n"
+        );
+        // A scalar is a row of one (the trailing comma keeps it an array); no entries, no row.
+        let scalar = Tensor {
+            shape: vec![],
+            cells: vec!["66".into()],
+            ..t.clone()
+        };
+        assert!(tensor(&scalar).contains("rows: ((\"66\", ), ))"));
+        let empty = Tensor {
+            shape: vec![3, 0],
+            cells: vec![],
+            ..t
+        };
+        assert!(tensor(&empty).contains("rows: ())"));
     }
 
     #[test]
