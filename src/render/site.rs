@@ -1,8 +1,7 @@
 //! The site: every page through the Tera template, the theme's assets (embedded in the
 //! binary, overridable by the book's `templates/` and `theme/`), the images the pages
 //! use, the math font, the syntax colours, and what all pages share, written once: the
-//! navigation tree and the search index. Produces files in memory;
-//! `build` writes them.
+//! navigation tree and the search index. Produces files in memory; `build` writes them.
 
 use super::highlight;
 use super::html::{escape, relative, root_prefix, PageRenderer, Site};
