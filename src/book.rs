@@ -7,7 +7,7 @@ use crate::diag::Diagnostic;
 use crate::fence::{Fence, Refused};
 use crate::parse;
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub struct Book {
@@ -32,6 +32,9 @@ pub struct Section {
     pub depth: usize,
     pub children: Vec<usize>,
     pub text: String,
+    /// The sections its toc blocks name, by entry as written (`chapter_x/index`): what
+    /// the load resolved, so that backends link toc blocks without the disk.
+    pub toc_links: HashMap<String, usize>,
 }
 
 impl Section {
@@ -77,6 +80,7 @@ impl Book {
                 .map_err(|e| Diagnostic::error(e.to_string()))?,
             sections: Vec::new(),
             seen: HashSet::new(),
+            resolved: Vec::new(),
             diags: Vec::new(),
             fence,
         };
@@ -91,11 +95,26 @@ impl Book {
         loader.seen.insert("index.md".into());
         loader.add("index.md".into(), Vec::new(), 0, None, false);
         let Loader {
-            sections,
+            mut sections,
+            resolved,
             diags,
             fence,
             ..
         } = loader;
+        // An entry links to a section wherever that section sits in the book (an entry
+        // listed twice links to its first place); excluded or refused files are none.
+        let by_src: HashMap<&str, usize> = sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.src.as_str(), i))
+            .collect();
+        let links: Vec<(usize, String, usize)> = resolved
+            .into_iter()
+            .filter_map(|(from, target, src)| Some((from, target, *by_src.get(src.as_str())?)))
+            .collect();
+        for (from, target, to) in links {
+            sections[from].toc_links.insert(target, to);
+        }
         Ok((
             Book {
                 root: root.to_path_buf(),
@@ -114,6 +133,8 @@ struct Loader {
     excludes: GlobSet,
     sections: Vec<Section>,
     seen: HashSet<String>,
+    /// Every toc entry that names a file: (section, entry as written, source path).
+    resolved: Vec<(usize, String, String)>,
     diags: Vec<Diagnostic>,
     fence: Fence,
 }
@@ -160,6 +181,7 @@ impl Loader {
             depth,
             children: Vec::new(),
             text,
+            toc_links: HashMap::new(),
         });
         if let Some(p) = parent {
             self.sections[p].children.push(index);
@@ -179,6 +201,8 @@ impl Loader {
                     );
                     continue;
                 };
+                self.resolved
+                    .push((index, entry.target.clone(), child.clone()));
                 // Outputs go where sources sit, relative to the source folder: an entry
                 // outside it would write outside the site.
                 let escape = if child.starts_with("../") {
@@ -263,7 +287,7 @@ pub fn normalize(path: &Path) -> String {
 
 /// The source path (relative to the source folder `src_dir`) that a toc entry written in
 /// a file of folder `dir` names, if that file exists.
-pub fn resolve_entry(src_dir: &Path, dir: &Path, target: &str) -> Option<String> {
+fn resolve_entry(src_dir: &Path, dir: &Path, target: &str) -> Option<String> {
     let target = target.trim_start_matches("./");
     let candidates = [
         target.to_string(),

@@ -393,6 +393,7 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
                     Vec::new()
                 },
                 text: text.to_string(),
+                toc_links: Default::default(),
             }
         })
         .collect();

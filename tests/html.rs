@@ -214,15 +214,24 @@ fn raw_html_slides_lists_quotes_and_links() {
 #[test]
 fn pages_have_navigation_and_relative_assets() {
     let page = basics();
-    assert!(page.contains("<html lang=\"en\""));
+    assert!(page.contains("<html lang=\"en\" data-root=\"../\""));
     assert!(page.contains("href=\"../theme/d2lbook.css\""));
     assert!(page.contains("src=\"../searchindex.js\""));
-    assert!(page.contains("rel=\"prev\""));
+    // The sidebar comes from the site's one nav.js; the page says which entry it is.
+    assert!(page.contains("<script src=\"../nav.js\" defer></script>"));
     assert!(
-        page.contains("<a href=\"index.html\"><span class=\"nav-number\">1</span>"),
-        "nav links are relative"
+        page.contains("data-page=\"chap_one/basics.html\""),
+        "{page}"
     );
-    assert!(page.contains("<a href=\"../chap_two/index.html\"><span class=\"nav-number\">2</span>"));
+    assert!(page.contains("<ul class=\"nav-list\" id=\"nav-list\"></ul>"));
+    // Without JavaScript: the contents (the index) and the neighbours, in the page.
+    assert!(page.contains("<noscript><ul class=\"nav-list\"><li class=\"nav-item depth-0\"><a href=\"../index.html\"><span class=\"nav-title\">Fixture Book</span></a></li></ul></noscript>"), "{page}");
+    assert!(page.contains("<a class=\"pager-link pager-prev\" href=\"index.html\" rel=\"prev\">"));
+    assert!(
+        page.contains("<a class=\"pager-link pager-next\" href=\"advanced.html\" rel=\"next\">")
+    );
+    // The page's own headings stay in the page.
+    assert!(page.contains("<li class=\"toc-level-2\"><a href=\"#subsec_figures\"><span class=\"secnum\">1.1.1</span> Figures</a></li>"), "{page}");
     assert!(page.contains("<title>Basics — Fixture Book</title>"));
     assert!(!page.contains("href=\"/"), "no absolute links");
     let index = en().page("index.html");
@@ -232,6 +241,88 @@ fn pages_have_navigation_and_relative_assets() {
         search.starts_with("window.d2lSearchIndex = [")
             && search.contains("\"url\":\"chap_one/basics.html\"")
     );
+}
+
+#[test]
+fn the_navigation_tree_is_written_once_per_site() {
+    // Every section but the index, in book order: [depth, number, title, path from the root].
+    assert_eq!(
+        en().page("nav.js"),
+        "window.d2lNav = [[0,\"\",\"Preface\",\"preface.html\"],\
+[0,\"1\",\"Chapter One\",\"chap_one/index.html\"],\
+[1,\"1.1\",\"Basics\",\"chap_one/basics.html\"],\
+[1,\"1.2\",\"Advanced\",\"chap_one/advanced.html\"],\
+[0,\"2\",\"Chapter Two\",\"chap_two/index.html\"],\
+[0,\"\",\"References\",\"references.html\"]];\n"
+    );
+    let site = en().root.join("_build/html");
+    let mut navs = 0;
+    for entry in walkdir::WalkDir::new(&site).into_iter().flatten() {
+        let name = entry.file_name().to_string_lossy();
+        navs += usize::from(name == "nav.js");
+        if name.ends_with(".html") {
+            let page = std::fs::read_to_string(entry.path()).unwrap();
+            assert!(
+                !page.contains("nav-number"),
+                "{} embeds the navigation tree",
+                entry.path().display()
+            );
+        }
+    }
+    assert_eq!(navs, 1);
+}
+
+/// A book of `n` sections with the same text, in one chapter.
+fn book_of(n: usize) -> TempBook {
+    let list: Vec<String> = (0..n).map(|i| format!("s{i}")).collect();
+    let mut files = vec![
+        (
+            "book.toml".to_string(),
+            "[book]\ntitle = \"T\"\n".to_string(),
+        ),
+        (
+            "index.md".into(),
+            "# T\n\n```toc\n:numbered:\n\nch/index\n```\n".into(),
+        ),
+        (
+            "ch/index.md".into(),
+            format!("# Chapter\n\n```toc\n{}\n```\n", list.join("\n")),
+        ),
+    ];
+    for i in 0..n {
+        files.push((
+            format!("ch/s{i}.md"),
+            format!("# Section {i}\n\nSome prose.\n\n## Part\n\nMore.\n"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, c)| (p.as_str(), c.as_str()))
+        .collect();
+    let book = TempBook::empty("size").with(&files);
+    let run = book.run(&["--strict", "build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    book
+}
+
+#[test]
+fn a_page_does_not_grow_with_the_book() {
+    let small = book_of(3);
+    let large = book_of(60);
+    let (a, b) = (small.page("ch/s1.html"), large.page("ch/s1.html"));
+    assert!(
+        a.len().abs_diff(b.len()) < 64,
+        "page of a 3-section book: {} bytes, of a 60-section book: {} bytes",
+        a.len(),
+        b.len()
+    );
+    // What grows is the one shared file.
+    let nav = large.page("nav.js");
+    assert!(
+        nav.contains("[1,\"1.60\",\"Section 59\",\"ch/s59.html\"]"),
+        "{nav}"
+    );
+    assert_eq!(nav.matches("\"ch/s").count(), 60);
 }
 
 #[test]
@@ -472,4 +563,38 @@ fn a_leading_colon_before_a_role_or_tab_mark_keeps_every_character() {
     assert!(page.contains("<p>:</p>"), "{page}");
     assert!(page.contains("<p>é</p>"), "{page}");
     assert!(page.contains("<p>xyz</p>"), "{page}");
+}
+
+#[test]
+fn toc_blocks_link_the_sections_the_load_found() {
+    let book = TempBook::empty("toc").with(&[
+        (
+            "book.toml",
+            "[book]\ntitle = \"T\"\n[build]\nexclude = [\"**/*_origin.md\"]\n",
+        ),
+        (
+            "index.md",
+            "# T\n\n```toc\n:numbered:\n\nch/index\nother/index\n```\n",
+        ),
+        (
+            "ch/index.md",
+            "# Chapter\n\n```toc\n./a.md\nb\nx_origin\n```\n",
+        ),
+        ("ch/a.md", "# A\n"),
+        ("ch/b.ipynb", r##"{"cells":[{"cell_type":"markdown","metadata":{},"source":["# B"]}],"metadata":{},"nbformat":4,"nbformat_minor":5}"##),
+        ("ch/x_origin.md", "# Excluded\n"),
+        // Listed again from another folder: a warning, and a link to its first place.
+        ("other/index.md", "# Other\n\n```toc\n../ch/a\n```\n"),
+    ]);
+    let run = book.run(&["build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("'../ch/a' is already in the book"),
+        "{}",
+        run.stderr
+    );
+    let chapter = book.page("ch/index.html");
+    assert!(chapter.contains("<nav class=\"toc\"><ul><li><a href=\"a.html\"><span class=\"secnum\">1.1</span> A</a></li><li><a href=\"b.html\"><span class=\"secnum\">1.2</span> B</a></li></ul></nav>"), "{chapter}");
+    let other = book.page("other/index.html");
+    assert!(other.contains("<nav class=\"toc\"><ul><li><a href=\"../ch/a.html\"><span class=\"secnum\">1.1</span> A</a></li></ul></nav>"), "{other}");
 }

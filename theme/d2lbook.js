@@ -1,5 +1,5 @@
-/* d2lbook theme script: theme toggle, sidebar, search, copy buttons, tabs
-   and the "on this page" highlight. Plain ES2017, no dependencies. */
+/* d2lbook theme script: the sidebar's contents, theme toggle, sidebar, search, copy
+   buttons, tabs and the "on this page" highlight. Plain ES2017, no dependencies. */
 (function () {
   "use strict";
 
@@ -47,6 +47,34 @@
       if (mq.addEventListener) mq.addEventListener("change", follow);
       else if (mq.addListener) mq.addListener(follow);
     }
+  }
+
+  /* ---------- Contents: the book's tree, shared by all pages in nav.js ---------- */
+
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // Each entry is [depth, number, title HTML, page path from the site root]; the page
+  // whose path is this body's data-page is the current one. One innerHTML assignment
+  // keeps a thousand entries fast.
+  function initNav() {
+    var list = doc.getElementById("nav-list");
+    var items = window.d2lNav;
+    if (!list || !Array.isArray(items)) return;
+    var root = html.getAttribute("data-root") || "";
+    var page = body.getAttribute("data-page");
+    var out = [];
+    items.forEach(function (item) {
+      var current = item[3] === page;
+      out.push('<li class="nav-item depth-' + Number(item[0]) + (current ? ' current' : '') +
+        '"><a href="' + escapeHtml(root + item[3]) + '"' + (current ? ' aria-current="page"' : '') + '>' +
+        (item[1] ? '<span class="nav-number">' + escapeHtml(item[1]) + '</span>' : '') +
+        '<span class="nav-title">' + item[2] + '</span></a></li>');
+    });
+    list.innerHTML = out.join("");
   }
 
   /* ---------- Sidebar ---------- */
@@ -463,6 +491,7 @@
   }
 
   onReady(function () {
+    initNav();
     initTheme();
     initSidebar();
     initSearch();

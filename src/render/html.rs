@@ -343,18 +343,13 @@ impl<'a> PageRenderer<'a> {
     }
 
     fn toc(&mut self, toc: &Toc, out: &mut String) {
-        let book = self.site.book;
-        let dir = std::path::Path::new(&book.sections[self.section].src)
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_default();
+        // The load stage resolved every entry; one that names no section shows nothing
+        // (load reported it).
+        let links = &self.site.book.sections[self.section].toc_links;
         let entries: Vec<usize> = toc
             .entries
             .iter()
-            .filter_map(|e| {
-                let src = crate::book::resolve_entry(&book.src_dir(), &dir, &e.target)?;
-                book.sections.iter().position(|s| s.src == src)
-            })
+            .filter_map(|e| links.get(&e.target).copied())
             .collect();
         out.push_str("<nav class=\"toc\">");
         self.toc_list(&entries, toc.maxdepth, out);

@@ -1,7 +1,7 @@
 //! The site: every page through the Tera template, the theme's assets (embedded in the
 //! binary, overridable by the book's `templates/` and `theme/`), the images the pages
-//! use, the math font, the syntax colours and the search index. Produces files in memory;
-//! `build` writes them.
+//! use, the math font, the syntax colours, and what all pages share, written once: the
+//! navigation tree and the search index. Produces files in memory; `build` writes them.
 
 use super::highlight;
 use super::html::{escape, relative, root_prefix, PageRenderer, Site};
@@ -25,14 +25,12 @@ pub struct SiteFiles {
     pub files: Vec<(String, Content)>,
 }
 
+/// One entry of `nav.js`, the book's navigation tree written once per site (every page
+/// embedding it would make the site grow as the square of the book). Serialised as an
+/// array, `[depth, number, title HTML, page path from the site root]`, to keep the file
+/// small; `theme/d2lbook.js` builds each page's sidebar from it.
 #[derive(Serialize)]
-struct NavItem {
-    depth: usize,
-    number: String,
-    title: String,
-    href: String,
-    current: bool,
-}
+struct NavItem(usize, String, String, String);
 
 #[derive(Serialize)]
 struct PageTocItem {
@@ -72,7 +70,8 @@ struct PageContext<'a> {
     book: BookInfo<'a>,
     page: PageInfo,
     root: String,
-    nav: Vec<NavItem>,
+    /// This page's path from the site root, which the sidebar script marks as current.
+    path: String,
     page_toc: Vec<PageTocItem>,
     prev: Option<Link>,
     next: Option<Link>,
@@ -172,19 +171,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                     is_index: i == 0,
                 },
                 root: escape(&root_prefix(page)),
-                nav: book
-                    .sections
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .map(|(j, s)| NavItem {
-                        depth: s.depth - 1,
-                        number: s.number_text(),
-                        title: titles[j].0.clone(),
-                        href: escape(&relative(page, &s.html)),
-                        current: i == j,
-                    })
-                    .collect(),
+                path: escape(page),
                 page_toc: page_toc(&site.docs[i], &mut r),
                 prev: i.checked_sub(1).map(link),
                 next: (i + 1 < book.sections.len()).then(|| link(i + 1)),
@@ -241,13 +228,22 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         }
         index.push(entry);
     }
-    let json = serde_json::to_string(&index).unwrap_or_else(|_| "[]".into());
-    files.push((
-        "searchindex.js".into(),
-        Content::Bytes(
-            format!("window.d2lSearchIndex = {};\n", json.replace("</", "<\\/")).into_bytes(),
-        ),
-    ));
+    files.push(("searchindex.js".into(), script("d2lSearchIndex", &index)));
+    let nav: Vec<NavItem> = book
+        .sections
+        .iter()
+        .enumerate()
+        .skip(1)
+        .map(|(j, s)| {
+            NavItem(
+                s.depth - 1,
+                s.number_text(),
+                titles[j].0.clone(),
+                s.html.clone(),
+            )
+        })
+        .collect();
+    files.push(("nav.js".into(), script("d2lNav", &nav)));
     files.push((
         "theme/syntax.css".into(),
         Content::Bytes(highlight::stylesheet().into_bytes()),
@@ -261,6 +257,15 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     }
     images(site, &mut files, &mut diags);
     (Some(SiteFiles { files }), diags)
+}
+
+/// `window.NAME = JSON;`: data every page shares, as a script rather than a JSON file
+/// that pages would `fetch`, which browsers refuse on `file://`.
+fn script(name: &str, data: &impl Serialize) -> Content {
+    let json = serde_json::to_string(data).unwrap_or_else(|_| "[]".into());
+    // `<\/` keeps the data valid inside an HTML `<script>` element too (a theme that
+    // inlines the file): a `</script>` in a title would end it.
+    Content::Bytes(format!("window.{name} = {};\n", json.replace("</", "<\\/")).into_bytes())
 }
 
 fn page_toc(doc: &Doc, r: &mut PageRenderer) -> Vec<PageTocItem> {
