@@ -803,3 +803,29 @@ fn processes_started_by_cells_never_outlive_their_section() {
 fn book_named(name: &str, body: &str) -> TempBook {
     book(&[(name, body)], "timeout = 600\n")
 }
+
+#[test]
+fn a_book_built_from_its_own_folder_runs_its_cells() {
+    // No `--root`: the book root is `.`, and the programs run in scratch folders of their
+    // own, so every path handed to them must be absolute.
+    let body = [
+        "# Here\n\n".to_string(),
+        cell("let x = 41 + 1;\nx"),
+        cell("println!(\"要素数: {}\", 12);\nTensor::new(&[1f32, 2.], &Device::Cpu)?"),
+    ]
+    .concat();
+    let book = book(&[("here", &body)], "");
+    let run = book.run_in_place(&["build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    // A book without `[eval] dependencies` has nothing to fetch: no note about it.
+    assert!(!run.stderr.contains("note: eval"), "{}", run.stderr);
+    let page = book.page("here.html");
+    let outputs = cell_outputs(&page);
+    assert!(outputs[0].contains("<pre>42</pre>"), "{}", outputs[0]);
+    assert!(outputs[1].contains("要素数: 12"), "{}", outputs[1]);
+    assert!(
+        outputs[1].contains("<caption>Tensor[2] f32</caption>"),
+        "{}",
+        outputs[1]
+    );
+}

@@ -55,7 +55,10 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
     let mut stats = Stats::default();
     let mut diags = Vec::new();
     let config = &book.config.eval;
+    // Absolute: the programs run in scratch folders of their own, and are handed paths
+    // (the data file) under the output folder.
     let out_dir = book.root.join(&book.config.build.output_dir);
+    let out_dir = std::path::absolute(&out_dir).unwrap_or(out_dir);
     // A book without Rust cells needs no package, no toolchain and no cache.
     if !has_rust_cells(docs) {
         return (stats, diags);
@@ -152,7 +155,7 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
             .iter()
             .map(|j| (j.bin.clone(), j.program.source.clone()))
             .collect();
-        if progress && !package.offline(config) {
+        if progress && !config.dependencies.is_empty() && !package.offline(config) {
             eprintln!(
                 "note: eval: `[eval] dependencies` changed since the last build: cargo may go online to fetch them"
             );

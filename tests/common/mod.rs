@@ -96,6 +96,20 @@ impl TempBook {
         cmd
     }
 
+    /// Runs d2lbook in the book's folder without `--root`, as an author types it.
+    pub fn run_in_place(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_d2lbook"))
+            .current_dir(&self.root)
+            .args(args)
+            .output()
+            .expect("run d2lbook");
+        Run {
+            ok: out.status.success(),
+            code: out.status.code(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     pub fn build_html(&self) -> Run {
         self.run(&["build", "html"])
     }
