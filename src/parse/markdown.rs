@@ -35,7 +35,8 @@ pub fn parse(text: &str, file: &str, dir: &Path) -> (Doc, Vec<Diagnostic>) {
 
 /// The `toc` blocks of a file, without parsing the rest (for loading the book's order).
 pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
-    let mut p = MdParser::new(text, file, Path::new("."));
+    let text = super::clean_text(text);
+    let mut p = MdParser::new(&text, file, Path::new("."));
     let mut tocs = Vec::new();
     while let Some((event, range)) = p.next() {
         if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event {
