@@ -517,6 +517,9 @@ fn check(texts: &[&str]) {
 fn regression_caption_colon_before_multibyte_text() {
     check(&["::bibliography:`d.bib`é"]);
     check(&[":end_tab:\nあいう"]);
+    // What the fuzzer shrank the same panic to, with the fix reverted.
+    check(&["", ":end_tab:は"]);
+    check(&[":#:begin_tab:` b` 方"]);
 }
 
 #[test]
