@@ -9,7 +9,9 @@
 //! `cargo test --test fuzz` runs a short smoke run; a long run is
 //! `D2LBOOK_FUZZ_SECONDS=1800 cargo test --test fuzz -- --nocapture`, which prints runs
 //! per second and the counts at the end. A failing case is shrunk and printed; it then
-//! becomes one of the named regression tests at the end of this file.
+//! becomes one of the named regression tests at the end of this file. A case that kills
+//! the process (a stack overflow aborts, it cannot be caught) is left in
+//! `$TMPDIR/d2lbook-fuzz-case.txt`, written before each case runs.
 
 use arbtest::arbitrary::{Result, Unstructured};
 use d2lbook::build::{front_end, STACK_SIZE};
@@ -465,6 +467,7 @@ fn fuzz_the_front_end() {
     let corpus = corpus();
     assert!(!corpus.is_empty(), "the seed chapters are found");
     let started = Instant::now();
+    let last_case = std::env::temp_dir().join("d2lbook-fuzz-case.txt");
     let mut failures: Vec<(Case, String)> = Vec::new();
     let mut hang = false;
     arbtest::arbtest(|u| {
@@ -472,6 +475,7 @@ fn fuzz_the_front_end() {
             return Ok(());
         }
         let case = case(u, &corpus)?;
+        let _ = std::fs::write(&last_case, format!("{case:#?}\n"));
         let katex = RUNS.load(Ordering::Relaxed).is_multiple_of(KATEX_EVERY);
         match run(&case, katex) {
             Ok(()) => {}
@@ -518,6 +522,9 @@ fn check(texts: &[&str]) {
 fn regression_caption_colon_before_multibyte_text() {
     check(&["::bibliography:`d.bib`é"]);
     check(&[":end_tab:\nあいう"]);
+    // What the fuzzer shrank the same panic to, with the fix reverted.
+    check(&["", ":end_tab:は"]);
+    check(&[":#:begin_tab:` b` 方"]);
 }
 
 #[test]

@@ -526,8 +526,11 @@ fn a_python_d2lbook_config_ini_is_read() {
 #[test]
 fn a_byte_order_mark_does_not_hide_the_first_heading() {
     let book = one_section_book("\u{feff}# Title\n\nText.\n");
+    // Nor the toc block that starts an index.md.
+    book.write("src/index.md", "\u{feff}```toc\n:numbered:\n\nsec\n```\n");
     let run = book.build_html();
     assert!(run.ok, "{}", run.stderr);
+    assert!(run.stderr.contains("built 2 pages"), "{}", run.stderr);
     let page = book.page("sec.html");
     assert!(page.contains("<h1 id=\"title\">"), "{page}");
     assert!(!page.contains('\u{feff}'), "{page}");

@@ -36,8 +36,9 @@ pub fn parse(text: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Dia
 
 /// The `toc` blocks of a file, without parsing the rest (for loading the book's order).
 pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
+    let text = super::clean_text(text);
     let closed = Fence::closed();
-    let mut p = MdParser::new(text, file, Path::new("."), &closed);
+    let mut p = MdParser::new(&text, file, Path::new("."), &closed);
     let mut tocs = Vec::new();
     while let Some((event, range)) = p.next() {
         if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event {

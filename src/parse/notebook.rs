@@ -49,9 +49,15 @@ pub fn parse(json: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Dia
         Err(e) => {
             let at = offset_of(json, e.line(), e.column());
             let span = crate::doc::span_of(json, file, at..at);
+            // serde_json's text ends in "at line 3 column 11", a byte column: the span
+            // gives the character column instead.
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(&*message, |(m, _)| m);
             return (
                 Doc::default(),
-                vec![Diagnostic::error(format!("invalid notebook: {e}")).at(&span)],
+                vec![Diagnostic::error(format!("invalid notebook: {message}")).at(&span)],
             );
         }
     };
@@ -145,5 +151,6 @@ mod tests {
         );
         let span = diags[0].span.as_ref().unwrap();
         assert_eq!((span.line, span.col), (1, 21), "{}", diags[0].message);
+        assert_eq!(diags[0].message, "invalid notebook: expected `:`");
     }
 }
