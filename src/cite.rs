@@ -3,7 +3,7 @@
 
 use crate::diag::Diagnostic;
 use crate::doc::span_of;
-use crate::render::html::escape;
+use crate::render::escape::escape;
 use hayagriva::archive::{locales, ArchivedStyle};
 use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style, VerticalAlign};
 use hayagriva::{

@@ -2,6 +2,7 @@
 //! any sub-path and from `file://`. Math comes pre-rendered (see `math`), code is
 //! highlighted by `highlight`, references and citations carry the texts `resolve` made.
 
+use super::escape::escape;
 use super::highlight::highlight;
 use super::math::{MathKey, Rendered};
 use crate::book::Book;
@@ -19,21 +20,6 @@ pub struct Site<'a> {
     pub resolution: &'a Resolution,
     pub math: &'a HashMap<MathKey, Rendered>,
     pub words: &'a Words,
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `to` (relative to the site root) as seen from the page `from`.
