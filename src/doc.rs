@@ -91,8 +91,12 @@ pub enum Block {
         blocks: Vec<Block>,
     },
     RawHtml(String),
-    /// The list of every cited entry, placed where `:bibliography:` stands.
-    Bibliography(Span),
+    /// The list of every cited entry, placed where `:bibliography:` stands; `path` is the
+    /// role's argument, the `.bib` file relative to the section's folder.
+    Bibliography {
+        path: String,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone)]

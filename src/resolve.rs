@@ -51,12 +51,16 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
 
     let mut cited: Vec<String> = Vec::new();
     let mut bibliography_page = None;
+    // The first `:bibliography:` role: its `.bib` path, relative to the book root, and span.
     let mut bibliography_role: Option<(String, Span)> = None;
     for (section, doc) in book.sections.iter().zip(docs.iter_mut()) {
         visit_blocks_mut(&mut doc.blocks, &mut |block| {
-            if let Block::Bibliography(span) = block {
+            if let Block::Bibliography { path, span } = block {
                 bibliography_page.get_or_insert_with(|| section.html.clone());
-                bibliography_role.get_or_insert_with(|| (section.file.clone(), span.clone()));
+                bibliography_role.get_or_insert_with(|| {
+                    let dir = Path::new(&section.file).parent().unwrap_or(Path::new(""));
+                    (dir.join(path).to_string_lossy().into_owned(), span.clone())
+                });
             }
             visit_inlines_mut(block, &mut |inlines| {
                 for inline in inlines.iter_mut() {
@@ -134,11 +138,7 @@ fn load_bibliography(
     // `[book] bibliography` (relative to the root), else the `:bibliography:` role's file.
     let path = match (&book.config.book.bibliography, role) {
         (Some(p), _) => p.clone(),
-        (None, Some((file, span))) => {
-            let arg = role_argument(book, span).unwrap_or_default();
-            let dir = Path::new(file).parent().unwrap_or(Path::new(""));
-            dir.join(arg).to_string_lossy().into_owned()
-        }
+        (None, Some((path, _))) => path.clone(),
         (None, None) => {
             diags.push(
                 Diagnostic::error("the book cites entries but has no bibliography")
@@ -165,16 +165,6 @@ fn load_bibliography(
             None
         }
     }
-}
-
-/// The argument of the role at `span`, read back from the section's source.
-fn role_argument(book: &Book, span: &Span) -> Option<String> {
-    let section = book.sections.iter().find(|s| *s.file == *span.file)?;
-    let line = section.text.lines().nth(span.line.checked_sub(1)?)?;
-    let rest: String = line.chars().skip(span.col.saturating_sub(1)).collect();
-    let open = rest.find('`')?;
-    let close = rest[open + 1..].find('`')?;
-    Some(rest[open + 1..open + 1 + close].to_string())
 }
 
 /// Numbers one section's headings and labelled elements, and records its labels.

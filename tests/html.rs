@@ -473,3 +473,29 @@ fn a_leading_colon_before_a_role_or_tab_mark_keeps_every_character() {
     assert!(page.contains("<p>é</p>"), "{page}");
     assert!(page.contains("<p>xyz</p>"), "{page}");
 }
+
+#[test]
+fn a_notebook_section_can_hold_the_bibliography() {
+    // The `.bib` path is the role's argument, relative to the notebook's folder; it used
+    // to be read back from the source text, which fails for a notebook's JSON.
+    let notebook = r##"{"cells": [
+  {"cell_type": "markdown", "source": ["# References\n", "\n", ":bibliography:`../refs/d2l.bib`\n"]}
+], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"##;
+    let book = TempBook::empty("nbbib").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\nsrc = \"src\"\n"),
+        ("src/index.md", "# T\n\n```toc\n:numbered:\n\nsec\nback/refs\n```\n"),
+        ("src/sec.md", "# S\n\nAs :citet:`Knuth.1984` wrote.\n"),
+        ("src/back/refs.ipynb", notebook),
+        ("src/refs/d2l.bib", "@article{Knuth.1984, author = {Knuth, Donald E.}, title = {Literate Programming}, journal = {The Computer Journal}, year = {1984}}\n"),
+    ]);
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(
+        page.contains("<a class=\"cite\" href=\"back/refs.html#bib-Knuth.1984\">Knuth (1984)</a>"),
+        "{page}"
+    );
+    let refs = book.page("back/refs.html");
+    assert!(refs.contains("id=\"bib-Knuth.1984\""), "{refs}");
+    assert!(refs.contains("Literate Programming"), "{refs}");
+}

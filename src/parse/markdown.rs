@@ -549,7 +549,7 @@ impl<'a> MdParser<'a> {
                     }
                     "bibliography" => {
                         self.split(&mut run, out, &mut is_caption, &mut caption_label);
-                        out.push(Node::Block(Block::Bibliography(span)));
+                        out.push(Node::Block(Block::Bibliography { path: arg, span }));
                     }
                     "label" | "eqlabel" => {
                         let label = self.label(&arg, &span);

@@ -168,7 +168,7 @@ impl<'a> PageRenderer<'a> {
                 out.push_str(html);
                 out.push('\n');
             }
-            Block::Bibliography(_) => self.bibliography(out),
+            Block::Bibliography { .. } => self.bibliography(out),
         }
     }
 

@@ -512,7 +512,7 @@ impl<'a> Writer<'a> {
             // The PDF has its own outline; raw HTML has no meaning on paper.
             Block::Toc(_) | Block::RawHtml(_) => {}
             Block::Tab { .. } => self.tabs(std::slice::from_ref(block)),
-            Block::Bibliography(span) => {
+            Block::Bibliography { span, .. } => {
                 self.mark(span);
                 // The entries as resolve formatted them, so that the PDF and the site agree.
                 if let (Some(citations), false) =
