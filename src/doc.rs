@@ -268,8 +268,23 @@ pub struct Cite {
     pub kind: CiteKind,
     pub keys: Vec<String>,
     pub span: Span,
-    /// Filled by `resolve`: the text of each key, in order (`None` for unknown keys).
-    pub texts: Vec<Option<String>>,
+    /// Filled by `resolve`: the citation as shown; `None` when the book has no
+    /// bibliography to cite from.
+    pub shown: Option<Vec<CitePart>>,
+}
+
+/// A piece of a citation as `resolve` assembled it.
+#[derive(Debug, Clone)]
+pub enum CitePart {
+    /// What the style puts around and between the keys' texts: `(`, `; `, `)`.
+    Text(String),
+    /// One key's text (`Bishop, 2006`). `page` is the page listing its entry (with the
+    /// anchor `bib-{key}`); `None` when no page lists it or the key is unknown.
+    Key {
+        key: String,
+        text: Vec<Inline>,
+        page: Option<String>,
+    },
 }
 
 impl Doc {

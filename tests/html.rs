@@ -153,7 +153,7 @@ fn citations_link_to_bibliography_entries() {
         .page("preface.html")
         .contains("<a class=\"cite\" href=\"references.html#bib-Bishop.2006\">Bishop (2006)</a>"));
     let refs = en().page("references.html");
-    assert!(refs.contains("<p class=\"bib-entry\" id=\"bib-Bishop.2006\">Bishop, C. M. (2006). <i>Pattern Recognition and Machine Learning</i>. Springer.</p>"), "{refs}");
+    assert!(refs.contains("<p class=\"bib-entry\" id=\"bib-Bishop.2006\">Bishop, C. M. (2006). <em>Pattern Recognition and Machine Learning</em>. Springer.</p>"), "{refs}");
     assert!(
         refs.contains("Gödel, K. (1931)"),
         "LaTeX accents are decoded"

@@ -496,7 +496,7 @@ impl<'a> MdParser<'a> {
                     } else {
                         CiteKind::Paren
                     },
-                    texts: vec![None; keys.len()],
+                    shown: None,
                     keys,
                     span: span.clone(),
                 }));
