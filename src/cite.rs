@@ -1,14 +1,16 @@
 //! Citations and the bibliography, formatted by hayagriva (CSL styles) from the book's
-//! BibTeX file: the text of each cited key and the entries of the references page.
+//! BibTeX file: the text of each cited key and the entries of the references page, as IR
+//! inlines (hayagriva's rendered tree mapped to text, emphasis, strong and links), so that
+//! every backend shows them the way it shows any text. `resolve` assembles citations from
+//! these texts.
 
 use crate::diag::Diagnostic;
-use crate::doc::span_of;
-use crate::render::html::escape;
+use crate::doc::{span_of, Inline};
 use hayagriva::archive::{locales, ArchivedStyle};
-use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style, VerticalAlign};
+use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style};
 use hayagriva::{
-    BibliographyDriver, BibliographyRequest, BufWriteFormat, CitationItem, CitationRequest,
-    CitePurpose, ElemChild, ElemChildren, Entry, Formatting, Library,
+    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild,
+    ElemChildren, Entry, Formatting, Library,
 };
 use std::collections::HashMap;
 
@@ -17,18 +19,25 @@ pub struct Bibliography {
     style: IndependentStyle,
 }
 
-/// How each cited key reads, and the formatted entries.
+/// How each cited key reads, and the formatted entries, all as IR inlines.
 pub struct Formatted {
     /// key → text inside a parenthetical citation (`Bishop, 2006`).
-    pub paren: HashMap<String, String>,
+    pub paren: HashMap<String, Vec<Inline>>,
     /// key → text of a textual citation (`Bishop (2006)`).
-    pub prose: HashMap<String, String>,
-    /// (key, HTML of the entry) in the style's order.
-    pub entries: Vec<(String, String)>,
+    pub prose: HashMap<String, Vec<Inline>>,
+    /// The entries in the style's order.
+    pub entries: Vec<BibEntry>,
     /// What wraps a parenthetical citation and separates its items: `(`, `)`, `; `.
     pub open: String,
     pub close: String,
     pub delimiter: String,
+}
+
+/// One entry of the bibliography: its key and its text as the style formats it.
+#[derive(Debug, Clone)]
+pub struct BibEntry {
+    pub key: String,
+    pub text: Vec<Inline>,
 }
 
 impl Bibliography {
@@ -96,15 +105,12 @@ impl Bibliography {
         let mut prose = HashMap::new();
         for (i, citation) in rendered.citations.iter().enumerate() {
             let key = entries[i / 2].key().to_string();
-            let mut text = String::new();
-            let _ = citation
-                .citation
-                .write_buf(&mut text, BufWriteFormat::Plain);
+            let mut text = inlines(&citation.citation);
             if i % 2 == 0 {
                 // The group's brackets are ours to place, around all keys of a citation.
-                let inner = text.strip_prefix(open.as_str()).unwrap_or(&text);
-                let inner = inner.strip_suffix(close.as_str()).unwrap_or(inner);
-                paren.insert(key, inner.to_string());
+                strip_prefix(&mut text, &open);
+                strip_suffix(&mut text, &close);
+                paren.insert(key, text);
             } else {
                 prose.insert(key, text);
             }
@@ -115,9 +121,12 @@ impl Bibliography {
                 b.items
                     .into_iter()
                     .map(|item| {
-                        let mut html = String::new();
-                        write_html(&item.content, &mut html);
-                        (item.key, tidy(&html))
+                        let mut text = inlines(&item.content);
+                        tidy(&mut text);
+                        BibEntry {
+                            key: item.key,
+                            text,
+                        }
                     })
                     .collect()
             })
@@ -134,50 +143,105 @@ impl Bibliography {
 }
 
 /// hayagriva's APA leaves a comma before a missing month: `(2016b,)`.
-fn tidy(text: &str) -> String {
-    text.replace(",)", ")")
-}
-
-/// The entry as HTML, its text escaped (hayagriva's own HTML writer does not escape).
-fn write_html(children: &ElemChildren, out: &mut String) {
-    for child in &children.0 {
-        match child {
-            ElemChild::Text(t) => write_formatted(&t.text, &t.formatting, out),
-            ElemChild::Elem(e) => write_html(&e.children, out),
-            ElemChild::Markup(m) => out.push_str(&escape(m)),
-            ElemChild::Link { text, url } => {
-                out.push_str(&format!("<a href=\"{}\">", escape(url)));
-                write_formatted(&text.text, &text.formatting, out);
-                out.push_str("</a>");
-            }
-            ElemChild::Transparent { .. } => {}
+fn tidy(inlines: &mut [Inline]) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) if t.contains(",)") => *t = t.replace(",)", ")"),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Link { content: c, .. } => tidy(c),
+            _ => {}
         }
     }
 }
 
-fn write_formatted(text: &str, f: &Formatting, out: &mut String) {
-    let tags: Vec<&str> = [
-        (f.font_style == FontStyle::Italic, "i"),
-        (f.font_weight == FontWeight::Bold, "b"),
-        (f.vertical_align == VerticalAlign::Sup, "sup"),
-        (f.vertical_align == VerticalAlign::Sub, "sub"),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, tag)| *tag)
-    .collect();
-    for tag in &tags {
-        out.push_str(&format!("<{tag}>"));
+/// hayagriva's rendered tree as inlines: its elements only group (their block display
+/// has no place inside a paragraph), its texts carry their formatting, its links stay
+/// links. Neighbouring plain texts are merged into one text.
+fn inlines(children: &ElemChildren) -> Vec<Inline> {
+    fn walk(children: &ElemChildren, out: &mut Vec<Inline>) {
+        for child in &children.0 {
+            match child {
+                ElemChild::Text(t) => push(out, formatted(&t.text, &t.formatting)),
+                ElemChild::Elem(e) => walk(&e.children, out),
+                // Text meant for Typst's markup parser; here it is text like any other.
+                ElemChild::Markup(m) => push(out, Inline::Text(m.clone())),
+                ElemChild::Link { text, url } => out.push(Inline::Link {
+                    url: url.clone(),
+                    content: vec![formatted(&text.text, &text.formatting)],
+                    span: None,
+                }),
+                // Only produced for CSL styles that ask the caller to fill in citation
+                // numbers of their own; nothing to show.
+                ElemChild::Transparent { .. } => {}
+            }
+        }
     }
-    out.push_str(&escape(text));
-    for tag in tags.iter().rev() {
-        out.push_str(&format!("</{tag}>"));
+    let mut out = Vec::new();
+    walk(children, &mut out);
+    out
+}
+
+/// Appends `inline`, merging it into the last one when both are plain text.
+fn push(out: &mut Vec<Inline>, inline: Inline) {
+    match (out.last_mut(), inline) {
+        (Some(Inline::Text(last)), Inline::Text(t)) => last.push_str(&t),
+        (_, Inline::Text(t)) if t.is_empty() => {}
+        (_, inline) => out.push(inline),
+    }
+}
+
+/// A text with its formatting. Italic and bold map to emphasis and strong; the IR has no
+/// small capitals, underline, superscript or subscript, so those show as plain text.
+fn formatted(text: &str, f: &Formatting) -> Inline {
+    let mut inline = Inline::Text(text.to_string());
+    if f.font_weight == FontWeight::Bold {
+        inline = Inline::Strong(vec![inline]);
+    }
+    if f.font_style == FontStyle::Italic {
+        inline = Inline::Emph(vec![inline]);
+    }
+    inline
+}
+
+/// Removes `prefix` from the start of the first text of `inlines`, wherever it is nested.
+fn strip_prefix(inlines: &mut Vec<Inline>, prefix: &str) {
+    match inlines.first_mut() {
+        Some(Inline::Text(t)) => {
+            if let Some(rest) = t.strip_prefix(prefix) {
+                *t = rest.to_string();
+            }
+            if t.is_empty() {
+                inlines.remove(0);
+            }
+        }
+        Some(Inline::Emph(c) | Inline::Strong(c) | Inline::Link { content: c, .. }) => {
+            strip_prefix(c, prefix)
+        }
+        _ => {}
+    }
+}
+
+/// Removes `suffix` from the end of the last text of `inlines`, wherever it is nested.
+fn strip_suffix(inlines: &mut Vec<Inline>, suffix: &str) {
+    match inlines.last_mut() {
+        Some(Inline::Text(t)) => {
+            if let Some(rest) = t.strip_suffix(suffix) {
+                *t = rest.to_string();
+            }
+            if t.is_empty() {
+                inlines.pop();
+            }
+        }
+        Some(Inline::Emph(c) | Inline::Strong(c) | Inline::Link { content: c, .. }) => {
+            strip_suffix(c, suffix)
+        }
+        _ => {}
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::plain_text;
 
     const BIB: &str = r#"
 @Book{Bishop.2006,
@@ -209,23 +273,37 @@ mod tests {
         .map(String::from)
         .to_vec();
         let f = bib.format(&keys);
-        assert_eq!(f.paren["Bishop.2006"], "Bishop, 2006");
-        assert_eq!(f.prose["Bishop.2006"], "Bishop (2006)");
-        assert_eq!(f.paren["He.Zhang.Ren.ea.2016"], "He et al., 2016a");
-        assert_eq!(f.paren["He.Zhang.Ren.ea.2016*1"], "He et al., 2016b");
+        let paren = |k: &str| plain_text(&f.paren[k]);
+        assert_eq!(paren("Bishop.2006"), "Bishop, 2006");
+        assert_eq!(plain_text(&f.prose["Bishop.2006"]), "Bishop (2006)");
+        assert_eq!(paren("He.Zhang.Ren.ea.2016"), "He et al., 2016a");
+        assert_eq!(paren("He.Zhang.Ren.ea.2016*1"), "He et al., 2016b");
         assert_eq!((f.open.as_str(), f.close.as_str()), ("(", ")"));
         assert_eq!(f.entries.len(), 4);
         let lstm = &f
             .entries
             .iter()
-            .find(|(k, _)| k == "Hochreiter.Schmidhuber.1997")
+            .find(|e| e.key == "Hochreiter.Schmidhuber.1997")
             .unwrap()
-            .1;
+            .text;
+        let text = plain_text(lstm);
         assert!(
-            lstm.contains("Hochreiter, S., &amp; Schmidhuber, J. (1997)."),
-            "{lstm}"
+            text.contains("Hochreiter, S., & Schmidhuber, J. (1997)."),
+            "{text}"
         );
-        assert!(lstm.contains("<i>Neural Computation</i>"), "{lstm}");
+        // The journal is in italics: an emphasis holding exactly its name.
+        assert!(
+            lstm.iter().any(|i| matches!(i, Inline::Emph(c)
+                if matches!(c.as_slice(), [Inline::Text(t)] if t == "Neural Computation"))),
+            "{lstm:?}"
+        );
+        // APA's stray comma before a missing month is gone.
+        let he = &f
+            .entries
+            .iter()
+            .find(|e| e.key == "He.Zhang.Ren.ea.2016")
+            .unwrap();
+        assert!(plain_text(&he.text).contains("(2016a)."), "{:?}", he.text);
     }
 
     #[test]

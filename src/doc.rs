@@ -91,8 +91,12 @@ pub enum Block {
         blocks: Vec<Block>,
     },
     RawHtml(String),
-    /// The list of every cited entry, placed where `:bibliography:` stands.
-    Bibliography(Span),
+    /// The list of every cited entry, placed where `:bibliography:` stands; `path` is the
+    /// role's argument, the `.bib` file relative to the section's folder.
+    Bibliography {
+        path: String,
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -245,7 +249,9 @@ pub enum Inline {
     Link {
         url: String,
         content: Vec<Inline>,
-        span: Span,
+        /// Where the link is written; `None` for links the build makes (bibliography
+        /// entries formatted from the `.bib`).
+        span: Option<Span>,
     },
     Image {
         src: String,
@@ -303,8 +309,23 @@ pub struct Cite {
     pub kind: CiteKind,
     pub keys: Vec<String>,
     pub span: Span,
-    /// Filled by `resolve`: the text of each key, in order (`None` for unknown keys).
-    pub texts: Vec<Option<String>>,
+    /// Filled by `resolve`: the citation as shown; `None` when the book has no
+    /// bibliography to cite from.
+    pub shown: Option<Vec<CitePart>>,
+}
+
+/// A piece of a citation as `resolve` assembled it.
+#[derive(Debug, Clone)]
+pub enum CitePart {
+    /// What the style puts around and between the keys' texts: `(`, `; `, `)`.
+    Text(String),
+    /// One key's text (`Bishop, 2006`). `page` is the page listing its entry (with the
+    /// anchor `bib-{key}`); `None` when no page lists it or the key is unknown.
+    Key {
+        key: String,
+        text: Vec<Inline>,
+        page: Option<String>,
+    },
 }
 
 impl Doc {

@@ -1,9 +1,11 @@
 //! The whole-book pass: numbers for headings, figures, tables, equations and listings;
 //! labels to targets; citations to texts and bibliography entries. Every reference in
-//! the IR leaves here with the text both the HTML and the PDF show.
+//! the IR leaves here with the text both the HTML and the PDF show: a citation leaves
+//! assembled (brackets, separators, each key's text as inlines linked to its entry, one
+//! fallback for an unknown key), and the entries go to the backends as inlines too.
 
 use crate::book::Book;
-use crate::cite::{Bibliography, Formatted};
+use crate::cite::{BibEntry, Bibliography, Formatted};
 use crate::diag::Diagnostic;
 use crate::doc::*;
 use crate::i18n::{fill, Words};
@@ -12,10 +14,9 @@ use std::path::Path;
 
 /// What the backends need beyond the IR.
 pub struct Resolution {
-    /// The formatted bibliography, if the book cites anything.
-    pub citations: Option<Formatted>,
-    /// The page holding `:bibliography:` (relative to the site root).
-    pub bibliography_page: Option<String>,
+    /// The bibliography's entries in the style's order, where `:bibliography:` lists
+    /// them; `None` if the book cites nothing or its bibliography did not load.
+    pub bibliography: Option<Vec<BibEntry>>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -51,12 +52,16 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
 
     let mut cited: Vec<String> = Vec::new();
     let mut bibliography_page = None;
+    // The first `:bibliography:` role: its `.bib` path, relative to the book root, and span.
     let mut bibliography_role: Option<(String, Span)> = None;
     for (section, doc) in book.sections.iter().zip(docs.iter_mut()) {
         visit_blocks_mut(&mut doc.blocks, &mut |block| {
-            if let Block::Bibliography(span) = block {
+            if let Block::Bibliography { path, span } = block {
                 bibliography_page.get_or_insert_with(|| section.html.clone());
-                bibliography_role.get_or_insert_with(|| (section.file.clone(), span.clone()));
+                bibliography_role.get_or_insert_with(|| {
+                    let dir = Path::new(&section.file).parent().unwrap_or(Path::new(""));
+                    (dir.join(path).to_string_lossy().into_owned(), span.clone())
+                });
             }
             visit_inlines_mut(block, &mut |inlines| {
                 for inline in inlines.iter_mut() {
@@ -76,7 +81,7 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
         });
     }
 
-    let citations = if cited.is_empty() {
+    let bibliography = if cited.is_empty() {
         None
     } else {
         load_bibliography(book, bibliography_role.as_ref(), &mut diags).map(|bib| {
@@ -86,44 +91,75 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                     visit_inlines_mut(block, &mut |inlines| {
                         for inline in inlines.iter_mut() {
                             if let Inline::Cite(c) = inline {
-                                c.texts = c
-                                    .keys
-                                    .iter()
-                                    .map(|k| {
-                                        let texts = match c.kind {
-                                            CiteKind::Paren => &formatted.paren,
-                                            CiteKind::Text => &formatted.prose,
-                                        };
-                                        texts.get(k).cloned()
-                                    })
-                                    .collect();
-                                for (key, text) in c.keys.iter().zip(&c.texts) {
-                                    if text.is_none() {
-                                        let d =
-                                            Diagnostic::error(format!("unknown cite key '{key}'"))
-                                                .at(&c.span);
-                                        diags.push(if bib.contains(key) {
-                                            d
-                                        } else {
-                                            d.help("the key is not in the bibliography file")
-                                        });
-                                    }
-                                }
+                                c.shown = Some(assemble(
+                                    c,
+                                    &formatted,
+                                    &bib,
+                                    bibliography_page.as_deref(),
+                                    &mut diags,
+                                ));
                             }
                         }
                     });
                 });
             }
-            formatted
+            formatted.entries
         })
     };
-    (
-        Resolution {
-            citations,
-            bibliography_page,
-        },
-        diags,
-    )
+    (Resolution { bibliography }, diags)
+}
+
+/// How a citation reads: the keys' texts for its kind, in the style's brackets and
+/// separators (a textual citation's keys are separated by commas), each linked to its
+/// entry on `page`. An unknown key is reported and shows as `?key`, the usual mark of a
+/// missing reference, so that a reader sees that something is missing rather than a key
+/// that looks like a real citation.
+fn assemble(
+    c: &Cite,
+    formatted: &Formatted,
+    bib: &Bibliography,
+    page: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<CitePart> {
+    let (texts, open, delimiter, close) = match c.kind {
+        CiteKind::Paren => (
+            &formatted.paren,
+            formatted.open.as_str(),
+            formatted.delimiter.as_str(),
+            formatted.close.as_str(),
+        ),
+        CiteKind::Text => (&formatted.prose, "", ", ", ""),
+    };
+    let mut parts = Vec::new();
+    if !open.is_empty() {
+        parts.push(CitePart::Text(open.to_string()));
+    }
+    for (i, key) in c.keys.iter().enumerate() {
+        if i > 0 {
+            parts.push(CitePart::Text(delimiter.to_string()));
+        }
+        let (text, page) = match texts.get(key) {
+            Some(text) => (text.clone(), page.map(String::from)),
+            None => {
+                let d = Diagnostic::error(format!("unknown cite key '{key}'")).at(&c.span);
+                diags.push(if bib.contains(key) {
+                    d
+                } else {
+                    d.help("the key is not in the bibliography file")
+                });
+                (vec![Inline::Text(format!("?{key}"))], None)
+            }
+        };
+        parts.push(CitePart::Key {
+            key: key.clone(),
+            text,
+            page,
+        });
+    }
+    if !close.is_empty() {
+        parts.push(CitePart::Text(close.to_string()));
+    }
+    parts
 }
 
 fn load_bibliography(
@@ -134,11 +170,7 @@ fn load_bibliography(
     // `[book] bibliography` (relative to the root), else the `:bibliography:` role's file.
     let path = match (&book.config.book.bibliography, role) {
         (Some(p), _) => p.clone(),
-        (None, Some((file, span))) => {
-            let arg = role_argument(book, span).unwrap_or_default();
-            let dir = Path::new(file).parent().unwrap_or(Path::new(""));
-            dir.join(arg).to_string_lossy().into_owned()
-        }
+        (None, Some((path, _))) => path.clone(),
         (None, None) => {
             diags.push(
                 Diagnostic::error("the book cites entries but has no bibliography")
@@ -165,16 +197,6 @@ fn load_bibliography(
             None
         }
     }
-}
-
-/// The argument of the role at `span`, read back from the section's source.
-fn role_argument(book: &Book, span: &Span) -> Option<String> {
-    let section = book.sections.iter().find(|s| *s.file == *span.file)?;
-    let line = section.text.lines().nth(span.line.checked_sub(1)?)?;
-    let rest: String = line.chars().skip(span.col.saturating_sub(1)).collect();
-    let open = rest.find('`')?;
-    let close = rest[open + 1..].find('`')?;
-    Some(rest[open + 1..open + 1 + close].to_string())
 }
 
 /// Numbers one section's headings and labelled elements, and records its labels.
@@ -349,4 +371,59 @@ fn closest<'a>(name: &str, labels: impl Iterator<Item = &'a String>) -> Option<&
         .filter(|(d, _)| *d <= 2.max(name.len() / 5))
         .min()
         .map(|(_, l)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::testing::{load, tiny_book};
+
+    #[test]
+    fn citations_are_assembled_once_with_one_fallback_for_unknown_keys() {
+        let chapter = "# One\n\nAs in :cite:`Bishop.2006,Nobody.2000` and :citet:`Bishop.2006,He.Zhang.Ren.ea.2016*1`.\n";
+        let dir = tiny_book("cite-parts", chapter);
+        let loaded = load(&dir);
+        let mut cites = Vec::new();
+        for doc in &loaded.docs {
+            for_each_inline(&doc.blocks, &mut |inline| {
+                if let Inline::Cite(c) = inline {
+                    cites.push(c.shown.clone().expect("resolved"));
+                }
+            });
+        }
+        let shown = |parts: &[CitePart]| -> String {
+            parts
+                .iter()
+                .map(|p| match p {
+                    CitePart::Text(t) => t.clone(),
+                    CitePart::Key { key, text, page } => {
+                        format!(
+                            "[{key}@{}:{}]",
+                            page.as_deref().unwrap_or("-"),
+                            plain_text(text)
+                        )
+                    }
+                })
+                .collect()
+        };
+        assert_eq!(
+            shown(&cites[0]),
+            "([Bishop.2006@refs.html:Bishop, 2006]; [Nobody.2000@-:?Nobody.2000])"
+        );
+        assert_eq!(
+            shown(&cites[1]),
+            "[Bishop.2006@refs.html:Bishop (2006)], [He.Zhang.Ren.ea.2016*1@refs.html:He et al. (2016)]"
+        );
+        let unknown: Vec<_> = loaded
+            .diags
+            .iter()
+            .filter(|d| d.message == "unknown cite key 'Nobody.2000'")
+            .collect();
+        assert_eq!(unknown.len(), 1, "{:?}", loaded.diags);
+        assert_eq!(unknown[0].span.as_ref().map(|s| s.line), Some(3));
+        let entries = loaded.resolution.bibliography.as_ref().expect("entries");
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["Bishop.2006", "He.Zhang.Ren.ea.2016*1"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -153,7 +153,7 @@ fn citations_link_to_bibliography_entries() {
         .page("preface.html")
         .contains("<a class=\"cite\" href=\"references.html#bib-Bishop.2006\">Bishop (2006)</a>"));
     let refs = en().page("references.html");
-    assert!(refs.contains("<p class=\"bib-entry\" id=\"bib-Bishop.2006\">Bishop, C. M. (2006). <i>Pattern Recognition and Machine Learning</i>. Springer.</p>"), "{refs}");
+    assert!(refs.contains("<p class=\"bib-entry\" id=\"bib-Bishop.2006\">Bishop, C. M. (2006). <em>Pattern Recognition and Machine Learning</em>. Springer.</p>"), "{refs}");
     assert!(
         refs.contains("Gödel, K. (1931)"),
         "LaTeX accents are decoded"
@@ -600,4 +600,30 @@ fn toc_blocks_link_the_sections_the_load_found() {
     assert!(chapter.contains("<nav class=\"toc\"><ul><li><a href=\"a.html\"><span class=\"secnum\">1.1</span> A</a></li><li><a href=\"b.html\"><span class=\"secnum\">1.2</span> B</a></li></ul></nav>"), "{chapter}");
     let other = book.page("other/index.html");
     assert!(other.contains("<nav class=\"toc\"><ul><li><a href=\"../ch/a.html\"><span class=\"secnum\">1.1</span> A</a></li></ul></nav>"), "{other}");
+}
+
+#[test]
+fn a_notebook_section_can_hold_the_bibliography() {
+    // The `.bib` path is the role's argument, relative to the notebook's folder; it used
+    // to be read back from the source text, which fails for a notebook's JSON.
+    let notebook = r##"{"cells": [
+  {"cell_type": "markdown", "source": ["# References\n", "\n", ":bibliography:`../refs/d2l.bib`\n"]}
+], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}"##;
+    let book = TempBook::empty("nbbib").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\nsrc = \"src\"\n"),
+        ("src/index.md", "# T\n\n```toc\n:numbered:\n\nsec\nback/refs\n```\n"),
+        ("src/sec.md", "# S\n\nAs :citet:`Knuth.1984` wrote.\n"),
+        ("src/back/refs.ipynb", notebook),
+        ("src/refs/d2l.bib", "@article{Knuth.1984, author = {Knuth, Donald E.}, title = {Literate Programming}, journal = {The Computer Journal}, year = {1984}}\n"),
+    ]);
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(
+        page.contains("<a class=\"cite\" href=\"back/refs.html#bib-Knuth.1984\">Knuth (1984)</a>"),
+        "{page}"
+    );
+    let refs = book.page("back/refs.html");
+    assert!(refs.contains("id=\"bib-Knuth.1984\""), "{refs}");
+    assert!(refs.contains("Literate Programming"), "{refs}");
 }

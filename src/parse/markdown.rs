@@ -431,7 +431,7 @@ impl<'a> MdParser<'a> {
                 items.push(Item::Inline(Inline::Strike(inner)));
             }
             Event::Start(Tag::Link { dest_url, .. }) => {
-                let span = self.span(range);
+                let span = Some(self.span(range));
                 let content = self.nested(TagEnd::Link);
                 items.push(Item::Inline(Inline::Link {
                     url: dest_url.to_string(),
@@ -501,7 +501,7 @@ impl<'a> MdParser<'a> {
                     } else {
                         CiteKind::Paren
                     },
-                    texts: vec![None; keys.len()],
+                    shown: None,
                     keys,
                     span: span.clone(),
                 }));
@@ -554,7 +554,7 @@ impl<'a> MdParser<'a> {
                     }
                     "bibliography" => {
                         self.split(&mut run, out, &mut is_caption, &mut caption_label);
-                        out.push(Node::Block(Block::Bibliography(span)));
+                        out.push(Node::Block(Block::Bibliography { path: arg, span }));
                     }
                     "label" | "eqlabel" => {
                         let label = self.label(&arg, &span);

@@ -23,7 +23,7 @@ pub fn highlight(code: &str, lang: &str) -> String {
         other => Some(other),
     };
     let Some(syntax) = token.and_then(|t| set.find_syntax_by_token(t)) else {
-        return super::html::escape(code);
+        return super::escape::escape(code);
     };
     let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, set, STYLE);
     for line in LinesWithEndings::from(code) {
@@ -31,7 +31,7 @@ pub fn highlight(code: &str, lang: &str) -> String {
             .parse_html_for_line_which_includes_newline(line)
             .is_err()
         {
-            return super::html::escape(code);
+            return super::escape::escape(code);
         }
     }
     generator.finalize()

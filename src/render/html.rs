@@ -1,7 +1,9 @@
 //! IR → HTML for one page's body. Links are relative to the page, so the site works from
 //! any sub-path and from `file://`. Math comes pre-rendered (see `math`), code is
-//! highlighted by `highlight`, references and citations carry the texts `resolve` made.
+//! highlighted by `highlight`, references and citations carry the texts `resolve` made
+//! (citations and bibliography entries as inlines, rendered like any other).
 
+use super::escape::escape;
 use super::highlight::highlight;
 use super::math::{MathKey, Rendered};
 use crate::book::Book;
@@ -19,21 +21,6 @@ pub struct Site<'a> {
     pub resolution: &'a Resolution,
     pub math: &'a HashMap<MathKey, Rendered>,
     pub words: &'a Words,
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `to` (relative to the site root) as seen from the page `from`.
@@ -182,7 +169,7 @@ impl<'a> PageRenderer<'a> {
                 out.push_str(html);
                 out.push('\n');
             }
-            Block::Bibliography(_) => self.bibliography(out),
+            Block::Bibliography { .. } => self.bibliography(out),
         }
     }
 
@@ -396,16 +383,18 @@ impl<'a> PageRenderer<'a> {
     }
 
     fn bibliography(&mut self, out: &mut String) {
-        let Some(citations) = &self.site.resolution.citations else {
+        let Some(entries) = &self.site.resolution.bibliography else {
             return;
         };
         out.push_str("<div class=\"bibliography\">\n");
-        for (key, html) in &citations.entries {
-            let _ = writeln!(
+        for entry in entries {
+            let _ = write!(
                 out,
-                "<p class=\"bib-entry\" id=\"bib-{}\">{html}</p>",
-                escape(key)
+                "<p class=\"bib-entry\" id=\"bib-{}\">",
+                escape(&entry.key)
             );
+            self.inlines(&entry.text, out);
+            out.push_str("</p>\n");
         }
         out.push_str("</div>\n");
     }
@@ -484,7 +473,7 @@ impl<'a> PageRenderer<'a> {
     }
 
     fn cite(&mut self, c: &Cite, out: &mut String) {
-        let Some(citations) = &self.site.resolution.citations else {
+        let Some(parts) = &c.shown else {
             let _ = write!(
                 out,
                 "<span class=\"cite-missing\">[{}]</span>",
@@ -492,45 +481,26 @@ impl<'a> PageRenderer<'a> {
             );
             return;
         };
-        // Each key links to its entry on the page with `:bibliography:`, if there is one.
-        let page = self.site.resolution.bibliography_page.clone();
-        let link = |key: &str, text: &str, out: &mut String| match &page {
-            Some(page) => {
-                let href = self.href(page, &format!("bib-{key}"));
-                let _ = write!(
-                    out,
-                    "<a class=\"cite\" href=\"{}\">{}</a>",
-                    escape(&href),
-                    escape(text)
-                );
-            }
-            None => {
-                let _ = write!(out, "<span class=\"cite\">{}</span>", escape(text));
-            }
-        };
-        let parts: Vec<(&String, String)> = c
-            .keys
-            .iter()
-            .zip(&c.texts)
-            .map(|(k, t)| (k, t.clone().unwrap_or_else(|| format!("?{k}"))))
-            .collect();
-        match c.kind {
-            CiteKind::Paren => {
-                out.push_str(&escape(&citations.open));
-                for (i, (key, text)) in parts.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(&escape(&citations.delimiter));
-                    }
-                    link(key, text, out);
+        for part in parts {
+            match part {
+                CitePart::Text(t) => out.push_str(&escape(t)),
+                // Each key links to its entry on the page with `:bibliography:`.
+                CitePart::Key {
+                    key,
+                    text,
+                    page: Some(page),
+                } => {
+                    let href = self.href(page, &format!("bib-{key}"));
+                    let _ = write!(out, "<a class=\"cite\" href=\"{}\">", escape(&href));
+                    self.inlines(text, out);
+                    out.push_str("</a>");
                 }
-                out.push_str(&escape(&citations.close));
-            }
-            CiteKind::Text => {
-                for (i, (key, text)) in parts.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    link(key, text, out);
+                CitePart::Key {
+                    text, page: None, ..
+                } => {
+                    out.push_str("<span class=\"cite\">");
+                    self.inlines(text, out);
+                    out.push_str("</span>");
                 }
             }
         }

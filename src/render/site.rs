@@ -3,8 +3,9 @@
 //! use, the math font, the syntax colours, and what all pages share, written once: the
 //! navigation tree and the search index. Produces files in memory; `build` writes them.
 
+use super::escape::escape;
 use super::highlight;
-use super::html::{escape, relative, root_prefix, PageRenderer, Site};
+use super::html::{relative, root_prefix, PageRenderer, Site};
 use crate::config::MathOutput;
 use crate::diag::Diagnostic;
 use crate::doc::*;

@@ -5,8 +5,9 @@
 //! No text of the book is ever written as Typst markup: every piece of text goes through a
 //! string literal (`#"…"`), so nothing in a chapter can inject Typst code. Math is converted
 //! from LaTeX by `mitex` and checked to parse as exactly one equation before it is emitted.
-//! Numbers and reference texts are the ones `resolve` made for HTML; every target gets a
-//! Typst label named after its HTML page and anchor, and references link to it.
+//! Numbers and reference texts are the ones `resolve` made for HTML (citations and
+//! bibliography entries as inlines, rendered like any others); every target gets a Typst
+//! label named after its HTML page and anchor, and references link to it.
 
 use super::html::Site;
 use crate::diag::Diagnostic;
@@ -512,19 +513,19 @@ impl<'a> Writer<'a> {
             // The PDF has its own outline; raw HTML has no meaning on paper.
             Block::Toc(_) | Block::RawHtml(_) => {}
             Block::Tab { .. } => self.tabs(std::slice::from_ref(block)),
-            Block::Bibliography(span) => {
+            Block::Bibliography { span, .. } => {
                 self.mark(span);
                 // The entries as resolve formatted them, so that the PDF and the site agree.
-                if let (Some(citations), false) =
-                    (&self.site.resolution.citations, self.bibliography_done)
+                if let (Some(entries), false) =
+                    (&self.site.resolution.bibliography, self.bibliography_done)
                 {
                     self.bibliography_done = true;
                     self.out.push_str("#d2l.references[\n");
-                    for (key, html) in &citations.entries {
+                    for entry in entries {
                         self.out.push_str("#d2l.entry[");
-                        self.out.push_str(&entry_markup(html));
+                        self.inlines(&entry.text);
                         self.out.push(']');
-                        self.label(&format!("bib-{key}"));
+                        self.label(&format!("bib-{}", entry.key));
                         self.out.push('\n');
                     }
                     self.out.push_str("]\n\n");
@@ -958,61 +959,28 @@ impl<'a> Writer<'a> {
 
     fn cite(&mut self, c: &Cite) {
         self.mark(&c.span);
-        let Some(citations) = &self.site.resolution.citations else {
+        let Some(parts) = &c.shown else {
             let _ = write!(self.out, "#d2l.missing-ref({})", string(&c.keys.join(", ")));
             return;
         };
-        let known: Vec<(&String, Option<&String>)> = c
-            .keys
-            .iter()
-            .zip(
-                c.texts
-                    .iter()
-                    .map(Option::as_ref)
-                    .chain(std::iter::repeat(None)),
-            )
-            .collect();
-        let (open, close, delimiter) = (
-            citations.open.clone(),
-            citations.close.clone(),
-            citations.delimiter.clone(),
-        );
-        // The texts of the HTML, each linked to its entry on the references page.
-        let link = |w: &mut Self, key: &str, text: &str| {
-            let name = format!("bib-{key}");
-            if w.is_known(&name) {
-                let _ = write!(
-                    w.out,
-                    "#d2l.xref(label({}), {})",
-                    string(&name),
-                    string(text)
-                );
-            } else {
-                w.text(text);
-            }
-        };
-        let texts: Vec<(&String, String)> = known
-            .iter()
-            .map(|(k, t)| (*k, t.cloned().unwrap_or_else(|| (*k).clone())))
-            .collect();
-        match c.kind {
-            CiteKind::Paren => {
-                self.text(&open);
-                for (i, (key, text)) in texts.iter().enumerate() {
-                    if i > 0 {
-                        self.text(&delimiter);
-                    }
-                    link(self, key, text);
+        for part in parts {
+            match part {
+                CitePart::Text(t) => self.text(t),
+                // Each key links to its entry on the references page, where there is one.
+                CitePart::Key {
+                    key,
+                    text,
+                    page: Some(_),
+                } if self.is_known(&format!("bib-{key}")) => {
+                    let _ = write!(
+                        self.out,
+                        "#d2l.xref(label({}), [",
+                        string(&format!("bib-{key}"))
+                    );
+                    self.inlines(text);
+                    self.out.push_str("])");
                 }
-                self.text(&close);
-            }
-            CiteKind::Text => {
-                for (i, (key, text)) in texts.iter().enumerate() {
-                    if i > 0 {
-                        self.text(", ");
-                    }
-                    link(self, key, text);
-                }
+                CitePart::Key { text, .. } => self.inlines(text),
             }
         }
     }
@@ -1106,40 +1074,6 @@ fn tensor(t: &Tensor) -> String {
         out.push_str("), ");
     }
     out.push_str("))\n\n");
-    out
-}
-
-/// A bibliography entry (the small HTML `cite` writes: text, `<i>`, `<b>`, `<sup>`,
-/// `<sub>`, `<a href>`) as Typst markup, every text through a string literal.
-fn entry_markup(html: &str) -> String {
-    let mut out = String::new();
-    let mut rest = html;
-    while !rest.is_empty() {
-        match rest.find('<') {
-            Some(0) => {
-                let end = rest.find('>').map_or(rest.len(), |e| e + 1);
-                let tag = &rest[1..end.saturating_sub(1)];
-                match tag {
-                    "i" => out.push_str("#emph["),
-                    "b" => out.push_str("#strong["),
-                    "sup" => out.push_str("#super["),
-                    "sub" => out.push_str("#sub["),
-                    "/i" | "/b" | "/sup" | "/sub" | "/a" => out.push(']'),
-                    t if t.starts_with("a href=\"") => {
-                        let url = t["a href=\"".len()..].trim_end_matches('"');
-                        let _ = write!(out, "#link({})[", string(&decode_entities(url)));
-                    }
-                    _ => {}
-                }
-                rest = &rest[end..];
-            }
-            next => {
-                let end = next.unwrap_or(rest.len());
-                let _ = write!(out, "#{}", string(&decode_entities(&rest[..end])));
-                rest = &rest[end..];
-            }
-        }
-    }
     out
 }
 
@@ -1289,6 +1223,23 @@ mod tests {
         let main = markup(&loaded.site()).main;
         assert!(main.contains("#d2l.missing-ref(\"nowhere\")"), "{main}");
         assert!(!main.contains("let x = 1"), "{main}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn citations_and_entries_are_rendered_as_inlines() {
+        let chapter = "# One\n\nAs in :cite:`Bishop.2006,Nobody.2000`.\n";
+        let dir = tiny_book("cite-inlines", chapter);
+        let loaded = load(&dir);
+        let main = markup(&loaded.site()).main;
+        for expected in [
+            // A known key links to its entry; the unknown one is its `?key` fallback.
+            "#\"(\"#d2l.xref(label(\"bib-Bishop.2006\"), [#\"Bishop, 2006\"])#\"; \"#\"?Nobody.2000\"#\")\"",
+            // An entry's italics are an emphasis like any other.
+            "#d2l.entry[#\"Bishop, C. M. (2006). \"#emph[#\"Pattern Recognition and Machine Learning\"]#\". Springer.\"]#label(\"bib-Bishop.2006\")",
+        ] {
+            assert!(main.contains(expected), "missing {expected} in\n{main}");
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 
