@@ -829,3 +829,31 @@ fn a_book_built_from_its_own_folder_runs_its_cells() {
         outputs[1]
     );
 }
+
+#[test]
+fn a_toolchain_file_is_part_of_the_cache_key() {
+    let book = book(&[("tc", &format!("# TC\n\n{}", cell("6 * 7")))], "");
+    let first = book.build_html();
+    assert!(
+        first.ok && first.stderr.contains("1 run, 0 from cache"),
+        "{}",
+        first.stderr
+    );
+    // The same toolchain named by a file rustup reads: the outputs may differ with the
+    // toolchain, so they are not taken from the cache.
+    book.write("rust-toolchain.toml", "[toolchain]\nchannel = \"stable\"\n");
+    let pinned = book.build_html();
+    assert!(pinned.ok, "{}", pinned.stderr);
+    assert!(
+        pinned.stderr.contains("1 run, 0 from cache"),
+        "{}",
+        pinned.stderr
+    );
+    let again = book.build_html();
+    assert!(
+        again.stderr.contains("0 run, 1 from cache"),
+        "{}",
+        again.stderr
+    );
+    assert!(book.page("tc.html").contains("<pre>42</pre>"));
+}

@@ -249,7 +249,8 @@ fn common_inputs(book: &Book, package: &cargo::Package, diags: &mut Vec<Diagnost
         .map(|o| o.stdout)
         .unwrap_or_default();
     let mut toolchain = Vec::new();
-    for dir in book.root.ancestors().chain(package.library().ancestors()) {
+    let root = std::path::absolute(&book.root).unwrap_or_else(|_| book.root.clone());
+    for dir in root.ancestors().chain(package.library().ancestors()) {
         for name in ["rust-toolchain.toml", "rust-toolchain"] {
             let file = dir.join(name);
             if file.is_file() {
