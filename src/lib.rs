@@ -9,6 +9,7 @@ pub mod build;
 pub mod cite;
 pub mod config;
 pub mod diag;
+pub mod digest;
 pub mod doc;
 pub mod eval;
 pub mod fence;

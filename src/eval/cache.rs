@@ -60,18 +60,7 @@ impl Cache {
     }
 }
 
-pub fn hash(parts: &[&[u8]]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::digest::hash;
 
 /// A hash of a crate's sources (every file but build outputs), each file's path and
 /// content length-prefixed so that no two trees hash alike.

@@ -7,7 +7,6 @@
 use crate::config::MathOutput;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -50,16 +49,7 @@ fn checksum(key: &str, rendered: &Rendered) -> String {
         Ok(html) => ("ok", html),
         Err(message) => ("err", message),
     };
-    let mut hasher = Sha256::new();
-    for part in [key, tag, text] {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::hash(&[key.as_bytes(), tag.as_bytes(), text.as_bytes()])
 }
 
 pub struct MathCache {
@@ -127,15 +117,11 @@ impl MathCache {
 }
 
 fn cache_key(key: &MathKey, mode: MathOutput) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(KATEX_VERSION);
-    hasher.update(format!("{mode:?}/{}/", key.display));
-    hasher.update(&key.tex);
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::hash(&[
+        KATEX_VERSION.as_bytes(),
+        format!("{mode:?}/{}", key.display).as_bytes(),
+        key.tex.as_bytes(),
+    ])
 }
 
 fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {

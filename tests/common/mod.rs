@@ -77,16 +77,7 @@ impl TempBook {
 
     /// Runs d2lbook with these variables added to its environment.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = self
-            .command(args)
-            .envs(env.iter().copied())
-            .output()
-            .expect("run d2lbook");
-        Run {
-            ok: out.status.success(),
-            code: out.status.code(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        finished(self.command(args).envs(env.iter().copied()))
     }
 
     /// The command that `run` runs, to start it in the background.
@@ -98,16 +89,11 @@ impl TempBook {
 
     /// Runs d2lbook in the book's folder without `--root`, as an author types it.
     pub fn run_in_place(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_d2lbook"))
-            .current_dir(&self.root)
-            .args(args)
-            .output()
-            .expect("run d2lbook");
-        Run {
-            ok: out.status.success(),
-            code: out.status.code(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        finished(
+            Command::new(env!("CARGO_BIN_EXE_d2lbook"))
+                .current_dir(&self.root)
+                .args(args),
+        )
     }
 
     pub fn build_html(&self) -> Run {
@@ -118,6 +104,16 @@ impl TempBook {
     pub fn page(&self, path: &str) -> String {
         let file = self.root.join("_build/html").join(path);
         std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+    }
+}
+
+/// Runs `cmd` to its end.
+fn finished(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("run d2lbook");
+    Run {
+        ok: out.status.success(),
+        code: out.status.code(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

@@ -23,13 +23,7 @@ impl MdParser<'_> {
             return;
         };
         match event {
-            Event::Start(
-                Tag::Emphasis
-                | Tag::Strong
-                | Tag::Strikethrough
-                | Tag::Link { .. }
-                | Tag::Image { .. },
-            ) if self.inline_depth >= MAX_NESTING => {
+            Event::Start(tag) if is_inline_container(&tag) && self.inline_depth >= MAX_NESTING => {
                 let text = self.too_deep(range);
                 push_text(items, &text);
             }

@@ -328,13 +328,7 @@ impl<'a> MdParser<'a> {
         let mut end = start;
         while let Some((event, _)) = self.events.get(end) {
             match event {
-                Event::Start(
-                    Tag::Emphasis
-                    | Tag::Strong
-                    | Tag::Strikethrough
-                    | Tag::Link { .. }
-                    | Tag::Image { .. },
-                ) => depth += 1,
+                Event::Start(tag) if is_inline_container(tag) => depth += 1,
                 Event::End(
                     TagEnd::Emphasis
                     | TagEnd::Strong
@@ -432,6 +426,14 @@ impl<'a> MdParser<'a> {
         }
         out.push(Block::Tab { names, blocks });
     }
+}
+
+/// Tags of inline markup that holds other inlines (and counts toward `MAX_NESTING`).
+fn is_inline_container(tag: &Tag) -> bool {
+    matches!(
+        tag,
+        Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. }
+    )
 }
 
 /// Anchors for headings: the label, else a slug of the title, unique within the page.
