@@ -19,13 +19,28 @@ pub struct Resolution {
     pub bibliography: Option<Vec<BibEntry>>,
 }
 
+/// What a number counts: the word it is shown with depends on it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Section,
     Figure,
     Table,
     Equation,
     Listing,
+}
+
+/// How a number reads wherever it is shown (a caption, an equation's margin, a
+/// reference): `Fig. 1.2.1`, `図 1.2.1`, `(1.2.1)`. One function, so that the site and the
+/// PDF cannot disagree on it.
+pub fn number_text(kind: Kind, number: &str, words: &Words) -> String {
+    let word = match kind {
+        Kind::Section => &words.section,
+        Kind::Figure => &words.figure,
+        Kind::Table => &words.table,
+        Kind::Listing => &words.listing,
+        Kind::Equation => return format!("({number})"),
+    };
+    fill(word, number)
 }
 
 struct Target {
@@ -337,23 +352,14 @@ fn resolve_ref(
         diags.push(d);
         return;
     };
-    let shown = |number: &str| -> String {
-        if number.is_empty() {
-            return target.title.clone();
-        }
-        let word = match target.kind {
-            Kind::Section => &words.section,
-            Kind::Figure => &words.figure,
-            Kind::Table => &words.table,
-            Kind::Listing => &words.listing,
-            Kind::Equation => return format!("({number})"),
-        };
-        fill(word, number)
-    };
     let text = match (r.kind, &r.text) {
-        (RefKind::Eqref, _) if !target.number.is_empty() => format!("({})", target.number),
+        (RefKind::Eqref, _) if !target.number.is_empty() => {
+            number_text(Kind::Equation, &target.number, words)
+        }
         (RefKind::Numref, Some(custom)) => custom.replace("%s", &target.number),
-        (RefKind::Numref, None) => shown(&target.number),
+        (RefKind::Numref, None) if !target.number.is_empty() => {
+            number_text(target.kind, &target.number, words)
+        }
         (RefKind::Ref, Some(custom)) => custom.clone(),
         _ => target.title.clone(),
     };
@@ -377,6 +383,33 @@ fn closest<'a>(name: &str, labels: impl Iterator<Item = &'a String>) -> Option<&
 mod tests {
     use super::*;
     use crate::pdf::testing::{load, tiny_book};
+
+    #[test]
+    fn numbers_read_the_same_in_captions_equations_and_references() {
+        let none = std::collections::BTreeMap::new();
+        let (en, _) = Words::new("en", &none);
+        let (ja, _) = Words::new("ja", &none);
+        assert_eq!(number_text(Kind::Figure, "1.1.1", &en), "Fig. 1.1.1");
+        assert_eq!(number_text(Kind::Figure, "1.1.1", &ja), "図 1.1.1");
+        assert_eq!(number_text(Kind::Table, "2.1", &ja), "表 2.1");
+        assert_eq!(number_text(Kind::Section, "3", &ja), "3 節");
+        assert_eq!(number_text(Kind::Equation, "1.2.3", &ja), "(1.2.3)");
+
+        // A reference reads as the caption or equation number it points at.
+        let chapter = "# One\n\n![A cat](img/fig.svg)\n:label:`fig_cat`\n\n$$x$$\n:eqlabel:`eq_x`\n\nSee :numref:`fig_cat` and :eqref:`eq_x`.\n";
+        let dir = tiny_book("number-texts", chapter);
+        let loaded = load(&dir);
+        let mut texts = Vec::new();
+        for doc in &loaded.docs {
+            for_each_inline(&doc.blocks, &mut |inline| {
+                if let Inline::Ref(r) = inline {
+                    texts.push(r.target.as_ref().expect("resolved").text.clone());
+                }
+            });
+        }
+        assert_eq!(texts, ["Fig. 1.1", "(1.1)"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn citations_are_assembled_once_with_one_fallback_for_unknown_keys() {

@@ -9,8 +9,8 @@ use super::math::{MathKey, Rendered};
 use crate::book::Book;
 use crate::diag::Diagnostic;
 use crate::doc::*;
-use crate::i18n::{fill, Words};
-use crate::resolve::Resolution;
+use crate::i18n::Words;
+use crate::resolve::{number_text, Kind, Resolution};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -116,8 +116,7 @@ impl<'a> PageRenderer<'a> {
                     escape(&f.src),
                     escape(&plain_text(&f.caption))
                 );
-                let word = self.site.words.figure.clone();
-                self.caption("figcaption", &word, &f.number, &f.caption, out);
+                self.caption("figcaption", Kind::Figure, &f.number, &f.caption, out);
                 out.push_str("</figure>\n");
             }
             Block::Table(t) => self.table(t, out),
@@ -129,7 +128,11 @@ impl<'a> PageRenderer<'a> {
                 let _ = write!(out, "<div class=\"equation\"{}>", id.unwrap_or_default());
                 self.math(&e.tex, true, &e.span, out);
                 if !e.number.is_empty() {
-                    let _ = write!(out, "<span class=\"eqno\">({})</span>", e.number);
+                    let _ = write!(
+                        out,
+                        "<span class=\"eqno\">{}</span>",
+                        number_text(Kind::Equation, &e.number, self.site.words)
+                    );
                 }
                 out.push_str("</div>\n");
             }
@@ -183,8 +186,7 @@ impl<'a> PageRenderer<'a> {
             "<div class=\"table\"{}><table>",
             id.unwrap_or_default()
         );
-        let word = self.site.words.table.clone();
-        self.caption("caption", &word, &t.number, &t.caption, out);
+        self.caption("caption", Kind::Table, &t.number, &t.caption, out);
         let align = |i: usize| match t.align.get(i) {
             Some(Align::Left) => " style=\"text-align:left\"",
             Some(Align::Center) => " style=\"text-align:center\"",
@@ -214,7 +216,7 @@ impl<'a> PageRenderer<'a> {
     fn caption(
         &mut self,
         tag: &str,
-        word: &str,
+        kind: Kind,
         number: &str,
         caption: &[Inline],
         out: &mut String,
@@ -227,7 +229,7 @@ impl<'a> PageRenderer<'a> {
             let _ = write!(
                 out,
                 "<span class=\"caption-number\">{}</span>",
-                escape(&fill(word, number))
+                escape(&number_text(kind, number, self.site.words))
             );
             if !caption.is_empty() {
                 out.push(' ');

@@ -12,7 +12,7 @@
 use super::html::Site;
 use crate::diag::Diagnostic;
 use crate::doc::*;
-use crate::i18n::fill;
+use crate::resolve::{number_text, Kind};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -535,9 +535,10 @@ impl<'a> Writer<'a> {
     }
 
     /// `, number: "図 1.2.1", caption: [...]` of a figure or table, where present.
-    fn caption_args(&mut self, word: &str, number: &str, caption: &[Inline]) {
+    fn caption_args(&mut self, kind: Kind, number: &str, caption: &[Inline]) {
         if !number.is_empty() {
-            let _ = write!(self.out, ", number: {}", string(&fill(word, number)));
+            let text = number_text(kind, number, self.site.words);
+            let _ = write!(self.out, ", number: {}", string(&text));
         }
         if !caption.is_empty() {
             self.out.push_str(", caption: [");
@@ -596,8 +597,7 @@ impl<'a> Writer<'a> {
         if let Some(h) = f.height.as_deref().and_then(length) {
             let _ = write!(self.out, ", height: {h}");
         }
-        let word = self.site.words.figure.clone();
-        self.caption_args(&word, &f.number, &f.caption);
+        self.caption_args(Kind::Figure, &f.number, &f.caption);
         self.out.push(')');
         self.target_label(&f.label);
         self.out.push_str("\n\n");
@@ -675,8 +675,7 @@ impl<'a> Writer<'a> {
             "#d2l.table(columns: {columns}, align: ({},)",
             align.join(", ")
         );
-        let word = self.site.words.table.clone();
-        self.caption_args(&word, &t.number, &t.caption);
+        self.caption_args(Kind::Table, &t.number, &t.caption);
         self.out.push_str(", header: (");
         for i in 0..columns {
             self.out.push('[');
@@ -703,7 +702,8 @@ impl<'a> Writer<'a> {
 
     fn equation(&mut self, e: &Equation) {
         self.mark(&e.span);
-        let number = (!e.number.is_empty()).then(|| format!("({})", e.number));
+        let number =
+            (!e.number.is_empty()).then(|| number_text(Kind::Equation, &e.number, self.site.words));
         self.math(&e.tex, &e.span, true, number.as_deref());
         self.target_label(&e.label);
         self.out.push_str("\n\n");
