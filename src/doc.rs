@@ -252,6 +252,9 @@ pub enum Inline {
         /// Where the link is written; `None` for links the build makes (bibliography
         /// entries formatted from the `.bib`).
         span: Option<Span>,
+        /// Filled by `resolve` for a link into the book (a section's source or page, or
+        /// `#anchor` on this page); `None` for any other link, which keeps its `url`.
+        target: Option<Place>,
     },
     Image {
         src: String,
@@ -285,6 +288,14 @@ pub struct Ref {
     pub span: Span,
     /// Filled by `resolve`; `None` when the label is undefined.
     pub target: Option<Resolved>,
+}
+
+/// A place in the book: an output page (relative to the site root) and an anchor on it
+/// (empty for the page's top).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub page: String,
+    pub anchor: String,
 }
 
 /// What a reference shows and where it points.

@@ -1,10 +1,11 @@
-//! The whole-book pass: numbers for headings, figures, tables, equations and listings;
-//! labels to targets; citations to texts and bibliography entries. Every reference in
+//! The whole-book pass: numbers for headings, figures, tables, equations and listings,
+//! and the one text each number reads as (`number_text`); labels to targets; links into
+//! the book to the sections they name; citations to texts and bibliography entries. Every reference in
 //! the IR leaves here with the text both the HTML and the PDF show: a citation leaves
 //! assembled (brackets, separators, each key's text as inlines linked to its entry, one
 //! fallback for an unknown key), and the entries go to the backends as inlines too.
 
-use crate::book::Book;
+use crate::book::{Book, Section};
 use crate::cite::{BibEntry, Bibliography, Formatted};
 use crate::diag::Diagnostic;
 use crate::doc::*;
@@ -82,6 +83,9 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                 for inline in inlines.iter_mut() {
                     match inline {
                         Inline::Ref(r) => resolve_ref(r, &targets, words, &mut diags),
+                        Inline::Link {
+                            url, span, target, ..
+                        } => *target = resolve_link(url, span.as_ref(), section, book, &mut diags),
                         Inline::Cite(c) => {
                             for key in &c.keys {
                                 if !cited.contains(key) {
@@ -370,6 +374,58 @@ fn resolve_ref(
     });
 }
 
+/// The place a link written in `from` points at, if it points into the book: `#anchor`
+/// (this page), or a section's source (`../other.md#anchor`, `.ipynb` or no extension
+/// alike) or page (`other.html`), relative to `from`'s folder. A `.md`/`.ipynb` link that
+/// names no section of the book is reported: neither the site nor the PDF has its page.
+fn resolve_link(
+    url: &str,
+    span: Option<&Span>,
+    from: &Section,
+    book: &Book,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Place> {
+    // Links out of the book, and links the site serves from its root, stay as written.
+    if url.contains("://") || url.starts_with("mailto:") || url.starts_with('/') {
+        return None;
+    }
+    let (path, anchor) = url.split_once('#').unwrap_or((url, ""));
+    let place = |section: &Section| Place {
+        page: section.html.clone(),
+        anchor: anchor.to_string(),
+    };
+    if path.is_empty() {
+        return Some(place(from));
+    }
+    let dir = Path::new(&from.src).parent().unwrap_or(Path::new(""));
+    let rel = crate::book::normalize(&dir.join(path));
+    let stem = |p: &str| -> String {
+        match p.rsplit_once('.') {
+            Some((stem, "md" | "ipynb")) => stem.to_string(),
+            _ => p.to_string(),
+        }
+    };
+    let wanted = stem(&rel);
+    if let Some(section) = book
+        .sections
+        .iter()
+        .find(|s| s.html == rel || stem(&s.src) == wanted)
+    {
+        return Some(place(section));
+    }
+    if wanted != rel {
+        let mut d = Diagnostic::warning(format!(
+            "link to '{path}', which is not a section of the book"
+        ))
+        .help("list the file in a toc block, or link to it with its full path");
+        if let Some(span) = span {
+            d = d.at(span);
+        }
+        diags.push(d);
+    }
+    None
+}
+
 /// The defined label nearest to `name`, if one is close (a typo).
 fn closest<'a>(name: &str, labels: impl Iterator<Item = &'a String>) -> Option<&'a String> {
     labels
@@ -408,6 +464,46 @@ mod tests {
             });
         }
         assert_eq!(texts, ["Fig. 1.1", "(1.1)"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn links_into_the_book_are_resolved_once_against_its_sections() {
+        let chapter = "# One\n\n[a](refs.md) [b](refs.ipynb#bib) [c](refs) [d](#top) [e](https://x.org/refs.md) [f](data.csv)\n\n[g](gone.md#x)\n";
+        let dir = tiny_book("links", chapter);
+        let loaded = load(&dir);
+        let mut targets = Vec::new();
+        for doc in &loaded.docs {
+            for_each_inline(&doc.blocks, &mut |inline| {
+                if let Inline::Link { target, .. } = inline {
+                    targets.push(target.as_ref().map(|p| format!("{}#{}", p.page, p.anchor)));
+                }
+            });
+        }
+        let place = |s: &str| Some(s.to_string());
+        assert_eq!(
+            targets,
+            [
+                place("refs.html#"),
+                place("refs.html#bib"),
+                place("refs.html#"),
+                place("ch1.html#top"),
+                None,
+                None,
+                None
+            ]
+        );
+        let unknown: Vec<_> = loaded
+            .diags
+            .iter()
+            .filter(|d| d.message.starts_with("link to"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{:?}", loaded.diags);
+        assert_eq!(
+            unknown[0].message,
+            "link to 'gone.md', which is not a section of the book"
+        );
+        assert_eq!(unknown[0].span.as_ref().map(|s| s.line), Some(5));
         let _ = std::fs::remove_dir_all(dir);
     }
 

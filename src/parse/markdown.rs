@@ -437,6 +437,7 @@ impl<'a> MdParser<'a> {
                     url: dest_url.to_string(),
                     content,
                     span,
+                    target: None,
                 }));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {

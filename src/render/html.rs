@@ -416,8 +416,17 @@ impl<'a> PageRenderer<'a> {
             Inline::Emph(c) => self.wrap("em", c, out),
             Inline::Strong(c) => self.wrap("strong", c, out),
             Inline::Strike(c) => self.wrap("del", c, out),
-            Inline::Link { url, content, .. } => {
-                let _ = write!(out, "<a href=\"{}\">", escape(&link_target(url)));
+            Inline::Link {
+                url,
+                content,
+                target,
+                ..
+            } => {
+                let href = match target {
+                    Some(place) => self.href(&place.page, &place.anchor),
+                    None => url.clone(),
+                };
+                let _ = write!(out, "<a href=\"{}\">", escape(&href));
                 self.inlines(content, out);
                 out.push_str("</a>");
             }
@@ -574,28 +583,6 @@ fn cell_output(output: &Output, out: &mut String) {
     }
 }
 
-/// Links to `.md`/`.ipynb` sources point at their pages.
-fn link_target(url: &str) -> String {
-    if url.contains("://")
-        || url.starts_with('/')
-        || url.starts_with('#')
-        || url.starts_with("mailto:")
-    {
-        return url.to_string();
-    }
-    let (path, anchor) = url
-        .split_once('#')
-        .map_or((url, None), |(p, a)| (p, Some(a)));
-    let path = match path.rsplit_once('.') {
-        Some((stem, "md" | "ipynb")) => format!("{stem}.html"),
-        _ => path.to_string(),
-    };
-    match anchor {
-        Some(a) => format!("{path}#{a}"),
-        None => path,
-    }
-}
-
 /// `400` (a bare number, as d2l sometimes writes) means pixels.
 fn css_length(value: &str) -> String {
     if value.chars().all(|c| c.is_ascii_digit() || c == '.') {
@@ -640,8 +627,6 @@ mod tests {
         assert_eq!(relative("c/a.html", "c/d.html"), "d.html");
         assert_eq!(relative("c/e/a.html", "c/d.html"), "../d.html");
         assert_eq!(root_prefix("c/e/a.html"), "../../");
-        assert_eq!(link_target("../x/y.md#z"), "../x/y.html#z");
-        assert_eq!(link_target("https://a.b/c.md"), "https://a.b/c.md");
     }
 
     #[test]

@@ -854,23 +854,32 @@ impl<'a> Writer<'a> {
             Inline::Link { content, .. } if self.inline_depth >= MAX_NESTING => {
                 self.inlines(content)
             }
-            Inline::Link { url, content, .. } => {
+            Inline::Link {
+                url,
+                content,
+                target,
+                ..
+            } => {
                 self.inline_depth += 1;
-                if url.contains("://") || url.starts_with("mailto:") {
-                    let _ = write!(self.out, "#link({})[", string(url));
-                    self.inlines(content);
-                    self.out.push(']');
-                } else {
-                    // A link into the book: to the page's label, where it has one.
-                    let target = self.internal_link(url);
-                    match target {
-                        Some(label) => {
-                            let _ = write!(self.out, "#link(label({}))[", string(&label));
+                match target {
+                    // A link into the book: to the place's label, where the PDF has one.
+                    Some(place) => {
+                        let name = label_name(&place.page, &place.anchor);
+                        if self.is_known(&name) {
+                            let _ = write!(self.out, "#link(label({}))[", string(&name));
                             self.inlines(content);
                             self.out.push(']');
+                        } else {
+                            self.inlines(content);
                         }
-                        None => self.inlines(content),
                     }
+                    None if url.contains("://") || url.starts_with("mailto:") => {
+                        let _ = write!(self.out, "#link({})[", string(url));
+                        self.inlines(content);
+                        self.out.push(']');
+                    }
+                    // A relative link to something not in the book has no place in a PDF.
+                    None => self.inlines(content),
                 }
                 self.inline_depth -= 1;
             }
@@ -910,24 +919,6 @@ impl<'a> Writer<'a> {
         self.inlines(content);
         self.out.push(']');
         self.inline_depth -= 1;
-    }
-
-    /// The label of an internal link `other.md#anchor`, relative to this section.
-    fn internal_link(&self, url: &str) -> Option<String> {
-        let (path, anchor) = url.split_once('#').map_or((url, ""), |(p, a)| (p, a));
-        let page = if path.is_empty() {
-            self.site.book.sections[self.section].html.clone()
-        } else {
-            let rel = crate::book::normalize(&self.dir.join(path));
-            let section = self.site.book.sections.iter().find(|s| {
-                s.src == rel
-                    || s.html == rel
-                    || s.src.rsplit_once('.').map(|(stem, _)| stem) == Some(rel.as_str())
-            })?;
-            section.html.clone()
-        };
-        let name = label_name(&page, anchor);
-        self.is_known(&name).then_some(name)
     }
 
     fn is_known(&self, name: &str) -> bool {
