@@ -287,19 +287,7 @@ impl<'a> PageRenderer<'a> {
 
     /// Consecutive tab blocks as one tab group: a panel per name, in order of appearance.
     fn tabs(&mut self, blocks: &[Block], out: &mut String) {
-        let mut names: Vec<&str> = Vec::new();
-        for b in blocks {
-            if let Block::Tab { names: n, .. } = b {
-                for name in n {
-                    if name != "all" && !names.contains(&name.as_str()) {
-                        names.push(name);
-                    }
-                }
-            }
-        }
-        if names.is_empty() {
-            names.push("all");
-        }
+        let names = tab_names(blocks);
         out.push_str("<div class=\"tabs\"><div class=\"tab-bar\" role=\"tablist\">");
         for name in &names {
             let _ = write!(
@@ -321,7 +309,7 @@ impl<'a> PageRenderer<'a> {
                     blocks: inner,
                 } = b
                 {
-                    if n.iter().any(|x| x == name || x == "all") {
+                    if in_tab(n, name) {
                         self.blocks(inner, out);
                     }
                 }

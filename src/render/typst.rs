@@ -433,23 +433,16 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// A tab group shows its first tab (and the blocks of every tab, `all`).
+    /// A tab group shows its first tab: a page has no buttons to switch tabs.
     fn tabs(&mut self, blocks: &[Block]) {
-        let first = blocks.iter().find_map(|b| match b {
-            Block::Tab { names, .. } => names.iter().find(|n| *n != "all").cloned(),
-            _ => None,
-        });
+        let first = tab_names(blocks)[0];
         for b in blocks {
             if let Block::Tab {
                 names,
                 blocks: inner,
             } = b
             {
-                let shown = names
-                    .iter()
-                    .any(|n| n == "all" || Some(n) == first.as_ref())
-                    || first.is_none();
-                if shown {
+                if in_tab(names, first) {
                     self.blocks(inner);
                 }
             }
