@@ -1172,7 +1172,7 @@ mod tests {
 
     #[test]
     fn figures_equations_and_references_link_to_labels() {
-        let chapter = "# One\n:label:`sec_one`\n\nSee :numref:`fig_x` and :eqref:`eq_x` in :ref:`sec_one`.\n\n![Cap](img/fig.svg)\n:width:`400px`\n:label:`fig_x`\n\n$$a = b$$\n:eqlabel:`eq_x`\n";
+        let chapter = "# One\n:label:`sec_one`\n\nSee :numref:`fig_x` and :eqref:`eq_x` in :ref:`sec_one`, [there](ch1.md#eq_x), [refs](refs.ipynb).\n\n![Cap](img/fig.svg)\n:width:`400px`\n:label:`fig_x`\n\n$$a = b$$\n:eqlabel:`eq_x`\n";
         let dir = tiny_book("refs", chapter);
         let loaded = load(&dir);
         let generated = markup(&loaded.site());
@@ -1181,6 +1181,9 @@ mod tests {
             "#d2l.xref(label(\"ch1.html#fig_x\"), \"Fig. 1.1\")",
             "#d2l.xref(label(\"ch1.html#eq_x\"), \"(1.1)\")",
             "#d2l.xref(label(\"ch1.html#\"), \"One\")",
+            // Links into the book go to the labels of the places resolve found.
+            "#link(label(\"ch1.html#eq_x\"))[#\"there\"]",
+            "#link(label(\"refs.html#\"))[#\"refs\"]",
             "#d2l.figure(image(\"/img/fig.svg\"), width: 300pt, number: \"Fig. 1.1\", caption: [#\"Cap\"])#label(\"ch1.html#fig_x\")",
             "#d2l.equation(number: \"(1.1)\", $ a  =  b $)#label(\"ch1.html#eq_x\")",
             "#heading(level: 1, numbering: none)[#d2l.number(\"1\")#\"One\"]#label(\"ch1.html#\")",
