@@ -229,3 +229,29 @@ fn site_and_pdf_show_the_same_numbers_and_resolve_the_same_links() {
     assert!(other.contains("<a href=\"gone.md\">nothing</a>"), "{other}");
     assert!(text.contains("see the energy or nothing."), "{text}");
 }
+
+#[test]
+fn the_pdf_shows_the_first_tab_of_the_tabs_the_site_shows() {
+    let book = one_section_book(
+        "# S\n\n:begin_tab:`pytorch`\nTorch text.\n:end_tab:\n\n:begin_tab:`mxnet`\nMXNet text.\n:end_tab:\n\n:begin_tab:` `\nNameless text.\n:end_tab:\n\nAfter.\n",
+    );
+    let html = book.build_html();
+    assert!(html.ok, "{}", html.stderr);
+    let pdf = book.run(&["build", "pdf"]);
+    assert!(pdf.ok, "{}", pdf.stderr);
+    let page = book.page("sec.html");
+    for tab in ["pytorch", "mxnet"] {
+        assert!(
+            page.contains(&format!("data-tab=\"{tab}\" role=\"tabpanel\"")),
+            "{page}"
+        );
+    }
+    // A tab block with no name shows in every panel, as one named `all` does.
+    assert_eq!(page.matches("Nameless text.").count(), 2, "{page}");
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    assert!(
+        text.contains("Torch text.") && text.contains("Nameless text."),
+        "{text}"
+    );
+    assert!(!text.contains("MXNet text."), "{text}");
+}
