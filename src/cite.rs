@@ -168,6 +168,7 @@ fn inlines(children: &ElemChildren) -> Vec<Inline> {
                     url: url.clone(),
                     content: vec![formatted(&text.text, &text.formatting)],
                     span: None,
+                    target: None,
                 }),
                 // Only produced for CSL styles that ask the caller to fill in citation
                 // numbers of their own; nothing to show.

@@ -252,6 +252,9 @@ pub enum Inline {
         /// Where the link is written; `None` for links the build makes (bibliography
         /// entries formatted from the `.bib`).
         span: Option<Span>,
+        /// Filled by `resolve` for a link into the book (a section's source or page, or
+        /// `#anchor` on this page); `None` for any other link, which keeps its `url`.
+        target: Option<Place>,
     },
     Image {
         src: String,
@@ -285,6 +288,14 @@ pub struct Ref {
     pub span: Span,
     /// Filled by `resolve`; `None` when the label is undefined.
     pub target: Option<Resolved>,
+}
+
+/// A place in the book: an output page (relative to the site root) and an anchor on it
+/// (empty for the page's top).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub page: String,
+    pub anchor: String,
 }
 
 /// What a reference shows and where it points.
@@ -342,6 +353,33 @@ impl Doc {
 pub enum Group<'a> {
     Block(&'a Block),
     Tabs(&'a [Block]),
+}
+
+/// The tabs of a tab group, in order of first appearance: every name but `all` (which
+/// marks blocks for every tab), or just `all` when the group names no other. The site
+/// shows a panel per tab, the PDF the first tab: both read this.
+pub fn tab_names(group: &[Block]) -> Vec<&str> {
+    let mut tabs: Vec<&str> = Vec::new();
+    for block in group {
+        if let Block::Tab { names, .. } = block {
+            for name in names {
+                if name != "all" && !tabs.contains(&name.as_str()) {
+                    tabs.push(name);
+                }
+            }
+        }
+    }
+    if tabs.is_empty() {
+        tabs.push("all");
+    }
+    tabs
+}
+
+/// Whether a tab block naming `names` shows in the tab `tab`: in its own tabs, and in
+/// every tab when it names `all` or no tab at all (content an author wrote is never
+/// dropped for want of a name).
+pub fn in_tab(names: &[String], tab: &str) -> bool {
+    names.is_empty() || names.iter().any(|n| n == tab || n == "all")
 }
 
 /// The blocks with consecutive `Tab` blocks gathered into groups.
@@ -485,6 +523,23 @@ pub fn for_each_block<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tab_groups_name_their_tabs_once_for_both_backends() {
+        let tab = |names: &[&str]| Block::Tab {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            blocks: Vec::new(),
+        };
+        let group = [tab(&["all"]), tab(&["pytorch", "mxnet"]), tab(&["mxnet"])];
+        assert_eq!(tab_names(&group), ["pytorch", "mxnet"]);
+        assert_eq!(tab_names(&[tab(&["all"]), tab(&[])]), ["all"]);
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(in_tab(&names(&["all"]), "mxnet"));
+        assert!(in_tab(&names(&["pytorch", "mxnet"]), "mxnet"));
+        assert!(!in_tab(&names(&["pytorch"]), "mxnet"));
+        assert!(in_tab(&names(&[]), "pytorch"));
+        assert!(in_tab(&names(&[]), "all"));
+    }
 
     #[test]
     fn spans_count_characters_and_survive_any_offset() {

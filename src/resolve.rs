@@ -1,10 +1,11 @@
-//! The whole-book pass: numbers for headings, figures, tables, equations and listings;
-//! labels to targets; citations to texts and bibliography entries. Every reference in
+//! The whole-book pass: numbers for headings, figures, tables, equations and listings,
+//! and the one text each number reads as (`number_text`); labels to targets; links into
+//! the book to the sections they name; citations to texts and bibliography entries. Every reference in
 //! the IR leaves here with the text both the HTML and the PDF show: a citation leaves
 //! assembled (brackets, separators, each key's text as inlines linked to its entry, one
 //! fallback for an unknown key), and the entries go to the backends as inlines too.
 
-use crate::book::Book;
+use crate::book::{Book, Section};
 use crate::cite::{BibEntry, Bibliography, Formatted};
 use crate::diag::Diagnostic;
 use crate::doc::*;
@@ -19,13 +20,28 @@ pub struct Resolution {
     pub bibliography: Option<Vec<BibEntry>>,
 }
 
+/// What a number counts: the word it is shown with depends on it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub enum Kind {
     Section,
     Figure,
     Table,
     Equation,
     Listing,
+}
+
+/// How a number reads wherever it is shown (a caption, an equation's margin, a
+/// reference): `Fig. 1.2.1`, `図 1.2.1`, `(1.2.1)`. One function, so that the site and the
+/// PDF cannot disagree on it.
+pub fn number_text(kind: Kind, number: &str, words: &Words) -> String {
+    let word = match kind {
+        Kind::Section => &words.section,
+        Kind::Figure => &words.figure,
+        Kind::Table => &words.table,
+        Kind::Listing => &words.listing,
+        Kind::Equation => return format!("({number})"),
+    };
+    fill(word, number)
 }
 
 struct Target {
@@ -67,6 +83,9 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                 for inline in inlines.iter_mut() {
                     match inline {
                         Inline::Ref(r) => resolve_ref(r, &targets, words, &mut diags),
+                        Inline::Link {
+                            url, span, target, ..
+                        } => *target = resolve_link(url, span.as_ref(), section, book, &mut diags),
                         Inline::Cite(c) => {
                             for key in &c.keys {
                                 if !cited.contains(key) {
@@ -337,23 +356,14 @@ fn resolve_ref(
         diags.push(d);
         return;
     };
-    let shown = |number: &str| -> String {
-        if number.is_empty() {
-            return target.title.clone();
-        }
-        let word = match target.kind {
-            Kind::Section => &words.section,
-            Kind::Figure => &words.figure,
-            Kind::Table => &words.table,
-            Kind::Listing => &words.listing,
-            Kind::Equation => return format!("({number})"),
-        };
-        fill(word, number)
-    };
     let text = match (r.kind, &r.text) {
-        (RefKind::Eqref, _) if !target.number.is_empty() => format!("({})", target.number),
+        (RefKind::Eqref, _) if !target.number.is_empty() => {
+            number_text(Kind::Equation, &target.number, words)
+        }
         (RefKind::Numref, Some(custom)) => custom.replace("%s", &target.number),
-        (RefKind::Numref, None) => shown(&target.number),
+        (RefKind::Numref, None) if !target.number.is_empty() => {
+            number_text(target.kind, &target.number, words)
+        }
         (RefKind::Ref, Some(custom)) => custom.clone(),
         _ => target.title.clone(),
     };
@@ -362,6 +372,58 @@ fn resolve_ref(
         page: target.page.clone(),
         anchor: target.anchor.clone(),
     });
+}
+
+/// The place a link written in `from` points at, if it points into the book: `#anchor`
+/// (this page), or a section's source (`../other.md#anchor`, `.ipynb` or no extension
+/// alike) or page (`other.html`), relative to `from`'s folder. A `.md`/`.ipynb` link that
+/// names no section of the book is reported: neither the site nor the PDF has its page.
+fn resolve_link(
+    url: &str,
+    span: Option<&Span>,
+    from: &Section,
+    book: &Book,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Place> {
+    // Links out of the book, and links the site serves from its root, stay as written.
+    if url.contains("://") || url.starts_with("mailto:") || url.starts_with('/') {
+        return None;
+    }
+    let (path, anchor) = url.split_once('#').unwrap_or((url, ""));
+    let place = |section: &Section| Place {
+        page: section.html.clone(),
+        anchor: anchor.to_string(),
+    };
+    if path.is_empty() {
+        return Some(place(from));
+    }
+    let dir = Path::new(&from.src).parent().unwrap_or(Path::new(""));
+    let rel = crate::book::normalize(&dir.join(path));
+    let stem = |p: &str| -> String {
+        match p.rsplit_once('.') {
+            Some((stem, "md" | "ipynb")) => stem.to_string(),
+            _ => p.to_string(),
+        }
+    };
+    let wanted = stem(&rel);
+    if let Some(section) = book
+        .sections
+        .iter()
+        .find(|s| s.html == rel || stem(&s.src) == wanted)
+    {
+        return Some(place(section));
+    }
+    if wanted != rel {
+        let mut d = Diagnostic::warning(format!(
+            "link to '{path}', which is not a section of the book"
+        ))
+        .help("list the file in a toc block, or link to it with its full path");
+        if let Some(span) = span {
+            d = d.at(span);
+        }
+        diags.push(d);
+    }
+    None
 }
 
 /// The defined label nearest to `name`, if one is close (a typo).
@@ -377,6 +439,73 @@ fn closest<'a>(name: &str, labels: impl Iterator<Item = &'a String>) -> Option<&
 mod tests {
     use super::*;
     use crate::pdf::testing::{load, tiny_book};
+
+    #[test]
+    fn numbers_read_the_same_in_captions_equations_and_references() {
+        let none = std::collections::BTreeMap::new();
+        let (en, _) = Words::new("en", &none);
+        let (ja, _) = Words::new("ja", &none);
+        assert_eq!(number_text(Kind::Figure, "1.1.1", &en), "Fig. 1.1.1");
+        assert_eq!(number_text(Kind::Figure, "1.1.1", &ja), "図 1.1.1");
+        assert_eq!(number_text(Kind::Table, "2.1", &ja), "表 2.1");
+        assert_eq!(number_text(Kind::Section, "3", &ja), "3 節");
+        assert_eq!(number_text(Kind::Equation, "1.2.3", &ja), "(1.2.3)");
+
+        // A reference reads as the caption or equation number it points at.
+        let chapter = "# One\n\n![A cat](img/fig.svg)\n:label:`fig_cat`\n\n$$x$$\n:eqlabel:`eq_x`\n\nSee :numref:`fig_cat` and :eqref:`eq_x`.\n";
+        let dir = tiny_book("number-texts", chapter);
+        let loaded = load(&dir);
+        let mut texts = Vec::new();
+        for doc in &loaded.docs {
+            for_each_inline(&doc.blocks, &mut |inline| {
+                if let Inline::Ref(r) = inline {
+                    texts.push(r.target.as_ref().expect("resolved").text.clone());
+                }
+            });
+        }
+        assert_eq!(texts, ["Fig. 1.1", "(1.1)"]);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn links_into_the_book_are_resolved_once_against_its_sections() {
+        let chapter = "# One\n\n[a](refs.md) [b](refs.ipynb#bib) [c](refs) [d](#top) [e](https://x.org/refs.md) [f](data.csv)\n\n[g](gone.md#x)\n";
+        let dir = tiny_book("links", chapter);
+        let loaded = load(&dir);
+        let mut targets = Vec::new();
+        for doc in &loaded.docs {
+            for_each_inline(&doc.blocks, &mut |inline| {
+                if let Inline::Link { target, .. } = inline {
+                    targets.push(target.as_ref().map(|p| format!("{}#{}", p.page, p.anchor)));
+                }
+            });
+        }
+        let place = |s: &str| Some(s.to_string());
+        assert_eq!(
+            targets,
+            [
+                place("refs.html#"),
+                place("refs.html#bib"),
+                place("refs.html#"),
+                place("ch1.html#top"),
+                None,
+                None,
+                None
+            ]
+        );
+        let unknown: Vec<_> = loaded
+            .diags
+            .iter()
+            .filter(|d| d.message.starts_with("link to"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{:?}", loaded.diags);
+        assert_eq!(
+            unknown[0].message,
+            "link to 'gone.md', which is not a section of the book"
+        );
+        assert_eq!(unknown[0].span.as_ref().map(|s| s.line), Some(5));
+        let _ = std::fs::remove_dir_all(dir);
+    }
 
     #[test]
     fn citations_are_assembled_once_with_one_fallback_for_unknown_keys() {

@@ -175,3 +175,83 @@ fn tensors_are_tables_of_their_values() {
     assert!(text.contains("Tensor[] u32"), "{text}");
     assert!(words.contains(&"24"), "{text}");
 }
+
+#[test]
+fn site_and_pdf_show_the_same_numbers_and_resolve_the_same_links() {
+    let book = TempBook::empty("agree").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\nsrc = \"src\"\n"),
+        ("src/index.md", "# T\n\n```toc\n:numbered:\n\nsec\nother\n```\n"),
+        (
+            "src/sec.md",
+            "# S\n\n$$e = mc^2$$\n:eqlabel:`eq_energy`\n\n:Ones\n:label:`tab_one`\n\n| a |\n|---|\n| 1 |\n",
+        ),
+        (
+            "src/other.md",
+            "# O\n\nBy :eqref:`eq_energy` and :numref:`tab_one`, see [the energy](sec.md#eq_energy) or [nothing](gone.md).\n",
+        ),
+    ]);
+    let html = book.build_html();
+    assert!(html.ok, "{}", html.stderr);
+    let pdf = book.run(&["build", "pdf"]);
+    assert!(pdf.ok, "{}", pdf.stderr);
+    // The unknown chapter is one located warning in each build.
+    for run in [&html, &pdf] {
+        assert_eq!(
+            run.stderr
+                .matches("warning: link to 'gone.md', which is not a section of the book\n --> src/other.md:3:")
+                .count(),
+            1,
+            "{}",
+            run.stderr
+        );
+    }
+    let sec = book.page("sec.html");
+    let other = book.page("other.html");
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    // Equation and caption numbers, and the references to them, read the same.
+    assert!(sec.contains("<span class=\"eqno\">(1.1)</span>"), "{sec}");
+    assert!(
+        sec.contains("<span class=\"caption-number\">Table 1.1</span>"),
+        "{sec}"
+    );
+    assert!(
+        other.contains(">(1.1)</a> and <a class=\"ref\" href=\"sec.html#tab_one\">Table 1.1</a>"),
+        "{other}"
+    );
+    assert_eq!(text.matches("(1.1)").count(), 2, "{text}");
+    assert_eq!(text.matches("Table 1.1").count(), 2, "{text}");
+    // The link into the book points at the equation on the site and is kept (as a link
+    // to its label) in the PDF; the unknown one keeps its text in both.
+    assert!(
+        other.contains("<a href=\"sec.html#eq_energy\">the energy</a>"),
+        "{other}"
+    );
+    assert!(other.contains("<a href=\"gone.md\">nothing</a>"), "{other}");
+    assert!(text.contains("see the energy or nothing."), "{text}");
+}
+
+#[test]
+fn the_pdf_shows_the_first_tab_of_the_tabs_the_site_shows() {
+    let book = one_section_book(
+        "# S\n\n:begin_tab:`pytorch`\nTorch text.\n:end_tab:\n\n:begin_tab:`mxnet`\nMXNet text.\n:end_tab:\n\n:begin_tab:` `\nNameless text.\n:end_tab:\n\nAfter.\n",
+    );
+    let html = book.build_html();
+    assert!(html.ok, "{}", html.stderr);
+    let pdf = book.run(&["build", "pdf"]);
+    assert!(pdf.ok, "{}", pdf.stderr);
+    let page = book.page("sec.html");
+    for tab in ["pytorch", "mxnet"] {
+        assert!(
+            page.contains(&format!("data-tab=\"{tab}\" role=\"tabpanel\"")),
+            "{page}"
+        );
+    }
+    // A tab block with no name shows in every panel, as one named `all` does.
+    assert_eq!(page.matches("Nameless text.").count(), 2, "{page}");
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf"));
+    assert!(
+        text.contains("Torch text.") && text.contains("Nameless text."),
+        "{text}"
+    );
+    assert!(!text.contains("MXNet text."), "{text}");
+}

@@ -9,8 +9,8 @@ use super::math::{MathKey, Rendered};
 use crate::book::Book;
 use crate::diag::Diagnostic;
 use crate::doc::*;
-use crate::i18n::{fill, Words};
-use crate::resolve::Resolution;
+use crate::i18n::Words;
+use crate::resolve::{number_text, Kind, Resolution};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -116,8 +116,7 @@ impl<'a> PageRenderer<'a> {
                     escape(&f.src),
                     escape(&plain_text(&f.caption))
                 );
-                let word = self.site.words.figure.clone();
-                self.caption("figcaption", &word, &f.number, &f.caption, out);
+                self.caption("figcaption", Kind::Figure, &f.number, &f.caption, out);
                 out.push_str("</figure>\n");
             }
             Block::Table(t) => self.table(t, out),
@@ -129,7 +128,11 @@ impl<'a> PageRenderer<'a> {
                 let _ = write!(out, "<div class=\"equation\"{}>", id.unwrap_or_default());
                 self.math(&e.tex, true, &e.span, out);
                 if !e.number.is_empty() {
-                    let _ = write!(out, "<span class=\"eqno\">({})</span>", e.number);
+                    let _ = write!(
+                        out,
+                        "<span class=\"eqno\">{}</span>",
+                        number_text(Kind::Equation, &e.number, self.site.words)
+                    );
                 }
                 out.push_str("</div>\n");
             }
@@ -183,8 +186,7 @@ impl<'a> PageRenderer<'a> {
             "<div class=\"table\"{}><table>",
             id.unwrap_or_default()
         );
-        let word = self.site.words.table.clone();
-        self.caption("caption", &word, &t.number, &t.caption, out);
+        self.caption("caption", Kind::Table, &t.number, &t.caption, out);
         let align = |i: usize| match t.align.get(i) {
             Some(Align::Left) => " style=\"text-align:left\"",
             Some(Align::Center) => " style=\"text-align:center\"",
@@ -214,7 +216,7 @@ impl<'a> PageRenderer<'a> {
     fn caption(
         &mut self,
         tag: &str,
-        word: &str,
+        kind: Kind,
         number: &str,
         caption: &[Inline],
         out: &mut String,
@@ -227,7 +229,7 @@ impl<'a> PageRenderer<'a> {
             let _ = write!(
                 out,
                 "<span class=\"caption-number\">{}</span>",
-                escape(&fill(word, number))
+                escape(&number_text(kind, number, self.site.words))
             );
             if !caption.is_empty() {
                 out.push(' ');
@@ -285,19 +287,7 @@ impl<'a> PageRenderer<'a> {
 
     /// Consecutive tab blocks as one tab group: a panel per name, in order of appearance.
     fn tabs(&mut self, blocks: &[Block], out: &mut String) {
-        let mut names: Vec<&str> = Vec::new();
-        for b in blocks {
-            if let Block::Tab { names: n, .. } = b {
-                for name in n {
-                    if name != "all" && !names.contains(&name.as_str()) {
-                        names.push(name);
-                    }
-                }
-            }
-        }
-        if names.is_empty() {
-            names.push("all");
-        }
+        let names = tab_names(blocks);
         out.push_str("<div class=\"tabs\"><div class=\"tab-bar\" role=\"tablist\">");
         for name in &names {
             let _ = write!(
@@ -319,7 +309,7 @@ impl<'a> PageRenderer<'a> {
                     blocks: inner,
                 } = b
                 {
-                    if n.iter().any(|x| x == name || x == "all") {
+                    if in_tab(n, name) {
                         self.blocks(inner, out);
                     }
                 }
@@ -414,8 +404,17 @@ impl<'a> PageRenderer<'a> {
             Inline::Emph(c) => self.wrap("em", c, out),
             Inline::Strong(c) => self.wrap("strong", c, out),
             Inline::Strike(c) => self.wrap("del", c, out),
-            Inline::Link { url, content, .. } => {
-                let _ = write!(out, "<a href=\"{}\">", escape(&link_target(url)));
+            Inline::Link {
+                url,
+                content,
+                target,
+                ..
+            } => {
+                let href = match target {
+                    Some(place) => self.href(&place.page, &place.anchor),
+                    None => url.clone(),
+                };
+                let _ = write!(out, "<a href=\"{}\">", escape(&href));
                 self.inlines(content, out);
                 out.push_str("</a>");
             }
@@ -572,28 +571,6 @@ fn cell_output(output: &Output, out: &mut String) {
     }
 }
 
-/// Links to `.md`/`.ipynb` sources point at their pages.
-fn link_target(url: &str) -> String {
-    if url.contains("://")
-        || url.starts_with('/')
-        || url.starts_with('#')
-        || url.starts_with("mailto:")
-    {
-        return url.to_string();
-    }
-    let (path, anchor) = url
-        .split_once('#')
-        .map_or((url, None), |(p, a)| (p, Some(a)));
-    let path = match path.rsplit_once('.') {
-        Some((stem, "md" | "ipynb")) => format!("{stem}.html"),
-        _ => path.to_string(),
-    };
-    match anchor {
-        Some(a) => format!("{path}#{a}"),
-        None => path,
-    }
-}
-
 /// `400` (a bare number, as d2l sometimes writes) means pixels.
 fn css_length(value: &str) -> String {
     if value.chars().all(|c| c.is_ascii_digit() || c == '.') {
@@ -638,8 +615,6 @@ mod tests {
         assert_eq!(relative("c/a.html", "c/d.html"), "d.html");
         assert_eq!(relative("c/e/a.html", "c/d.html"), "../d.html");
         assert_eq!(root_prefix("c/e/a.html"), "../../");
-        assert_eq!(link_target("../x/y.md#z"), "../x/y.html#z");
-        assert_eq!(link_target("https://a.b/c.md"), "https://a.b/c.md");
     }
 
     #[test]

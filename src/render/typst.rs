@@ -12,7 +12,7 @@
 use super::html::Site;
 use crate::diag::Diagnostic;
 use crate::doc::*;
-use crate::i18n::fill;
+use crate::resolve::{number_text, Kind};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::Range;
@@ -433,23 +433,16 @@ impl<'a> Writer<'a> {
         }
     }
 
-    /// A tab group shows its first tab (and the blocks of every tab, `all`).
+    /// A tab group shows its first tab: a page has no buttons to switch tabs.
     fn tabs(&mut self, blocks: &[Block]) {
-        let first = blocks.iter().find_map(|b| match b {
-            Block::Tab { names, .. } => names.iter().find(|n| *n != "all").cloned(),
-            _ => None,
-        });
+        let first = tab_names(blocks)[0];
         for b in blocks {
             if let Block::Tab {
                 names,
                 blocks: inner,
             } = b
             {
-                let shown = names
-                    .iter()
-                    .any(|n| n == "all" || Some(n) == first.as_ref())
-                    || first.is_none();
-                if shown {
+                if in_tab(names, first) {
                     self.blocks(inner);
                 }
             }
@@ -535,9 +528,10 @@ impl<'a> Writer<'a> {
     }
 
     /// `, number: "図 1.2.1", caption: [...]` of a figure or table, where present.
-    fn caption_args(&mut self, word: &str, number: &str, caption: &[Inline]) {
+    fn caption_args(&mut self, kind: Kind, number: &str, caption: &[Inline]) {
         if !number.is_empty() {
-            let _ = write!(self.out, ", number: {}", string(&fill(word, number)));
+            let text = number_text(kind, number, self.site.words);
+            let _ = write!(self.out, ", number: {}", string(&text));
         }
         if !caption.is_empty() {
             self.out.push_str(", caption: [");
@@ -596,8 +590,7 @@ impl<'a> Writer<'a> {
         if let Some(h) = f.height.as_deref().and_then(length) {
             let _ = write!(self.out, ", height: {h}");
         }
-        let word = self.site.words.figure.clone();
-        self.caption_args(&word, &f.number, &f.caption);
+        self.caption_args(Kind::Figure, &f.number, &f.caption);
         self.out.push(')');
         self.target_label(&f.label);
         self.out.push_str("\n\n");
@@ -675,8 +668,7 @@ impl<'a> Writer<'a> {
             "#d2l.table(columns: {columns}, align: ({},)",
             align.join(", ")
         );
-        let word = self.site.words.table.clone();
-        self.caption_args(&word, &t.number, &t.caption);
+        self.caption_args(Kind::Table, &t.number, &t.caption);
         self.out.push_str(", header: (");
         for i in 0..columns {
             self.out.push('[');
@@ -703,7 +695,8 @@ impl<'a> Writer<'a> {
 
     fn equation(&mut self, e: &Equation) {
         self.mark(&e.span);
-        let number = (!e.number.is_empty()).then(|| format!("({})", e.number));
+        let number =
+            (!e.number.is_empty()).then(|| number_text(Kind::Equation, &e.number, self.site.words));
         self.math(&e.tex, &e.span, true, number.as_deref());
         self.target_label(&e.label);
         self.out.push_str("\n\n");
@@ -854,23 +847,32 @@ impl<'a> Writer<'a> {
             Inline::Link { content, .. } if self.inline_depth >= MAX_NESTING => {
                 self.inlines(content)
             }
-            Inline::Link { url, content, .. } => {
+            Inline::Link {
+                url,
+                content,
+                target,
+                ..
+            } => {
                 self.inline_depth += 1;
-                if url.contains("://") || url.starts_with("mailto:") {
-                    let _ = write!(self.out, "#link({})[", string(url));
-                    self.inlines(content);
-                    self.out.push(']');
-                } else {
-                    // A link into the book: to the page's label, where it has one.
-                    let target = self.internal_link(url);
-                    match target {
-                        Some(label) => {
-                            let _ = write!(self.out, "#link(label({}))[", string(&label));
+                match target {
+                    // A link into the book: to the place's label, where the PDF has one.
+                    Some(place) => {
+                        let name = label_name(&place.page, &place.anchor);
+                        if self.is_known(&name) {
+                            let _ = write!(self.out, "#link(label({}))[", string(&name));
                             self.inlines(content);
                             self.out.push(']');
+                        } else {
+                            self.inlines(content);
                         }
-                        None => self.inlines(content),
                     }
+                    None if url.contains("://") || url.starts_with("mailto:") => {
+                        let _ = write!(self.out, "#link({})[", string(url));
+                        self.inlines(content);
+                        self.out.push(']');
+                    }
+                    // A relative link to something not in the book has no place in a PDF.
+                    None => self.inlines(content),
                 }
                 self.inline_depth -= 1;
             }
@@ -910,24 +912,6 @@ impl<'a> Writer<'a> {
         self.inlines(content);
         self.out.push(']');
         self.inline_depth -= 1;
-    }
-
-    /// The label of an internal link `other.md#anchor`, relative to this section.
-    fn internal_link(&self, url: &str) -> Option<String> {
-        let (path, anchor) = url.split_once('#').map_or((url, ""), |(p, a)| (p, a));
-        let page = if path.is_empty() {
-            self.site.book.sections[self.section].html.clone()
-        } else {
-            let rel = crate::book::normalize(&self.dir.join(path));
-            let section = self.site.book.sections.iter().find(|s| {
-                s.src == rel
-                    || s.html == rel
-                    || s.src.rsplit_once('.').map(|(stem, _)| stem) == Some(rel.as_str())
-            })?;
-            section.html.clone()
-        };
-        let name = label_name(&page, anchor);
-        self.is_known(&name).then_some(name)
     }
 
     fn is_known(&self, name: &str) -> bool {
@@ -1188,7 +1172,7 @@ mod tests {
 
     #[test]
     fn figures_equations_and_references_link_to_labels() {
-        let chapter = "# One\n:label:`sec_one`\n\nSee :numref:`fig_x` and :eqref:`eq_x` in :ref:`sec_one`.\n\n![Cap](img/fig.svg)\n:width:`400px`\n:label:`fig_x`\n\n$$a = b$$\n:eqlabel:`eq_x`\n";
+        let chapter = "# One\n:label:`sec_one`\n\nSee :numref:`fig_x` and :eqref:`eq_x` in :ref:`sec_one`, [there](ch1.md#eq_x), [refs](refs.ipynb).\n\n![Cap](img/fig.svg)\n:width:`400px`\n:label:`fig_x`\n\n$$a = b$$\n:eqlabel:`eq_x`\n";
         let dir = tiny_book("refs", chapter);
         let loaded = load(&dir);
         let generated = markup(&loaded.site());
@@ -1197,6 +1181,9 @@ mod tests {
             "#d2l.xref(label(\"ch1.html#fig_x\"), \"Fig. 1.1\")",
             "#d2l.xref(label(\"ch1.html#eq_x\"), \"(1.1)\")",
             "#d2l.xref(label(\"ch1.html#\"), \"One\")",
+            // Links into the book go to the labels of the places resolve found.
+            "#link(label(\"ch1.html#eq_x\"))[#\"there\"]",
+            "#link(label(\"refs.html#\"))[#\"refs\"]",
             "#d2l.figure(image(\"/img/fig.svg\"), width: 300pt, number: \"Fig. 1.1\", caption: [#\"Cap\"])#label(\"ch1.html#fig_x\")",
             "#d2l.equation(number: \"(1.1)\", $ a  =  b $)#label(\"ch1.html#eq_x\")",
             "#heading(level: 1, numbering: none)[#d2l.number(\"1\")#\"One\"]#label(\"ch1.html#\")",

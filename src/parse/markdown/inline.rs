@@ -90,6 +90,7 @@ impl MdParser<'_> {
                     url: dest_url.to_string(),
                     content,
                     span,
+                    target: None,
                 }));
             }
             Event::Start(Tag::Image { dest_url, .. }) => {
