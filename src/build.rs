@@ -12,6 +12,7 @@ use crate::parse;
 use crate::render::html::{collect_math, Site};
 use crate::render::math::MathCache;
 use crate::render::site;
+use crate::render::RenderContext;
 use crate::resolve;
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -57,14 +58,16 @@ pub fn html(options: &Options) -> Outcome {
         )));
     }
 
-    let site = Site {
+    let ctx = RenderContext {
         book: &book,
         docs: &docs,
         resolution: &resolution,
-        math: &math,
         words: &words,
     };
-    let (files, render_diags) = site::render(&site);
+    let (files, render_diags) = site::render(&Site {
+        ctx: &ctx,
+        math: &math,
+    });
     diags.extend(render_diags);
     let other_cells = count_blocks(
         &docs,
@@ -112,13 +115,10 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     else {
         return finish(options, options.strict, &diags, "");
     };
-    // The PDF typesets its math itself (mitex + Typst): no HTML math here.
-    let math = std::collections::HashMap::new();
-    let site = Site {
+    let ctx = RenderContext {
         book: &book,
         docs: &docs,
         resolution: &resolution,
-        math: &math,
         words: &words,
     };
     let out_dir = out_dir.join("pdf");
@@ -128,7 +128,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     if progress {
         eprint!("typesetting {} sections with Typst…", book.sections.len());
     }
-    let (bytes, pdf_diags) = crate::pdf::render_pdf(&site, keep_typ.then_some(typ.as_path()));
+    let (bytes, pdf_diags) = crate::pdf::render_pdf(&ctx, keep_typ.then_some(typ.as_path()));
     if progress {
         eprint!("\r\x1b[2K");
     }
@@ -419,14 +419,16 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
     } else {
         std::collections::HashMap::new()
     };
-    let site = Site {
+    let ctx = RenderContext {
         book: &book,
         docs: &docs,
         resolution: &resolution,
-        math: &math,
         words: &words,
     };
-    let (files, render_diags) = site::render(&site);
+    let (files, render_diags) = site::render(&Site {
+        ctx: &ctx,
+        math: &math,
+    });
     diags.extend(render_diags);
     let pages = files
         .map(|f| f.files)
@@ -438,7 +440,7 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
             output::Content::Copy(_) => None,
         })
         .collect();
-    let typst = crate::render::typst::markup(&site);
+    let typst = crate::render::typst::markup(&ctx);
     diags.extend(typst.diags);
     FrontEnd {
         pages,

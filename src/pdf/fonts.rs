@@ -2,8 +2,8 @@
 //! process; and the warnings when the book's language or `[pdf] fonts` lack one.
 
 use crate::diag::Diagnostic;
-use crate::render::html::Site;
 use crate::render::typst::{self as gen};
+use crate::render::RenderContext;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use typst::text::{Font, FontBook};
@@ -66,8 +66,8 @@ pub(super) fn collect_fonts(system: bool, extra: &[PathBuf]) -> Fonts {
 }
 
 /// A warning when the book's language needs CJK fonts and none is installed.
-pub(super) fn check_fonts(site: &Site, fonts: &Fonts, diags: &mut Vec<Diagnostic>) {
-    let language = &site.book.config.book.language;
+pub(super) fn check_fonts(ctx: &RenderContext, fonts: &Fonts, diags: &mut Vec<Diagnostic>) {
+    let language = &ctx.book.config.book.language;
     if let Some((serif, sans)) = gen::cjk_families(language) {
         let has_cjk = fonts
             .book()
@@ -84,7 +84,7 @@ pub(super) fn check_fonts(site: &Site, fonts: &Fonts, diags: &mut Vec<Diagnostic
             );
         }
     }
-    for family in &site.book.config.pdf.fonts {
+    for family in &ctx.book.config.pdf.fonts {
         if !fonts.book().contains_family(&family.to_lowercase()) {
             diags.push(
                 Diagnostic::warning(format!("font '{family}' of `[pdf] fonts` is not installed"))

@@ -22,8 +22,8 @@ mod world;
 
 use crate::diag::Diagnostic;
 use crate::fence::Fence;
-use crate::render::html::Site;
 use crate::render::typst::{self as gen, Generated, Options};
+use crate::render::RenderContext;
 pub use fonts::{fonts_for, Fonts};
 use std::path::Path;
 use typst::foundations::Smart;
@@ -38,13 +38,16 @@ const MAX_ROUNDS: usize = 4;
 
 /// Renders the book to PDF bytes. `keep_typ`: also write the generated Typst source there
 /// (with the templates beside it, in `_d2lbook/`). No PDF when an error remains.
-pub fn render_pdf(site: &Site, keep_typ: Option<&Path>) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
-    let (compiled, mut diags) = compile(site, keep_typ);
+pub fn render_pdf(
+    ctx: &RenderContext,
+    keep_typ: Option<&Path>,
+) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
+    let (compiled, mut diags) = compile(ctx, keep_typ);
     let Some(compiled) = compiled else {
         return (None, diags);
     };
     let options = typst_pdf::PdfOptions {
-        ident: Smart::Custom(site.book.config.book.title.clone()),
+        ident: Smart::Custom(ctx.book.config.book.title.clone()),
         creator: Smart::Custom(Some(format!("d2lbook {}", env!("CARGO_PKG_VERSION")))),
         ..Default::default()
     };
@@ -71,11 +74,14 @@ pub struct Compiled {
 
 /// Generates and compiles the book; math that Typst rejects is shown as source and the
 /// book compiled again (a few rounds at most). `None` when errors remain.
-pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<Diagnostic>) {
+pub fn compile(
+    ctx: &RenderContext,
+    keep_typ: Option<&Path>,
+) -> (Option<Compiled>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let book = site.book;
+    let book = ctx.book;
     let fonts = fonts_for(&font_paths(&book.root, &book.config.pdf.font_paths));
-    check_fonts(site, &fonts, &mut diags);
+    check_fonts(ctx, &fonts, &mut diags);
 
     let templates = [
         ("templates/book.typ", gen::BOOK_TEMPLATE),
@@ -103,7 +109,7 @@ pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<D
     };
     // Formulas that Typst rejects are found on a document of the math alone, cheaply,
     // rather than by compiling the whole book once per broken formula.
-    let first = gen::markup_with(site, &options);
+    let first = gen::markup_with(ctx, &options);
     check_math(&first, &math_template, &fonts, &mut options);
 
     let mut round = 0;
@@ -112,7 +118,7 @@ pub fn compile(site: &Site, keep_typ: Option<&Path>) -> (Option<Compiled>, Vec<D
         let generated = if round == 1 && options.fallback.is_empty() {
             first.clone()
         } else {
-            gen::markup_with(site, &options)
+            gen::markup_with(ctx, &options)
         };
         let world = BookWorld::new(&generated, &book_template, &math_template, fonts.clone());
         let result = typst::compile::<typst_layout::PagedDocument>(&world);

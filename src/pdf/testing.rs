@@ -4,10 +4,8 @@ use crate::book::Book;
 use crate::diag::Diagnostic;
 use crate::doc::Doc;
 use crate::i18n::Words;
-use crate::render::html::Site;
-use crate::render::math::{MathKey, Rendered};
+use crate::render::RenderContext;
 use crate::resolve::Resolution;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use typst::layout::{Frame, FrameItem};
 
@@ -16,17 +14,15 @@ pub struct Loaded {
     pub docs: Vec<Doc>,
     pub resolution: Resolution,
     pub words: Words,
-    pub math: HashMap<MathKey, Rendered>,
     pub diags: Vec<Diagnostic>,
 }
 
 impl Loaded {
-    pub fn site(&self) -> Site<'_> {
-        Site {
+    pub fn ctx(&self) -> RenderContext<'_> {
+        RenderContext {
             book: &self.book,
             docs: &self.docs,
             resolution: &self.resolution,
-            math: &self.math,
             words: &self.words,
         }
     }
@@ -57,7 +53,6 @@ pub fn load(root: &Path) -> Loaded {
         docs,
         resolution,
         words,
-        math: HashMap::new(),
         diags,
     }
 }

@@ -10,8 +10,8 @@ fn tiny_book_to_pdf() {
     let dir = tiny_book("e2e", CHAPTER);
     let loaded = load(&dir);
     assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
-    let site = loaded.site();
-    let (compiled, diags) = compile(&site, None);
+    let ctx = loaded.ctx();
+    let (compiled, diags) = compile(&ctx, None);
     let errors: Vec<_> = diags
         .iter()
         .filter(|d| d.level == crate::diag::Level::Error)
@@ -37,7 +37,7 @@ fn tiny_book_to_pdf() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
-    let (pdf, diags) = render_pdf(&site, None);
+    let (pdf, diags) = render_pdf(&ctx, None);
     let pdf = pdf.unwrap_or_else(|| panic!("no PDF: {diags:#?}"));
     assert!(pdf.starts_with(b"%PDF"));
     let _ = std::fs::remove_dir_all(dir);
@@ -49,8 +49,8 @@ fn broken_math_becomes_source_with_a_located_warning() {
     let chapter = "# One\n\nFine $x$ and broken $\\binom{n}$ and $\\frac{a}{b}$.\n\n$$\\unknowncommand{x}$$\n";
     let dir = tiny_book("broken-math", chapter);
     let loaded = load(&dir);
-    let site = loaded.site();
-    let (pdf, diags) = render_pdf(&site, None);
+    let ctx = loaded.ctx();
+    let (pdf, diags) = render_pdf(&ctx, None);
     assert!(pdf.is_some(), "{diags:#?}");
     let math: Vec<_> = diags
         .iter()
@@ -78,7 +78,7 @@ fn broken_math_becomes_source_with_a_located_warning() {
 fn typst_errors_point_at_the_chapter() {
     let dir = tiny_book("errors", "# One\n\n![missing](img/nothere.svg)\n");
     let loaded = load(&dir);
-    let (pdf, diags) = render_pdf(&loaded.site(), None);
+    let (pdf, diags) = render_pdf(&loaded.ctx(), None);
     assert!(pdf.is_none());
     let d = diags
         .iter()
@@ -91,7 +91,7 @@ fn typst_errors_point_at_the_chapter() {
     let dir = tiny_book("typst-error", "# One\n\nText.\n\n![broken](img/bad.svg)\n");
     std::fs::write(dir.join("img/bad.svg"), "this is not an svg").unwrap();
     let loaded = load(&dir);
-    let (pdf, diags) = render_pdf(&loaded.site(), None);
+    let (pdf, diags) = render_pdf(&loaded.ctx(), None);
     assert!(pdf.is_none());
     let d = diags
         .iter()
@@ -113,7 +113,7 @@ fn a_cjk_book_without_cjk_fonts_is_warned_about() {
     .unwrap();
     let loaded = load(&dir);
     let mut diags = Vec::new();
-    check_fonts(&loaded.site(), &collect_fonts(false, &[]), &mut diags);
+    check_fonts(&loaded.ctx(), &collect_fonts(false, &[]), &mut diags);
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert!(diags[0]
         .help
@@ -524,7 +524,7 @@ fn sample_book() {
         }
     }
     let started = std::time::Instant::now();
-    let (pdf, diags) = render_pdf(&loaded.site(), Some(Path::new("/tmp/sample.typ")));
+    let (pdf, diags) = render_pdf(&loaded.ctx(), Some(Path::new("/tmp/sample.typ")));
     eprintln!("rendered in {:.2} s", started.elapsed().as_secs_f64());
     for d in loaded.diags.iter().chain(&diags) {
         eprint!("{}", d.render(None));

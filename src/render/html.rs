@@ -6,21 +6,20 @@
 use super::escape::escape;
 use super::highlight::highlight;
 use super::math::{MathKey, Rendered};
-use crate::book::Book;
+use super::RenderContext;
+
 use crate::diag::Diagnostic;
 use crate::doc::*;
-use crate::i18n::Words;
-use crate::resolve::{number_text, Kind, Resolution};
+
+use crate::resolve::{number_text, Kind};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-/// Everything a page's body is rendered from.
+/// Everything a page's body is rendered from: the resolved book and its math, rendered
+/// once for the whole site.
 pub struct Site<'a> {
-    pub book: &'a Book,
-    pub docs: &'a [Doc],
-    pub resolution: &'a Resolution,
+    pub ctx: &'a RenderContext<'a>,
     pub math: &'a HashMap<MathKey, Rendered>,
-    pub words: &'a Words,
 }
 
 /// `to` (relative to the site root) as seen from the page `from`.
@@ -57,7 +56,7 @@ impl<'a> PageRenderer<'a> {
     pub fn new(site: &'a Site<'a>, section: usize) -> Self {
         PageRenderer {
             site,
-            page: &site.book.sections[section].html,
+            page: &site.ctx.book.sections[section].html,
             section,
             diags: Vec::new(),
         }
@@ -131,7 +130,7 @@ impl<'a> PageRenderer<'a> {
                     let _ = write!(
                         out,
                         "<span class=\"eqno\">{}</span>",
-                        number_text(Kind::Equation, &e.number, self.site.words)
+                        number_text(Kind::Equation, &e.number, self.site.ctx.words)
                     );
                 }
                 out.push_str("</div>\n");
@@ -229,7 +228,7 @@ impl<'a> PageRenderer<'a> {
             let _ = write!(
                 out,
                 "<span class=\"caption-number\">{}</span>",
-                escape(&number_text(kind, number, self.site.words))
+                escape(&number_text(kind, number, self.site.ctx.words))
             );
             if !caption.is_empty() {
                 out.push(' ');
@@ -244,7 +243,7 @@ impl<'a> PageRenderer<'a> {
             let _ = write!(
                 out,
                 "<div class=\"code-block\"><button class=\"copy-button\" type=\"button\">{}</button><pre class=\"code\"><code class=\"language-{}\">{}</code></pre></div>",
-                escape(&self.site.words.copy),
+                escape(&self.site.ctx.words.copy),
                 escape(&c.lang),
                 highlight(&c.code, &c.lang)
             );
@@ -322,7 +321,7 @@ impl<'a> PageRenderer<'a> {
     fn toc(&mut self, toc: &Toc, out: &mut String) {
         // The load stage resolved every entry; one that names no section shows nothing
         // (load reported it).
-        let links = &self.site.book.sections[self.section].toc_links;
+        let links = &self.site.ctx.book.sections[self.section].toc_links;
         let entries: Vec<usize> = toc
             .entries
             .iter()
@@ -339,7 +338,7 @@ impl<'a> PageRenderer<'a> {
         }
         out.push_str("<ul>");
         for &i in sections {
-            let s = &self.site.book.sections[i];
+            let s = &self.site.ctx.book.sections[i];
             let _ = write!(
                 out,
                 "<li><a href=\"{}\">",
@@ -360,7 +359,7 @@ impl<'a> PageRenderer<'a> {
 
     /// The title of section `i` as inline HTML (its first heading; else its file name).
     pub fn title(&mut self, i: usize, out: &mut String) {
-        match self.site.docs[i].title() {
+        match self.site.ctx.docs[i].title() {
             Some(h) => {
                 let content = h.content.clone();
                 // Titles shown elsewhere must not repeat this page's math diagnostics.
@@ -368,12 +367,12 @@ impl<'a> PageRenderer<'a> {
                 self.inlines(&content, out);
                 self.diags.truncate(saved);
             }
-            None => out.push_str(&escape(&self.site.book.sections[i].src)),
+            None => out.push_str(&escape(&self.site.ctx.book.sections[i].src)),
         }
     }
 
     fn bibliography(&mut self, out: &mut String) {
-        let Some(entries) = &self.site.resolution.bibliography else {
+        let Some(entries) = &self.site.ctx.resolution.bibliography else {
             return;
         };
         out.push_str("<div class=\"bibliography\">\n");

@@ -1,5 +1,11 @@
-//! Backends: the IR to HTML pages (and later Typst and notebooks). They only read the IR
-//! and the resolution; they never go back to the sources.
+//! Backends: the resolved book (`RenderContext`) to HTML pages (`html`, `site`) and to
+//! Typst markup (`typst`, compiled by `pdf`). They read the IR and the resolution and
+//! decide only how things look; neither backend imports the other.
+
+use crate::book::Book;
+use crate::doc::Doc;
+use crate::i18n::Words;
+use crate::resolve::Resolution;
 
 pub mod escape;
 pub mod highlight;
@@ -9,6 +15,15 @@ mod mathml;
 pub mod site;
 mod tex_macros;
 pub mod typst;
+
+/// The resolved book, read-only: what every backend renders from. Each backend decides
+/// only how things look (the site adds its pre-rendered math, see `html::Site`).
+pub struct RenderContext<'a> {
+    pub book: &'a Book,
+    pub docs: &'a [Doc],
+    pub resolution: &'a Resolution,
+    pub words: &'a Words,
+}
 
 /// The line over a tensor that both the site and the PDF show: `Tensor[3, 4] f32`, and the
 /// device when it is not the CPU.

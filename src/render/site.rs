@@ -102,7 +102,7 @@ struct SearchEntry {
 
 pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     use rayon::prelude::*;
-    let book = site.book;
+    let book = site.ctx.book;
     let mut diags = Vec::new();
     let template = match read_override(
         &book.fence,
@@ -133,7 +133,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
             let mut r = PageRenderer::new(site, i);
             let mut html = String::new();
             r.title(i, &mut html);
-            let text = site.docs[i]
+            let text = site.ctx.docs[i]
                 .title()
                 .map(|h| plain_text(&h.content))
                 .unwrap_or_default();
@@ -147,7 +147,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
             let section = &book.sections[i];
             let mut r = PageRenderer::new(site, i);
             let mut body = String::new();
-            r.blocks(&site.docs[i].blocks, &mut body);
+            r.blocks(&site.ctx.docs[i].blocks, &mut body);
             let page = &section.html;
             let link = |j: usize| Link {
                 href: relative(page, &book.sections[j].html),
@@ -173,10 +173,10 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                 },
                 root: escape(&root_prefix(page)),
                 path: escape(page),
-                page_toc: page_toc(&site.docs[i], &mut r),
+                page_toc: page_toc(&site.ctx.docs[i], &mut r),
                 prev: i.checked_sub(1).map(link),
                 next: (i + 1 < book.sections.len()).then(|| link(i + 1)),
-                words: site.words,
+                words: site.ctx.words,
                 katex_css: if katex {
                     escape(&relative(page, &format!("{katex_dir}/katex.min.css")))
                 } else {
@@ -203,7 +203,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                 title: format!("{} {}", section.number_text(), titles[i].1)
                     .trim()
                     .to_string(),
-                text: search_text(&site.docs[i]),
+                text: search_text(&site.ctx.docs[i]),
             };
             RenderedPage {
                 path: page.clone(),
@@ -329,9 +329,9 @@ fn site_file(
     if path.is_empty() {
         return None;
     }
-    let source = site.book.root.join(path);
+    let source = site.ctx.book.root.join(path);
     let name = source.file_name()?.to_string_lossy().into_owned();
-    let source = match site.book.fence.file(&source) {
+    let source = match site.ctx.book.fence.file(&source) {
         Ok(real) => real,
         Err(crate::fence::Refused::Missing(_)) => {
             diags.push(Diagnostic::error(format!(
@@ -414,14 +414,14 @@ fn katex_assets(
     files: &mut Vec<(String, Content)>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let Some(src) = &site.book.config.html.katex_assets else {
+    let Some(src) = &site.ctx.book.config.html.katex_assets else {
         diags.push(
             Diagnostic::error("`[html] math = \"katex-html\"` needs `[html] katex_assets`")
                 .help("point it at a folder with katex.min.css and fonts/, e.g. /usr/share/javascript/katex (Debian's libjs-katex)"),
         );
         return;
     };
-    let src = site.book.root.join(src);
+    let src = site.ctx.book.root.join(src);
     if !src.join("katex.min.css").is_file() {
         diags.push(Diagnostic::error(format!(
             "no katex.min.css in {}",
@@ -446,9 +446,9 @@ fn katex_assets(
 
 /// The images the pages show, copied to the same place relative to their pages.
 fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagnostic>) {
-    let src_dir = site.book.src_dir();
+    let src_dir = site.ctx.book.src_dir();
     let mut seen = std::collections::HashSet::new();
-    for (section, doc) in site.book.sections.iter().zip(site.docs) {
+    for (section, doc) in site.ctx.book.sections.iter().zip(site.ctx.docs) {
         let dir = Path::new(&section.src)
             .parent()
             .map(Path::to_path_buf)
@@ -477,7 +477,7 @@ fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagn
                 ))));
                 continue;
             }
-            let path = match site.book.fence.file(&path) {
+            let path = match site.ctx.book.fence.file(&path) {
                 Ok(real) => real,
                 Err(crate::fence::Refused::Missing(_)) => {
                     diags.push(located(
