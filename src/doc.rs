@@ -168,6 +168,8 @@ pub struct Code {
     pub lines: Vec<usize>,
     /// What running the cell showed, in order (filled by `eval`).
     pub outputs: Vec<Output>,
+    /// Filled by `resolve` for a labelled listing or cell: `2.1`; empty otherwise.
+    pub number: String,
 }
 
 /// One piece of a cell's output.

@@ -325,9 +325,15 @@ fn number_doc(
             );
         }
         Block::Code(c) if c.label.is_some() => {
-            let number = next(Kind::Listing);
+            c.number = next(Kind::Listing);
             let anchor = c.label.as_ref().unwrap().name.clone();
-            define(&c.label, Kind::Listing, number, String::new(), anchor);
+            define(
+                &c.label,
+                Kind::Listing,
+                c.number.clone(),
+                String::new(),
+                anchor,
+            );
         }
         _ => {}
     });

@@ -540,4 +540,6 @@ fn regression_deep_nesting() {
 fn regression_recursive_macros() {
     check(&["$$\\newcommand{\\a}{\\a}\\a$$"]);
     check(&["$\\newcommand{\\a}{\\a\\a}\\a$"]);
+    // Found by a 30-minute run: a definition inside the name of `\end{…}`.
+    check(&["$$\n\\begin{aligned}\na &= b\n\\end{aligned\\newcommand{\\a}{\\a\\a}\\a}\n$$\n"]);
 }

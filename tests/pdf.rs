@@ -255,3 +255,37 @@ fn the_pdf_shows_the_first_tab_of_the_tabs_the_site_shows() {
     );
     assert!(!text.contains("MXNet text."), "{text}");
 }
+
+#[test]
+fn labelled_listings_show_the_number_their_references_read() {
+    // A listing and a cell with labels, in Japanese and in English: the number a
+    // reference reads stands over the code, on the site and in the PDF.
+    for (language, word) in [("en", "Listing"), ("ja", "リスト")] {
+        let book = TempBook::empty("listing").with(&[
+            (
+                "book.toml",
+                &format!("[book]\ntitle = \"L\"\nsrc = \"src\"\nlanguage = \"{language}\"\n"),
+            ),
+            ("src/index.md", "# L\n\n```toc\n:numbered:\n\nsec\n```\n"),
+            (
+                "src/sec.md",
+                "# S\n\nSee :numref:`lst_sum` and :numref:`lst_cell`.\n\n```rust\nfn sum(a: i32, b: i32) -> i32 { a + b }\n```\n:label:`lst_sum`\n\n```{.python .input}\nprint(1)\n```\n:label:`lst_cell`\n\n```rust\nunlabelled();\n```\n",
+            ),
+        ]);
+        let html = book.run(&["build", "html", "--no-eval"]);
+        assert!(html.ok, "{}", html.stderr);
+        let page = book.page("sec.html");
+        for n in ["1.1", "1.2"] {
+            let caption = format!("<div class=\"listing-caption\"><span class=\"caption-number\">{word} {n}</span></div>");
+            assert_eq!(page.matches(&caption).count(), 1, "{page}");
+        }
+        assert_eq!(page.matches("listing-caption").count(), 2, "{page}");
+        let pdf = book.run(&["build", "pdf", "--no-eval"]);
+        assert!(pdf.ok, "{}", pdf.stderr);
+        let text = pdftotext(&book.root.join("_build/pdf/l.pdf"));
+        for n in ["1.1", "1.2"] {
+            let shown = format!("{word} {n}");
+            assert_eq!(text.matches(&shown).count(), 2, "{shown} in: {text}");
+        }
+    }
+}

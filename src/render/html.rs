@@ -253,11 +253,22 @@ impl<'a> PageRenderer<'a> {
             .as_ref()
             .map(|l| format!(" id=\"{}\"", escape(&l.name)))
             .unwrap_or_default();
+        // A labelled listing shows the number its references read.
+        let caption = |out: &mut String| {
+            if !c.number.is_empty() {
+                let _ = write!(
+                    out,
+                    "<div class=\"listing-caption\"><span class=\"caption-number\">{}</span></div>",
+                    escape(&number_text(Kind::Listing, &c.number, self.site.ctx.words))
+                );
+            }
+        };
         match &c.cell {
             None => {
                 if !id.is_empty() {
                     let _ = write!(out, "<div{id}>");
                 }
+                caption(out);
                 listing(out);
                 out.push_str(if id.is_empty() { "\n" } else { "</div>\n" });
             }
@@ -267,6 +278,7 @@ impl<'a> PageRenderer<'a> {
                     return;
                 }
                 let _ = write!(out, "<div class=\"cell\"{id}>");
+                caption(out);
                 if !marks.hide_code {
                     out.push_str("<div class=\"cell-input\">");
                     listing(out);

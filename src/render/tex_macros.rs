@@ -75,9 +75,18 @@ pub fn check(tex: &str) -> Result<(), String> {
             let expanded = substitute(&def.body, &args);
             stack.extend(expanded.into_iter().rev());
         } else if name == "begin" || name == "end" {
-            let Some(env) = group(&mut stack).map(|g| text(&g)) else {
+            let Some(env) = group(&mut stack) else {
                 continue;
             };
+            // A name with commands in it is no environment name, and mitex expands what
+            // is inside: put it back to be read like everything else.
+            if env.iter().any(|t| matches!(t, Tok::Cmd(_))) {
+                stack.push(Tok::Close);
+                stack.extend(env.into_iter().rev());
+                stack.push(Tok::Open);
+                continue;
+            }
+            let env = text(&env);
             if let Some(def) = environments.get(&env) {
                 let expanded = if name == "begin" {
                     let args = arguments(&mut stack, def);
@@ -266,6 +275,9 @@ mod tests {
         assert!(check(r"\newcommand{\a}{\a\a}\a").is_err());
         assert!(check(r"\newcommand{\a}[1]{#1#1}\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{\a{x}}}}}}}}}}}}}}}}}").is_err());
         assert!(check(r"\newenvironment{e}{\begin{e}}{}\begin{e}x\end{e}").is_err());
+        // Definitions hidden in an environment's name, as the fuzzer found them.
+        assert!(check(r"\begin{aligned}x\end{aligned\newcommand{\a}{\a\a}\a}").is_err());
+        assert!(check(r"\begin{\newcommand{\a}{\a}\a}").is_err());
     }
 
     #[test]

@@ -766,11 +766,16 @@ impl<'a> Writer<'a> {
         if show_code {
             let _ = write!(
                 self.out,
-                "#d2l.code({}, lang: {}, cell: {})",
+                "#d2l.code({}, lang: {}, cell: {}",
                 string(&c.code),
                 string(&c.lang),
                 marks.is_some()
             );
+            if !c.number.is_empty() {
+                let number = number_text(Kind::Listing, &c.number, self.ctx.words);
+                let _ = write!(self.out, ", number: {}", string(&number));
+            }
+            self.out.push(')');
             self.target_label(&c.label);
             self.out.push_str("\n\n");
         }

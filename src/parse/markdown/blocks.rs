@@ -81,6 +81,7 @@ impl MdParser<'_> {
                 span: fence,
                 lines,
                 outputs: Vec::new(),
+                number: String::new(),
             })));
             return;
         }
@@ -102,6 +103,7 @@ impl MdParser<'_> {
             lines: src.kept_lines.iter().map(|l| first_line + l).collect(),
             span: fence,
             outputs: Vec::new(),
+            number: String::new(),
         });
         if src.tabs.is_empty() {
             out.push(Node::Block(cell));
