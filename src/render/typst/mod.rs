@@ -8,20 +8,31 @@
 //! Numbers and reference texts are the ones `resolve` made for HTML (citations and
 //! bibliography entries as inlines, rendered like any others); every target gets a Typst
 //! label named after its HTML page and anchor, and references link to it.
+//!
+//! `math` converts formulas, `lang` picks languages and fonts, `text` reads outputs that
+//! arrive as HTML or base64; the `Writer` here walks the IR.
+
+mod lang;
+mod math;
+mod text;
 
 use super::RenderContext;
 use crate::diag::Diagnostic;
 use crate::doc::*;
 use crate::resolve::{number_text, Kind};
+use lang::is_cjk;
+pub use lang::{cjk_families, font_lists, lang_region};
+pub use math::convert_math;
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use text::{base64, html_text};
 
 /// The design of the book (title page, outline, headings, code, figures).
-pub const BOOK_TEMPLATE: &str = include_str!("../../templates/book.typ");
+pub const BOOK_TEMPLATE: &str = include_str!("../../../templates/book.typ");
 /// The Typst scope mitex's output calls (`mitexmathbf`, `aligned`, `pmatrix`, …).
-pub const MATH_TEMPLATE: &str = include_str!("../../templates/math.typ");
+pub const MATH_TEMPLATE: &str = include_str!("../../../templates/math.typ");
 
 /// Virtual paths of the files the generated markup reads.
 pub const MAIN_PATH: &str = "/main.typ";
@@ -103,153 +114,6 @@ pub fn string(text: &str) -> String {
 /// The Typst label of a reference target: its HTML page and anchor.
 pub fn label_name(page: &str, anchor: &str) -> String {
     format!("{page}#{anchor}")
-}
-
-/// LaTeX → Typst math (the inside of `$…$`), checked to parse as exactly one equation so
-/// that nothing of it can leak out into the markup around it.
-pub fn convert_math(tex: &str, display: bool) -> Result<String, String> {
-    // braket's `\set{…}` comes out as `set(…)`, and `set` is a Typst keyword: use `\Set`.
-    let tex = &tex.replace("\\set{", "\\Set{");
-    // mitex expands macros without a limit: refuse those that would not end.
-    super::tex_macros::check(tex)?;
-    // Some malformed input panics inside mitex instead of returning an error.
-    let converted = quietly(|| mitex::convert_math(tex, None))
-        .map_err(|_| "mitex failed on this formula".to_string())?;
-    let converted = converted.map_err(|e| e.trim_start_matches("error: ").to_string())?;
-    let converted = tighten_bars(&converted);
-    // `$ x $` (spaces inside both ends) is a display equation in Typst.
-    let body = if display {
-        format!(" {} ", converted.trim())
-    } else {
-        let trimmed = converted.trim_start();
-        if trimmed.trim().is_empty() {
-            return Err("the formula is empty".into());
-        }
-        trimmed.to_string()
-    };
-    let equation = format!("${body}$");
-    let root = ::typst::syntax::parse(&equation);
-    if root.diagnosis().errors {
-        let (errors, _) = root.errors_and_warnings();
-        let message = errors
-            .first()
-            .map(|e| e.message.to_string())
-            .unwrap_or_default();
-        return Err(format!("the converted formula does not parse: {message}"));
-    }
-    let nodes: Vec<_> = root.children().collect();
-    if nodes.len() != 1 || nodes[0].kind() != ::typst::syntax::SyntaxKind::Equation {
-        return Err("the converted formula is not one equation".into());
-    }
-    Ok(equation)
-}
-
-/// Runs `f`, catching a panic without the default hook's message and backtrace: a
-/// formula mitex panics on becomes a math warning, and the backtrace of a dependency
-/// would only bury it. Panics elsewhere, on any thread, still print as usual.
-fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
-    thread_local!(static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !QUIET.with(std::cell::Cell::get) {
-                default(info);
-            }
-        }));
-    });
-    QUIET.with(|q| q.set(true));
-    let result = std::panic::catch_unwind(f);
-    QUIET.with(|q| q.set(false));
-    result
-}
-
-/// Drops whitespace around runs of `|` in mitex's output: Typst keeps a source space next
-/// to a fence, so `| x | ` would show as "| x |". A line break `\ ` keeps its space.
-fn tighten_bars(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '|' {
-            out.push(c);
-            continue;
-        }
-        let before = out.len();
-        while out.ends_with(char::is_whitespace) {
-            out.pop();
-        }
-        if out.len() != before && out.ends_with('\\') {
-            out.push(' ');
-        }
-        out.push('|');
-        while chars.peek() == Some(&'|') {
-            out.push('|');
-            chars.next();
-        }
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-    }
-    out
-}
-
-/// A typst `lang` and `region` from a book language like `ja`, `zh-CN`, `pt_BR`.
-pub fn lang_region(language: &str) -> (String, Option<String>) {
-    let mut parts = language.split(['-', '_']);
-    let lang = parts.next().unwrap_or("en").to_ascii_lowercase();
-    let lang = if (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_alphabetic()) {
-        lang
-    } else {
-        "en".to_string()
-    };
-    let region = parts
-        .next()
-        .filter(|r| r.len() == 2 && r.chars().all(|c| c.is_ascii_alphabetic()))
-        .map(|r| r.to_ascii_uppercase());
-    (lang, region)
-}
-
-/// The CJK font families (serif, sans) that suit a language, if it needs them.
-pub fn cjk_families(language: &str) -> Option<(&'static str, &'static str)> {
-    let (lang, region) = lang_region(language);
-    match lang.as_str() {
-        "ja" => Some(("Noto Serif CJK JP", "Noto Sans CJK JP")),
-        "ko" => Some(("Noto Serif CJK KR", "Noto Sans CJK KR")),
-        "zh" => match region.as_deref() {
-            Some("TW" | "HK" | "MO") => Some(("Noto Serif CJK TC", "Noto Sans CJK TC")),
-            _ => Some(("Noto Serif CJK SC", "Noto Sans CJK SC")),
-        },
-        _ => None,
-    }
-}
-
-/// The body and code font lists: `[pdf] fonts`, else defaults for the language; only the
-/// installed families when `families` is given (Typst warns about the others).
-pub fn font_lists(
-    ctx: &RenderContext,
-    families: Option<&HashSet<String>>,
-) -> (Vec<String>, Vec<String>) {
-    let language = &ctx.book.config.book.language;
-    let cjk = cjk_families(language);
-    let body = if ctx.book.config.pdf.fonts.is_empty() {
-        let mut v = vec!["Libertinus Serif".to_string()];
-        v.push(cjk.map_or("Noto Serif CJK JP", |c| c.0).to_string());
-        v
-    } else {
-        ctx.book.config.pdf.fonts.clone()
-    };
-    let mut code = vec!["DejaVu Sans Mono".to_string()];
-    code.push(cjk.map_or("Noto Sans CJK JP", |c| c.1).to_string());
-    let keep = |list: Vec<String>| -> Vec<String> {
-        match families {
-            Some(f) => list
-                .into_iter()
-                .filter(|name| f.contains(&name.to_lowercase()))
-                .collect(),
-            None => list,
-        }
-    };
-    (keep(body), keep(code))
 }
 
 struct Rendered {
@@ -1048,13 +912,6 @@ fn first_char(inline: &Inline) -> Option<char> {
     }
 }
 
-/// Characters of scripts written without spaces between words.
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2E80..=0x303F | 0x3040..=0x30FF | 0x3100..=0x312F | 0x31F0..=0x31FF | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFD)
-}
-
 /// A tensor as the template's table: its caption and its rows of entries, every text
 /// through a string literal.
 fn tensor(t: &Tensor) -> String {
@@ -1073,238 +930,5 @@ fn tensor(t: &Tensor) -> String {
     out
 }
 
-/// The text of an HTML fragment: tags dropped, the common entities decoded.
-fn html_text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    let mut tag = String::new();
-    for c in html.chars() {
-        if in_tag {
-            if c == '>' {
-                in_tag = false;
-                let name = tag
-                    .trim_start_matches('/')
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
-                    .to_ascii_lowercase();
-                if matches!(name.as_str(), "tr" | "br" | "p" | "div")
-                    && !out.ends_with('\n')
-                    && !out.is_empty()
-                {
-                    out.push('\n');
-                } else if matches!(name.as_str(), "td" | "th") && tag.starts_with('/') {
-                    out.push(' ');
-                }
-                tag.clear();
-            } else {
-                tag.push(c);
-            }
-        } else if c == '<' {
-            in_tag = true;
-        } else {
-            out.push(c);
-        }
-    }
-    decode_entities(&out).trim().to_string()
-}
-
-/// The entities `escape` writes (and `&nbsp;`), decoded.
-fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-}
-
-/// Standard base64 (as binary outputs travel in text); `None` if it is not base64.
-fn base64(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for b in text.bytes() {
-        let v = match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' | b'\n' | b'\r' | b' ' => continue,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::pdf::testing::{load, tiny_book};
-
-    #[test]
-    fn strings_escape_quotes_and_backslashes() {
-        assert_eq!(string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
-        assert_eq!(string("x\ny\u{7}"), "\"x\\ny\\u{7}\"");
-    }
-
-    #[test]
-    fn markup_of_text_is_literal() {
-        let chapter =
-            "# One\n\nA #let x = 1 and $ and * and _x_ lines\n= not a heading\n- not a list\n";
-        let dir = tiny_book("escape", chapter);
-        let loaded = load(&dir);
-        let generated = markup(&loaded.ctx());
-        let main = &generated.main;
-        // The whole text sits in string literals; none of it is markup.
-        assert!(
-            main.contains("#\"A #let x = 1 and $ and * and \""),
-            "{main}"
-        );
-        assert!(main.contains("#\"= not a heading\""), "{main}");
-        assert!(!main.contains("\n= not"), "{main}");
-        assert!(!main.lines().any(|l| l.starts_with("#let")), "{main}");
-        // It parses without errors, and the only code is ours.
-        let root = ::typst::syntax::parse(main);
-        assert!(
-            !root.diagnosis().errors,
-            "{:?}",
-            root.errors_and_warnings().0
-        );
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn figures_equations_and_references_link_to_labels() {
-        let chapter = "# One\n:label:`sec_one`\n\nSee :numref:`fig_x` and :eqref:`eq_x` in :ref:`sec_one`, [there](ch1.md#eq_x), [refs](refs.ipynb).\n\n![Cap](img/fig.svg)\n:width:`400px`\n:label:`fig_x`\n\n$$a = b$$\n:eqlabel:`eq_x`\n";
-        let dir = tiny_book("refs", chapter);
-        let loaded = load(&dir);
-        let generated = markup(&loaded.ctx());
-        let main = &generated.main;
-        for expected in [
-            "#d2l.xref(label(\"ch1.html#fig_x\"), \"Fig. 1.1\")",
-            "#d2l.xref(label(\"ch1.html#eq_x\"), \"(1.1)\")",
-            "#d2l.xref(label(\"ch1.html#\"), \"One\")",
-            // Links into the book go to the labels of the places resolve found.
-            "#link(label(\"ch1.html#eq_x\"))[#\"there\"]",
-            "#link(label(\"refs.html#\"))[#\"refs\"]",
-            "#d2l.figure(image(\"/img/fig.svg\"), width: 300pt, number: \"Fig. 1.1\", caption: [#\"Cap\"])#label(\"ch1.html#fig_x\")",
-            "#d2l.equation(number: \"(1.1)\", $ a  =  b $)#label(\"ch1.html#eq_x\")",
-            "#heading(level: 1, numbering: none)[#d2l.number(\"1\")#\"One\"]#label(\"ch1.html#\")",
-        ] {
-            assert!(main.contains(expected), "missing {expected} in\n{main}");
-        }
-        assert_eq!(generated.images.len(), 1);
-        // The equation's generated line points back at the chapter.
-        let line = main
-            .lines()
-            .position(|l| l.contains("#d2l.equation("))
-            .unwrap();
-        let span = generated.lines[line].as_ref().unwrap();
-        assert_eq!((&*span.file, span.line), ("ch1.md", 10));
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn missing_labels_are_text_not_links() {
-        let chapter =
-            "# One\n\nSee :numref:`nowhere`.\n\n```{.rust .input}\n//@hide\nlet x = 1;\n```\n";
-        let dir = tiny_book("missing", chapter);
-        let loaded = load(&dir);
-        let main = markup(&loaded.ctx()).main;
-        assert!(main.contains("#d2l.missing-ref(\"nowhere\")"), "{main}");
-        assert!(!main.contains("let x = 1"), "{main}");
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn citations_and_entries_are_rendered_as_inlines() {
-        let chapter = "# One\n\nAs in :cite:`Bishop.2006,Nobody.2000`.\n";
-        let dir = tiny_book("cite-inlines", chapter);
-        let loaded = load(&dir);
-        let main = markup(&loaded.ctx()).main;
-        for expected in [
-            // A known key links to its entry; the unknown one is its `?key` fallback.
-            "#\"(\"#d2l.xref(label(\"bib-Bishop.2006\"), [#\"Bishop, 2006\"])#\"; \"#\"?Nobody.2000\"#\")\"",
-            // An entry's italics are an emphasis like any other.
-            "#d2l.entry[#\"Bishop, C. M. (2006). \"#emph[#\"Pattern Recognition and Machine Learning\"]#\". Springer.\"]#label(\"bib-Bishop.2006\")",
-        ] {
-            assert!(main.contains(expected), "missing {expected} in\n{main}");
-        }
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn cjk_line_breaks_join_without_a_space() {
-        let chapter = "# 一\n\n日本語の\n文章と English\ntext.\n";
-        let dir = tiny_book("cjk", chapter);
-        let loaded = load(&dir);
-        let main = markup(&loaded.ctx()).main;
-        assert!(
-            main.contains("#\"日本語の\"\n#\"文章と English\"#\" \"\n#\"text.\""),
-            "{main}"
-        );
-        let _ = std::fs::remove_dir_all(dir);
-    }
-
-    #[test]
-    fn inline_math_stays_inline_and_bars_are_tight() {
-        let eq = convert_math(r"\label{x} y = |x|", false).unwrap();
-        assert!(eq.starts_with("$y"), "{eq}");
-        assert!(eq.contains("|x|"), "{eq}");
-        assert!(convert_math(r"x", true).unwrap().starts_with("$ "));
-        assert!(convert_math(r"\nosuchcommand", false).is_err());
-    }
-
-    #[test]
-    fn formulas_mitex_panics_on_are_errors() {
-        assert_eq!(
-            convert_math(r"\label", false),
-            Err("mitex failed on this formula".into())
-        );
-    }
-
-    #[test]
-    fn tensors_are_template_tables() {
-        let t = Tensor {
-            shape: vec![2, 2],
-            dtype: "f32".into(),
-            device: None,
-            cells: ["0", "1", "2", "<3"].map(String::from).to_vec(),
-        };
-        assert_eq!(
-            tensor(&t),
-            "#d2l.tensor(caption: \"Tensor[2, 2] f32\", rows: ((\"0\", \"1\", ), (\"2\", \"<3\", ), ))\n\n"
-        );
-        // A scalar is a row of one (the trailing comma keeps it an array); no entries, no row.
-        let scalar = Tensor {
-            shape: vec![],
-            cells: vec!["66".into()],
-            ..t.clone()
-        };
-        assert!(tensor(&scalar).contains("rows: ((\"66\", ), ))"));
-        let empty = Tensor {
-            shape: vec![3, 0],
-            cells: vec![],
-            ..t
-        };
-        assert!(tensor(&empty).contains("rows: ())"));
-    }
-
-    #[test]
-    fn lengths() {
-        assert_eq!(length("400px").as_deref(), Some("300pt"));
-        assert_eq!(length("400").as_deref(), Some("300pt"));
-        assert_eq!(length("150%").as_deref(), Some("100%"));
-        assert_eq!(length("3cm").as_deref(), Some("3cm"));
-        assert_eq!(length("wide"), None);
-    }
-}
+mod tests;
