@@ -4,6 +4,7 @@
 //! The pipeline runs one way: `book` (load) → `parse` → `eval` → `resolve` → `render` → write, driven
 //! by `build`; the IR every stage shares lives in `doc`.
 
+pub mod assets;
 pub mod book;
 pub mod build;
 pub mod cite;

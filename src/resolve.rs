@@ -5,6 +5,7 @@
 //! assembled (brackets, separators, each key's text as inlines linked to its entry, one
 //! fallback for an unknown key), and the entries go to the backends as inlines too.
 
+use crate::assets::Assets;
 use crate::book::{Book, Section};
 use crate::cite::{BibEntry, Bibliography, Formatted};
 use crate::diag::Diagnostic;
@@ -18,6 +19,8 @@ pub struct Resolution {
     /// The bibliography's entries in the style's order, where `:bibliography:` lists
     /// them; `None` if the book cites nothing or its bibliography did not load.
     pub bibliography: Option<Vec<BibEntry>>,
+    /// The images of the book, found and checked.
+    pub assets: Assets,
 }
 
 /// What a number counts: the word it is shown with depends on it.
@@ -125,7 +128,15 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
             formatted.entries
         })
     };
-    (Resolution { bibliography }, diags)
+    let (assets, asset_diags) = crate::assets::find(book, docs);
+    diags.extend(asset_diags);
+    (
+        Resolution {
+            bibliography,
+            assets,
+        },
+        diags,
+    )
 }
 
 /// How a citation reads: the keys' texts for its kind, in the style's brackets and

@@ -256,7 +256,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     if katex {
         katex_assets(site, katex_dir, &mut files, &mut diags);
     }
-    images(site, &mut files, &mut diags);
+    images(site, &mut files);
     (Some(SiteFiles { files }), diags)
 }
 
@@ -445,58 +445,9 @@ fn katex_assets(
 }
 
 /// The images the pages show, copied to the same place relative to their pages.
-fn images(site: &Site, files: &mut Vec<(String, Content)>, diags: &mut Vec<Diagnostic>) {
-    let src_dir = site.ctx.book.src_dir();
-    let mut seen = std::collections::HashSet::new();
-    for (section, doc) in site.ctx.book.sections.iter().zip(site.ctx.docs) {
-        let dir = Path::new(&section.src)
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default();
-        let mut wanted: Vec<(String, Span)> = Vec::new();
-        for_each_block(&doc.blocks, &mut |b| {
-            if let Block::Figure(f) = b {
-                wanted.push((f.src.clone(), f.span.clone()));
-            }
-        });
-        for_each_inline(&doc.blocks, &mut |i| {
-            if let Inline::Image { src, span, .. } = i {
-                wanted.push((src.clone(), span.clone()));
-            }
-        });
-        for (src, span) in wanted {
-            if src.contains("://") || src.starts_with("data:") {
-                continue;
-            }
-            let rel = crate::book::normalize(&dir.join(src.split(['?', '#']).next().unwrap_or("")));
-            let path = src_dir.join(&rel);
-            let located = |d: Diagnostic| d.at(&span);
-            if rel.starts_with("..") {
-                diags.push(located(Diagnostic::error(format!(
-                    "image '{src}' is outside the book's source folder"
-                ))));
-                continue;
-            }
-            let path = match site.ctx.book.fence.file(&path) {
-                Ok(real) => real,
-                Err(crate::fence::Refused::Missing(_)) => {
-                    diags.push(located(
-                        Diagnostic::error(format!("missing image '{}'", escape(&src)))
-                            .help(format!("no file at {}", path.display())),
-                    ));
-                    continue;
-                }
-                Err(why) => {
-                    diags.push(located(Diagnostic::error(format!(
-                        "image '{src}' cannot be used: {why}"
-                    ))));
-                    continue;
-                }
-            };
-            if seen.insert(rel.clone()) {
-                files.push((rel, Content::Copy(path)));
-            }
-        }
+fn images(site: &Site, files: &mut Vec<(String, Content)>) {
+    for asset in site.ctx.resolution.assets.files() {
+        files.push((asset.rel.clone(), Content::Copy(asset.file.clone())));
     }
 }
 

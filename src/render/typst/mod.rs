@@ -470,37 +470,15 @@ impl<'a> Writer<'a> {
     /// The virtual path of an image of the current section, registering the file.
     fn image_path(&mut self, src: &str, span: &Span) -> Option<String> {
         let located = |d: Diagnostic| d.at(span);
-        if src.contains("://") || src.starts_with("data:") {
+        if crate::assets::is_remote(src) {
             self.diags.push(located(Diagnostic::warning(format!(
                 "remote image '{src}' is not in the PDF"
             ))));
             return None;
         }
-        let rel =
-            crate::book::normalize(&self.dir.join(src.split(['?', '#']).next().unwrap_or("")));
-        let path = self.ctx.book.src_dir().join(&rel);
-        if rel.starts_with("..") {
-            self.diags.push(located(Diagnostic::error(format!(
-                "image '{src}' is outside the book's source folder"
-            ))));
-            return None;
-        }
-        let path = match self.ctx.book.fence.file(&path) {
-            Ok(real) => real,
-            Err(crate::fence::Refused::Missing(_)) => {
-                self.diags.push(located(
-                    Diagnostic::error(format!("missing image '{src}'"))
-                        .help(format!("no file at {}", path.display())),
-                ));
-                return None;
-            }
-            Err(why) => {
-                self.diags.push(located(Diagnostic::error(format!(
-                    "image '{src}' cannot be used: {why}"
-                ))));
-                return None;
-            }
-        };
+        // A refused image was reported by resolve.
+        let asset = self.ctx.resolution.assets.get(self.section, src)?;
+        let (rel, path) = (asset.rel.clone(), asset.file.clone());
         let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         if !matches!(
             ext.as_str(),
