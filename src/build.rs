@@ -147,7 +147,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
                     bytes.len() / 1024,
                     started.elapsed().as_secs_f64()
                 );
-                let raw = count_blocks(&docs, |b| matches!(b, Block::RawHtml(_)));
+                let raw = count_blocks(&docs, |b| matches!(b, Block::RawHtml { .. }));
                 if raw > 0 {
                     summary.push_str(&format!(
                         "\nnote: {raw} raw HTML block{} left out of the PDF",

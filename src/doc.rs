@@ -89,8 +89,14 @@ pub enum Block {
     Tab {
         names: Vec<String>,
         blocks: Vec<Block>,
+        /// The `:begin_tab:` mark, or the cell whose `//@tab` mark made the tab.
+        span: Span,
     },
-    RawHtml(String),
+    RawHtml {
+        html: String,
+        /// The HTML block, or the `eval_rst` block it came from.
+        span: Span,
+    },
     /// The list of every cited entry, placed where `:bibliography:` stands; `path` is the
     /// role's argument, the `.bib` file relative to the section's folder.
     Bibliography {
@@ -531,6 +537,12 @@ mod tests {
         let tab = |names: &[&str]| Block::Tab {
             names: names.iter().map(|n| n.to_string()).collect(),
             blocks: Vec::new(),
+            span: Span {
+                file: "t.md".into(),
+                line: 1,
+                col: 1,
+                len: 1,
+            },
         };
         let group = [tab(&["all"]), tab(&["pytorch", "mxnet"]), tab(&["mxnet"])];
         assert_eq!(tab_names(&group), ["pytorch", "mxnet"]);

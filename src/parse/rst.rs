@@ -2,13 +2,13 @@
 //! `.. only:: html` are honoured; other directives are skipped with a warning.
 
 use crate::diag::Diagnostic;
-use crate::doc::Block;
+use crate::doc::{Block, Span};
 use crate::fence::Fence;
 use std::path::Path;
 
 /// The blocks of an `eval_rst` body, and (unlocated) diagnostics: warnings for what was
 /// skipped, errors for files that cannot be included.
-pub fn blocks(body: &str, dir: &Path, fence: &Fence) -> (Vec<Block>, Vec<Diagnostic>) {
+pub fn blocks(body: &str, dir: &Path, fence: &Fence, span: &Span) -> (Vec<Block>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let lines: Vec<&str> = body.lines().collect();
@@ -33,17 +33,23 @@ pub fn blocks(body: &str, dir: &Path, fence: &Fence) -> (Vec<Block>, Vec<Diagnos
                 let file = options.iter().find_map(|(k, v)| (k == "file").then_some(v));
                 match file {
                     Some(path) => match fence.read_to_string(&dir.join(path)) {
-                        Ok(html) => out.push(Block::RawHtml(html)),
+                        Ok(html) => out.push(Block::RawHtml {
+                            html,
+                            span: span.clone(),
+                        }),
                         Err(e) => warnings.push(Diagnostic::error(format!(
                             "cannot read raw html file '{path}': {e}"
                         ))),
                     },
-                    None => out.push(Block::RawHtml(content)),
+                    None => out.push(Block::RawHtml {
+                        html: content,
+                        span: span.clone(),
+                    }),
                 }
             }
         } else if let Some(format) = directive.strip_prefix(".. only::") {
             if format.trim() == "html" {
-                let (inner_blocks, inner_warnings) = blocks(&inner, dir, fence);
+                let (inner_blocks, inner_warnings) = blocks(&inner, dir, fence, span);
                 out.extend(inner_blocks);
                 warnings.extend(inner_warnings);
             }
@@ -101,11 +107,17 @@ mod tests {
     #[test]
     fn raw_html_and_only() {
         let body = ".. raw:: html\n\n   <p>a</p>\n\n.. only:: html\n\n   .. raw:: html\n\n      <b>b</b>\n\n.. only:: latex\n\n   x\n\n.. autofunction:: f\n";
-        let (blocks, warnings) = blocks(body, Path::new("."), &Fence::closed());
+        let span = Span {
+            file: "t.md".into(),
+            line: 1,
+            col: 1,
+            len: 1,
+        };
+        let (blocks, warnings) = blocks(body, Path::new("."), &Fence::closed(), &span);
         let html: Vec<_> = blocks
             .iter()
             .map(|b| match b {
-                Block::RawHtml(h) => h.as_str(),
+                Block::RawHtml { html, .. } => html.as_str(),
                 _ => "",
             })
             .collect();

@@ -167,7 +167,7 @@ impl<'a> PageRenderer<'a> {
             Block::Rule => out.push_str("<hr>\n"),
             Block::Toc(toc) => self.toc(toc, out),
             Block::Tab { .. } => self.tabs(std::slice::from_ref(block), out),
-            Block::RawHtml(html) => {
+            Block::RawHtml { html, .. } => {
                 out.push_str(html);
                 out.push('\n');
             }
@@ -318,6 +318,7 @@ impl<'a> PageRenderer<'a> {
                 if let Block::Tab {
                     names: n,
                     blocks: inner,
+                    ..
                 } = b
                 {
                     if in_tab(n, name) {

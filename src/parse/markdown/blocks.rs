@@ -62,7 +62,7 @@ impl MdParser<'_> {
                 return;
             }
             "eval_rst" if !is_input => {
-                let (blocks, warnings) = rst::blocks(&code, self.dir, self.fence);
+                let (blocks, warnings) = rst::blocks(&code, self.dir, self.fence, &fence);
                 for d in warnings {
                     self.diags.push(d.at(&fence));
                 }
@@ -101,7 +101,7 @@ impl MdParser<'_> {
             cell: Some(src.marks),
             label: None,
             lines: src.kept_lines.iter().map(|l| first_line + l).collect(),
-            span: fence,
+            span: fence.clone(),
             outputs: Vec::new(),
             number: String::new(),
         });
@@ -111,6 +111,7 @@ impl MdParser<'_> {
             out.push(Node::Block(Block::Tab {
                 names: src.tabs,
                 blocks: vec![cell],
+                span: fence,
             }));
         }
     }

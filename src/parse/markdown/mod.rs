@@ -244,7 +244,8 @@ impl<'a> MdParser<'a> {
                     }
                     // An HTML comment is the author's note to self, not content.
                     if !html.trim_start().starts_with("<!--") {
-                        out.push(Node::Block(Block::RawHtml(html)));
+                        let span = self.span(range.clone());
+                        out.push(Node::Block(Block::RawHtml { html, span }));
                     }
                 }
                 Event::Start(Tag::Table(aligns)) => {
@@ -358,15 +359,17 @@ impl<'a> MdParser<'a> {
         for node in nodes {
             let block = match node {
                 Node::TabBegin(names, span) => {
-                    if let Some((names, span, blocks)) = tab.take() {
-                        self.close_tab(&mut out, names, blocks, Some(&span));
+                    if let Some((names, begin, blocks)) = tab.take() {
+                        self.close_tab(&mut out, names, begin, blocks, Some(&span));
                     }
                     tab = Some((names, span, Vec::new()));
                     continue;
                 }
                 Node::TabEnd(span) => {
                     match tab.take() {
-                        Some((names, _, blocks)) => self.close_tab(&mut out, names, blocks, None),
+                        Some((names, begin, blocks)) => {
+                            self.close_tab(&mut out, names, begin, blocks, None)
+                        }
                         None => self.stray_tab_ends.push(span),
                     }
                     continue;
@@ -406,7 +409,7 @@ impl<'a> MdParser<'a> {
                     .into(),
                 &span,
             );
-            self.close_tab(&mut out, names, blocks, None);
+            self.close_tab(&mut out, names, span, blocks, None);
         }
         out
     }
@@ -415,6 +418,7 @@ impl<'a> MdParser<'a> {
         &mut self,
         out: &mut Vec<Block>,
         names: Vec<String>,
+        begin: Span,
         blocks: Vec<Block>,
         next: Option<&Span>,
     ) {
@@ -424,7 +428,11 @@ impl<'a> MdParser<'a> {
                 span,
             );
         }
-        out.push(Block::Tab { names, blocks });
+        out.push(Block::Tab {
+            names,
+            blocks,
+            span: begin,
+        });
     }
 }
 

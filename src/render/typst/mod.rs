@@ -212,7 +212,7 @@ impl<'a> Writer<'a> {
                 .iter()
                 .filter(|b| {
                     !matches!(b, Block::Heading(h) if h.level == 1)
-                        && !matches!(b, Block::Toc(_) | Block::RawHtml(_))
+                        && !matches!(b, Block::Toc(_) | Block::RawHtml { .. })
                 })
                 .cloned()
                 .collect(),
@@ -311,6 +311,7 @@ impl<'a> Writer<'a> {
             if let Block::Tab {
                 names,
                 blocks: inner,
+                ..
             } = b
             {
                 if in_tab(names, first) {
@@ -375,7 +376,7 @@ impl<'a> Writer<'a> {
             }
             Block::Rule => self.out.push_str("#d2l.rule()\n\n"),
             // The PDF has its own outline; raw HTML has no meaning on paper.
-            Block::Toc(_) | Block::RawHtml(_) => {}
+            Block::Toc(_) | Block::RawHtml { .. } => {}
             Block::Tab { .. } => self.tabs(std::slice::from_ref(block)),
             Block::Bibliography { span, .. } => {
                 self.mark(span);
