@@ -45,9 +45,9 @@ pub fn locate(root: &Path, config: &Config) -> Result<PathBuf, Diagnostic> {
         Some("theme"),
     ];
     for path in book_paths.into_iter().flatten() {
-        // A book path outside the root cannot be under the output folder.
-        let Some(own) = inside(path).or_else(|| (path == "." || path.is_empty()).then(Vec::new))
-        else {
+        // The root itself (`src = "."`) or a path outside it cannot be under the output
+        // folder, which `inside` already keeps strictly below the root.
+        let Some(own) = inside(path) else {
             continue;
         };
         if own.starts_with(&rel) {
