@@ -14,6 +14,7 @@ use crate::render::math::MathCache;
 use crate::render::site;
 use crate::render::RenderContext;
 use crate::resolve;
+use crate::theme;
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub fn html(options: &Options) -> Outcome {
         )));
     }
 
+    let (theme, theme_diags) = theme::site(&book);
+    diags.extend(theme_diags);
     let ctx = RenderContext {
         book: &book,
         docs: &docs,
@@ -67,6 +70,7 @@ pub fn html(options: &Options) -> Outcome {
     let (files, render_diags) = site::render(&Site {
         ctx: &ctx,
         math: &math,
+        theme: &theme,
     });
     diags.extend(render_diags);
     let other_cells = count_blocks(
@@ -124,15 +128,24 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let out_dir = out_dir.join("pdf");
     let name = crate::pdf::output_name(&book);
     let typ = out_dir.join(format!("{name}.typ"));
-    let progress = !options.quiet && std::io::stderr().is_terminal();
-    if progress {
-        eprint!("typesetting {} sections with Typst…", book.sections.len());
-    }
-    let (bytes, pdf_diags) = crate::pdf::render_pdf(&ctx, keep_typ.then_some(typ.as_path()));
-    if progress {
-        eprint!("\r\x1b[2K");
-    }
-    diags.extend(pdf_diags);
+    let (theme, theme_diags) = theme::pdf(&book);
+    // A refused template fails the build: typesetting without it would be wasted.
+    let bytes = if theme_diags.is_empty() {
+        let progress = !options.quiet && std::io::stderr().is_terminal();
+        if progress {
+            eprint!("typesetting {} sections with Typst…", book.sections.len());
+        }
+        let (bytes, pdf_diags) =
+            crate::pdf::render_pdf(&ctx, &theme, keep_typ.then_some(typ.as_path()));
+        if progress {
+            eprint!("\r\x1b[2K");
+        }
+        diags.extend(pdf_diags);
+        bytes
+    } else {
+        diags.extend(theme_diags);
+        None
+    };
 
     let strict = options.strict || book.config.build.strict;
     let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
@@ -428,6 +441,7 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
     let (files, render_diags) = site::render(&Site {
         ctx: &ctx,
         math: &math,
+        theme: &theme::SiteTheme::default(),
     });
     diags.extend(render_diags);
     let pages = files

@@ -298,11 +298,15 @@ pub struct Ref {
     pub target: Option<Resolved>,
 }
 
-/// A place in the book: an output page (relative to the site root) and an anchor on it
-/// (empty for the page's top).
+/// A section of the book, by its index in reading order (`Book::sections`). Each backend
+/// decides what a section becomes: a page path on the site, a label prefix in Typst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageId(pub usize);
+
+/// A place in the book: a section and an anchor in it (empty for the section's top).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
-    pub page: String,
+    pub page: PageId,
     pub anchor: String,
 }
 
@@ -310,9 +314,7 @@ pub struct Place {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub text: String,
-    /// Output page (relative to the site root) and anchor.
-    pub page: String,
-    pub anchor: String,
+    pub place: Place,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,12 +340,12 @@ pub struct Cite {
 pub enum CitePart {
     /// What the style puts around and between the keys' texts: `(`, `; `, `)`.
     Text(String),
-    /// One key's text (`Bishop, 2006`). `page` is the page listing its entry (with the
-    /// anchor `bib-{key}`); `None` when no page lists it or the key is unknown.
+    /// One key's text (`Bishop, 2006`). `page` is the section listing its entry (with the
+    /// anchor `bib-{key}`); `None` when no section lists it or the key is unknown.
     Key {
         key: String,
         text: Vec<Inline>,
-        page: Option<String>,
+        page: Option<PageId>,
     },
 }
 

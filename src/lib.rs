@@ -20,3 +20,4 @@ pub mod parse;
 pub mod pdf;
 pub mod render;
 pub mod resolve;
+pub mod theme;

@@ -6,7 +6,7 @@
 //! fallback for an unknown key), and the entries go to the backends as inlines too.
 
 use crate::assets::Assets;
-use crate::book::{Book, Section};
+use crate::book::Book;
 use crate::cite::{BibEntry, Bibliography, Formatted};
 use crate::diag::Diagnostic;
 use crate::doc::*;
@@ -51,18 +51,17 @@ struct Target {
     kind: Kind,
     number: String,
     title: String,
-    page: String,
-    anchor: String,
+    place: Place,
     span: Span,
 }
 
 pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut targets: HashMap<String, Target> = HashMap::new();
-    for (section, doc) in book.sections.iter().zip(docs.iter_mut()) {
+    for (i, (section, doc)) in book.sections.iter().zip(docs.iter_mut()).enumerate() {
         number_doc(
             &section.number_text(),
-            &section.html,
+            PageId(i),
             doc,
             &mut targets,
             &mut diags,
@@ -73,10 +72,10 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
     let mut bibliography_page = None;
     // The first `:bibliography:` role: its `.bib` path, relative to the book root, and span.
     let mut bibliography_role: Option<(String, Span)> = None;
-    for (section, doc) in book.sections.iter().zip(docs.iter_mut()) {
+    for (i, (section, doc)) in book.sections.iter().zip(docs.iter_mut()).enumerate() {
         visit_blocks_mut(&mut doc.blocks, &mut |block| {
             if let Block::Bibliography { path, span } = block {
-                bibliography_page.get_or_insert_with(|| section.html.clone());
+                bibliography_page.get_or_insert(PageId(i));
                 bibliography_role.get_or_insert_with(|| {
                     let dir = Path::new(&section.file).parent().unwrap_or(Path::new(""));
                     (dir.join(path).to_string_lossy().into_owned(), span.clone())
@@ -88,7 +87,9 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                         Inline::Ref(r) => resolve_ref(r, &targets, words, &mut diags),
                         Inline::Link {
                             url, span, target, ..
-                        } => *target = resolve_link(url, span.as_ref(), section, book, &mut diags),
+                        } => {
+                            *target = resolve_link(url, span.as_ref(), PageId(i), book, &mut diags)
+                        }
                         Inline::Cite(c) => {
                             for key in &c.keys {
                                 if !cited.contains(key) {
@@ -117,7 +118,7 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                                     c,
                                     &formatted,
                                     &bib,
-                                    bibliography_page.as_deref(),
+                                    bibliography_page,
                                     &mut diags,
                                 ));
                             }
@@ -148,7 +149,7 @@ fn assemble(
     c: &Cite,
     formatted: &Formatted,
     bib: &Bibliography,
-    page: Option<&str>,
+    page: Option<PageId>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<CitePart> {
     let (texts, open, delimiter, close) = match c.kind {
@@ -169,7 +170,7 @@ fn assemble(
             parts.push(CitePart::Text(delimiter.to_string()));
         }
         let (text, page) = match texts.get(key) {
-            Some(text) => (text.clone(), page.map(String::from)),
+            Some(text) => (text.clone(), page),
             None => {
                 let d = Diagnostic::error(format!("unknown cite key '{key}'")).at(&c.span);
                 diags.push(if bib.contains(key) {
@@ -232,7 +233,7 @@ fn load_bibliography(
 /// Numbers one section's headings and labelled elements, and records its labels.
 fn number_doc(
     secnum: &str,
-    page: &str,
+    page: PageId,
     doc: &mut Doc,
     targets: &mut HashMap<String, Target>,
     diags: &mut Vec<Diagnostic>,
@@ -267,8 +268,7 @@ fn number_doc(
                     kind,
                     number,
                     title,
-                    page: page.to_string(),
-                    anchor,
+                    place: Place { page, anchor },
                     span: label.span.clone(),
                 },
             );
@@ -386,8 +386,7 @@ fn resolve_ref(
     };
     r.target = Some(Resolved {
         text,
-        page: target.page.clone(),
-        anchor: target.anchor.clone(),
+        place: target.place.clone(),
     });
 }
 
@@ -398,7 +397,7 @@ fn resolve_ref(
 fn resolve_link(
     url: &str,
     span: Option<&Span>,
-    from: &Section,
+    from: PageId,
     book: &Book,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Place> {
@@ -407,14 +406,16 @@ fn resolve_link(
         return None;
     }
     let (path, anchor) = url.split_once('#').unwrap_or((url, ""));
-    let place = |section: &Section| Place {
-        page: section.html.clone(),
+    let place = |page| Place {
+        page,
         anchor: anchor.to_string(),
     };
     if path.is_empty() {
         return Some(place(from));
     }
-    let dir = Path::new(&from.src).parent().unwrap_or(Path::new(""));
+    let dir = Path::new(&book.sections[from.0].src)
+        .parent()
+        .unwrap_or(Path::new(""));
     let rel = crate::book::normalize(&dir.join(path));
     let stem = |p: &str| -> String {
         match p.rsplit_once('.') {
@@ -423,12 +424,12 @@ fn resolve_link(
         }
     };
     let wanted = stem(&rel);
-    if let Some(section) = book
+    if let Some(i) = book
         .sections
         .iter()
-        .find(|s| s.html == rel || stem(&s.src) == wanted)
+        .position(|s| s.html == rel || stem(&s.src) == wanted)
     {
-        return Some(place(section));
+        return Some(place(PageId(i)));
     }
     if wanted != rel {
         let mut d = Diagnostic::warning(format!(
@@ -493,7 +494,10 @@ mod tests {
         for doc in &loaded.docs {
             for_each_inline(&doc.blocks, &mut |inline| {
                 if let Inline::Link { target, .. } = inline {
-                    targets.push(target.as_ref().map(|p| format!("{}#{}", p.page, p.anchor)));
+                    targets.push(target.as_ref().map(|p| {
+                        let page = &loaded.book.sections[p.page.0].html;
+                        format!("{page}#{}", p.anchor)
+                    }));
                 }
             });
         }
@@ -545,7 +549,7 @@ mod tests {
                     CitePart::Key { key, text, page } => {
                         format!(
                             "[{key}@{}:{}]",
-                            page.as_deref().unwrap_or("-"),
+                            page.map_or("-", |p| loaded.book.sections[p.0].html.as_str()),
                             plain_text(text)
                         )
                     }

@@ -627,3 +627,34 @@ fn a_notebook_section_can_hold_the_bibliography() {
     assert!(refs.contains("id=\"bib-Knuth.1984\""), "{refs}");
     assert!(refs.contains("Literate Programming"), "{refs}");
 }
+
+#[test]
+fn labels_hold_any_character_but_whitespace_and_are_encoded_into_anchors() {
+    // Real books use `+` and `-`; Sphinx accepts any label without whitespace.
+    let book = one_section_book(
+        "# S\n\n## Update 100%\n:label:`sec_100%`\n\n$$x_{t+1} = x_t - \\eta g_t$$\n:eqlabel:`eq_sgd-xt+1-xstar`\n\n\
+         ![x](d.svg)\n:label:`fig_50%\"&x`\n\n\
+         By :eqref:`eq_sgd-xt+1-xstar` and :numref:`fig_50%\"&x`.\n",
+    )
+    .with(&[("src/d.svg", "<svg/>")]);
+    let run = book.run(&["--strict", "build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(page.contains("id=\"eq_sgd-xt+1-xstar\""), "{page}");
+    assert!(
+        page.contains("href=\"#eq_sgd-xt+1-xstar\">(1.1)</a>"),
+        "{page}"
+    );
+    // The id is the label (HTML-escaped); the link's fragment is percent-encoded, which
+    // a browser decodes back to that id.
+    assert!(page.contains("id=\"fig_50%&quot;&amp;x\""), "{page}");
+    assert!(
+        page.contains("href=\"#fig_50%25%22&amp;x\">Fig. 1.1</a>"),
+        "{page}"
+    );
+    // The page's own contents link to the heading the same way.
+    assert!(page.contains("<h2 id=\"sec_100%\">"), "{page}");
+    assert!(page.contains("href=\"#sec_100%25\">"), "{page}");
+    let run = book.run(&["--strict", "build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+}

@@ -28,12 +28,10 @@ pub fn trailing_role_name(text: &str) -> Option<(usize, &str)> {
     valid.then_some((start, name))
 }
 
-/// Whether `label` uses only the characters labels may use.
+/// Whether `label` can be a label: any text without whitespace, as Sphinx accepts
+/// (`eq_sgd-xt+1-xstar`); the backends encode it into their anchors.
 pub fn is_valid_label(label: &str) -> bool {
-    !label.is_empty()
-        && label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.:-".contains(c))
+    !label.is_empty() && !label.chars().any(char::is_whitespace)
 }
 
 /// Cite keys: comma-separated; keys may hold `*` and `/` too.
@@ -81,7 +79,10 @@ mod tests {
     #[test]
     fn labels_and_keys() {
         assert!(is_valid_label("sec_a.b:c-1"));
+        assert!(is_valid_label("eq_sgd-xt+1-xstar"));
+        assert!(is_valid_label("图_1%\"<x>"));
         assert!(!is_valid_label("a b"));
+        assert!(!is_valid_label("a\tb"));
         assert_eq!(cite_keys("a*1,10.1/x"), vec!["a*1", "10.1/x"]);
     }
 }

@@ -21,9 +21,9 @@ mod tests;
 mod world;
 
 use crate::diag::Diagnostic;
-use crate::fence::Fence;
 use crate::render::typst::{self as gen, Generated, Options};
 use crate::render::RenderContext;
+use crate::theme::PdfTheme;
 pub use fonts::{fonts_for, Fonts};
 use std::path::Path;
 use typst::foundations::Smart;
@@ -40,9 +40,10 @@ const MAX_ROUNDS: usize = 4;
 /// (with the templates beside it, in `_d2lbook/`). No PDF when an error remains.
 pub fn render_pdf(
     ctx: &RenderContext,
+    theme: &PdfTheme,
     keep_typ: Option<&Path>,
 ) -> (Option<Vec<u8>>, Vec<Diagnostic>) {
-    let (compiled, mut diags) = compile(ctx, keep_typ);
+    let (compiled, mut diags) = compile(ctx, theme, keep_typ);
     let Some(compiled) = compiled else {
         return (None, diags);
     };
@@ -76,6 +77,7 @@ pub struct Compiled {
 /// book compiled again (a few rounds at most). `None` when errors remain.
 pub fn compile(
     ctx: &RenderContext,
+    theme: &PdfTheme,
     keep_typ: Option<&Path>,
 ) -> (Option<Compiled>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
@@ -83,19 +85,8 @@ pub fn compile(
     let fonts = fonts_for(&font_paths(&book.root, &book.config.pdf.font_paths));
     check_fonts(ctx, &fonts, &mut diags);
 
-    let templates = [
-        ("templates/book.typ", gen::BOOK_TEMPLATE),
-        ("templates/math.typ", gen::MATH_TEMPLATE),
-    ]
-    .map(|(path, embedded)| read_override(&book.fence, &book.root.join(path), embedded));
-    let [book_template, math_template] = match templates {
-        [Ok(b), Ok(m)] => [b, m],
-        [b, m] => {
-            diags.extend(b.err());
-            diags.extend(m.err());
-            return (None, diags);
-        }
-    };
+    let book_template = theme.book.as_deref().unwrap_or(gen::BOOK_TEMPLATE);
+    let math_template = theme.math.as_deref().unwrap_or(gen::MATH_TEMPLATE);
 
     let mut options = Options {
         families: Some(
@@ -110,7 +101,7 @@ pub fn compile(
     // Formulas that Typst rejects are found on a document of the math alone, cheaply,
     // rather than by compiling the whole book once per broken formula.
     let first = gen::markup_with(ctx, &options);
-    check_math(&first, &math_template, &fonts, &mut options);
+    check_math(&first, math_template, &fonts, &mut options);
 
     let mut round = 0;
     loop {
@@ -120,7 +111,7 @@ pub fn compile(
         } else {
             gen::markup_with(ctx, &options)
         };
-        let world = BookWorld::new(&generated, &book_template, &math_template, fonts.clone());
+        let world = BookWorld::new(&generated, book_template, math_template, fonts.clone());
         let result = typst::compile::<typst_layout::PagedDocument>(&world);
         // Errors inside (or called from) a formula: show that formula as source, again.
         let mut new_fallbacks = 0;
@@ -143,7 +134,7 @@ pub fn compile(
         }
 
         if let Some(path) = keep_typ {
-            if let Err(e) = keep_sources(path, &generated, &book_template, &math_template) {
+            if let Err(e) = keep_sources(path, &generated, book_template, math_template) {
                 diags.push(Diagnostic::warning(format!(
                     "cannot write {}: {e}",
                     path.display()
@@ -208,16 +199,6 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
-}
-
-/// The book's own template at `path`, else the embedded one; read through the fence.
-fn read_override(fence: &Fence, path: &Path, embedded: &str) -> Result<String, Diagnostic> {
-    if path.symlink_metadata().is_err() {
-        return Ok(embedded.to_string());
-    }
-    fence
-        .read_to_string(path)
-        .map_err(|why| Diagnostic::error(format!("cannot use {}: {why}", path.display())))
 }
 
 fn keep_sources(path: &Path, generated: &Generated, book: &str, math: &str) -> std::io::Result<()> {

@@ -11,7 +11,7 @@ fn tiny_book_to_pdf() {
     let loaded = load(&dir);
     assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
     let ctx = loaded.ctx();
-    let (compiled, diags) = compile(&ctx, None);
+    let (compiled, diags) = compile(&ctx, &PdfTheme::default(), None);
     let errors: Vec<_> = diags
         .iter()
         .filter(|d| d.level == crate::diag::Level::Error)
@@ -37,7 +37,7 @@ fn tiny_book_to_pdf() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
-    let (pdf, diags) = render_pdf(&ctx, None);
+    let (pdf, diags) = render_pdf(&ctx, &PdfTheme::default(), None);
     let pdf = pdf.unwrap_or_else(|| panic!("no PDF: {diags:#?}"));
     assert!(pdf.starts_with(b"%PDF"));
     let _ = std::fs::remove_dir_all(dir);
@@ -50,7 +50,7 @@ fn broken_math_becomes_source_with_a_located_warning() {
     let dir = tiny_book("broken-math", chapter);
     let loaded = load(&dir);
     let ctx = loaded.ctx();
-    let (pdf, diags) = render_pdf(&ctx, None);
+    let (pdf, diags) = render_pdf(&ctx, &PdfTheme::default(), None);
     assert!(pdf.is_some(), "{diags:#?}");
     let math: Vec<_> = diags
         .iter()
@@ -91,7 +91,7 @@ fn typst_errors_point_at_the_chapter() {
     let dir = tiny_book("typst-error", "# One\n\nText.\n\n![broken](img/bad.svg)\n");
     std::fs::write(dir.join("img/bad.svg"), "this is not an svg").unwrap();
     let loaded = load(&dir);
-    let (pdf, diags) = render_pdf(&loaded.ctx(), None);
+    let (pdf, diags) = render_pdf(&loaded.ctx(), &PdfTheme::default(), None);
     assert!(pdf.is_none());
     let d = diags
         .iter()
@@ -524,7 +524,11 @@ fn sample_book() {
         }
     }
     let started = std::time::Instant::now();
-    let (pdf, diags) = render_pdf(&loaded.ctx(), Some(Path::new("/tmp/sample.typ")));
+    let (pdf, diags) = render_pdf(
+        &loaded.ctx(),
+        &PdfTheme::default(),
+        Some(Path::new("/tmp/sample.typ")),
+    );
     eprintln!("rendered in {:.2} s", started.elapsed().as_secs_f64());
     for d in loaded.diags.iter().chain(&diags) {
         eprint!("{}", d.render(None));

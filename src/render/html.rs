@@ -20,6 +20,8 @@ use std::fmt::Write as _;
 pub struct Site<'a> {
     pub ctx: &'a RenderContext<'a>,
     pub math: &'a HashMap<MathKey, Rendered>,
+    /// The book's templates and theme files, found at load.
+    pub theme: &'a crate::theme::SiteTheme,
 }
 
 /// `to` (relative to the site root) as seen from the page `from`.
@@ -37,6 +39,28 @@ pub fn relative(from: &str, to: &str) -> String {
         "../".repeat(from_dirs.len() - common),
         to_parts[common..].join("/")
     )
+}
+
+/// `anchor` as a URL fragment: every byte outside the characters a fragment may hold
+/// unencoded is percent-encoded.
+pub fn fragment(anchor: &str) -> String {
+    use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+    const FRAGMENT: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'[')
+        .add(b']')
+        .add(b'\\')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    utf8_percent_encode(anchor, FRAGMENT).to_string()
 }
 
 /// The prefix from page `from` to the site root (`""`, `"../"`, …).
@@ -423,7 +447,7 @@ impl<'a> PageRenderer<'a> {
                 ..
             } => {
                 let href = match target {
-                    Some(place) => self.href(&place.page, &place.anchor),
+                    Some(place) => self.href(place),
                     None => url.clone(),
                 };
                 let _ = write!(out, "<a href=\"{}\">", escape(&href));
@@ -439,7 +463,7 @@ impl<'a> PageRenderer<'a> {
             Inline::HardBreak => out.push_str("<br>\n"),
             Inline::Ref(r) => match &r.target {
                 Some(t) => {
-                    let href = self.href(&t.page, &t.anchor);
+                    let href = self.href(&t.place);
                     let class = if r.kind == RefKind::Eqref {
                         "ref eqref"
                     } else {
@@ -470,16 +494,18 @@ impl<'a> PageRenderer<'a> {
         let _ = write!(out, "</{tag}>");
     }
 
-    fn href(&self, page: &str, anchor: &str) -> String {
-        let base = if page == self.page {
+    /// The link to a place: relative to this page, its anchor percent-encoded (a label
+    /// may hold any character but whitespace; the browser decodes it to the `id`).
+    fn href(&self, place: &Place) -> String {
+        let base = if place.page.0 == self.section {
             String::new()
         } else {
-            relative(self.page, page)
+            relative(self.page, &self.site.ctx.book.sections[place.page.0].html)
         };
-        match (base.is_empty(), anchor.is_empty()) {
+        match (base.is_empty(), place.anchor.is_empty()) {
             (true, true) => "#".into(),
             (_, true) => base,
-            _ => format!("{base}#{anchor}"),
+            _ => format!("{base}#{}", fragment(&place.anchor)),
         }
     }
 
@@ -501,7 +527,10 @@ impl<'a> PageRenderer<'a> {
                     text,
                     page: Some(page),
                 } => {
-                    let href = self.href(page, &format!("bib-{key}"));
+                    let href = self.href(&Place {
+                        page: *page,
+                        anchor: format!("bib-{key}"),
+                    });
                     let _ = write!(out, "<a class=\"cite\" href=\"{}\">", escape(&href));
                     self.inlines(text, out);
                     out.push_str("</a>");

@@ -5,14 +5,12 @@
 
 use super::escape::escape;
 use super::highlight;
-use super::html::{relative, root_prefix, PageRenderer, Site};
+use super::html::{fragment, relative, root_prefix, PageRenderer, Site};
 use crate::config::MathOutput;
 use crate::diag::Diagnostic;
 use crate::doc::*;
-use crate::fence::Fence;
 pub use crate::output::Content;
 use serde::Serialize;
-use std::path::Path;
 
 const PAGE_TEMPLATE: &str = include_str!("../../templates/page.html");
 const THEME: &[(&str, &[u8])] = &[
@@ -37,6 +35,8 @@ struct NavItem(usize, String, String, String);
 struct PageTocItem {
     level: u8,
     id: String,
+    /// The id as a URL fragment (percent-encoded).
+    fragment: String,
     title: String,
     number: String,
 }
@@ -104,16 +104,9 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     use rayon::prelude::*;
     let book = site.ctx.book;
     let mut diags = Vec::new();
-    let template = match read_override(
-        &book.fence,
-        &book.root.join("templates/page.html"),
-        &mut diags,
-    ) {
-        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-        None => PAGE_TEMPLATE.to_string(),
-    };
+    let template = site.theme.page_template.as_deref().unwrap_or(PAGE_TEMPLATE);
     let mut tera = tera::Tera::default();
-    if let Err(e) = tera.add_raw_template("page.html", &template) {
+    if let Err(e) = tera.add_raw_template("page.html", template) {
         diags.push(Diagnostic::error(format!(
             "invalid template page.html: {}",
             error_chain(&e)
@@ -123,8 +116,16 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
 
     let mut files = Vec::new();
     let html = &book.config.html;
-    let logo = site_file(site, &html.logo, "logo", &mut files, &mut diags);
-    let favicon = site_file(site, &html.favicon, "favicon", &mut files, &mut diags);
+    // `[html] logo` and `favicon` go into `theme/`, under their own names.
+    let mut named = |file: &Option<(String, std::path::PathBuf)>| {
+        file.as_ref().map(|(name, source)| {
+            let target = format!("theme/{name}");
+            files.push((target.clone(), Content::Copy(source.clone())));
+            target
+        })
+    };
+    let logo = named(&site.theme.logo);
+    let favicon = named(&site.theme.favicon);
     let site_url = html.site_url.trim_end_matches('/');
     let katex_dir = "theme/katex";
     let katex = book.config.html.math == MathOutput::KatexHtml;
@@ -252,9 +253,9 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     if let Some(font) = math_font() {
         files.push((MATH_FONT.into(), Content::Bytes(font.to_vec())));
     }
-    theme_files(book, &mut files, &mut diags);
-    if katex {
-        katex_assets(site, katex_dir, &mut files, &mut diags);
+    theme_files(site, &mut files);
+    for (rel, source) in &site.theme.katex {
+        files.push((format!("{katex_dir}/{rel}"), Content::Copy(source.clone())));
     }
     images(site, &mut files);
     (Some(SiteFiles { files }), diags)
@@ -281,6 +282,7 @@ fn page_toc(doc: &Doc, r: &mut PageRenderer) -> Vec<PageTocItem> {
                 items.push(PageTocItem {
                     level: h.level,
                     id: h.id.clone(),
+                    fragment: fragment(&h.id),
                     title,
                     number: h.number.clone(),
                 });
@@ -317,130 +319,17 @@ fn math_font() -> Option<&'static [u8]> {
     })
 }
 
-/// Copies `[html] logo` or `favicon` (relative to the book root) into `theme/`; returns
-/// its path in the site.
-fn site_file(
-    site: &Site,
-    path: &str,
-    key: &str,
-    files: &mut Vec<(String, Content)>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<String> {
-    if path.is_empty() {
-        return None;
-    }
-    let source = site.ctx.book.root.join(path);
-    let name = source.file_name()?.to_string_lossy().into_owned();
-    let source = match site.ctx.book.fence.file(&source) {
-        Ok(real) => real,
-        Err(crate::fence::Refused::Missing(_)) => {
-            diags.push(Diagnostic::error(format!(
-                "`[html] {key}` names a missing file: {path}"
-            )));
-            return None;
-        }
-        Err(why) => {
-            diags.push(Diagnostic::error(format!(
-                "`[html] {key} = \"{path}\"` cannot be used: {why}"
-            )));
-            return None;
-        }
-    };
-    let target = format!("theme/{name}");
-    files.push((target.clone(), Content::Copy(source)));
-    Some(target)
-}
-
-/// A file of the book's `templates/` or `theme/` that replaces an embedded one: `None`
-/// when there is none; an error when it is there but refused by the fence.
-fn read_override(fence: &Fence, path: &Path, diags: &mut Vec<Diagnostic>) -> Option<Vec<u8>> {
-    path.symlink_metadata().ok()?;
-    fence
-        .read(path)
-        .map_err(|why| {
-            diags.push(Diagnostic::error(format!(
-                "cannot use {}: {why}",
-                path.display()
-            )))
-        })
-        .ok()
-}
-
 /// The embedded theme, each file replaced by the book's `theme/` file of the same name;
-/// other files of the book's `theme/` are added (links included, if the fence allows).
-fn theme_files(
-    book: &crate::book::Book,
-    files: &mut Vec<(String, Content)>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let book_theme = book.root.join("theme");
-    let mut embedded = Vec::new();
-    let mut own = |rel: &str, path: &Path, diags: &mut Vec<Diagnostic>| match book.fence.file(path)
-    {
-        Ok(real) => files.push((format!("theme/{rel}"), Content::Copy(real))),
-        Err(why) => diags.push(Diagnostic::error(format!(
-            "cannot use {}: {why}",
-            path.display()
-        ))),
-    };
+/// the book's other theme files are added.
+fn theme_files(site: &Site, files: &mut Vec<(String, Content)>) {
+    let own = &site.theme.files;
     for (name, bytes) in THEME {
-        let path = book_theme.join(name);
-        if path.symlink_metadata().is_ok() {
-            own(name, &path, diags);
-        } else {
-            embedded.push((format!("theme/{name}"), Content::Bytes(bytes.to_vec())));
+        if !own.iter().any(|(rel, _)| rel == name) {
+            files.push((format!("theme/{name}"), Content::Bytes(bytes.to_vec())));
         }
     }
-    for entry in walkdir::WalkDir::new(&book_theme)
-        .min_depth(1)
-        .into_iter()
-        .flatten()
-    {
-        let Ok(rel) = entry.path().strip_prefix(&book_theme) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        if !entry.file_type().is_dir() && !THEME.iter().any(|(n, _)| *n == rel) {
-            own(&rel, entry.path(), diags);
-        }
-    }
-    files.extend(embedded);
-}
-
-/// KaTeX's stylesheet and fonts from `[html] katex_assets` (e.g. Debian's libjs-katex).
-fn katex_assets(
-    site: &Site,
-    dir: &str,
-    files: &mut Vec<(String, Content)>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let Some(src) = &site.ctx.book.config.html.katex_assets else {
-        diags.push(
-            Diagnostic::error("`[html] math = \"katex-html\"` needs `[html] katex_assets`")
-                .help("point it at a folder with katex.min.css and fonts/, e.g. /usr/share/javascript/katex (Debian's libjs-katex)"),
-        );
-        return;
-    };
-    let src = site.ctx.book.root.join(src);
-    if !src.join("katex.min.css").is_file() {
-        diags.push(Diagnostic::error(format!(
-            "no katex.min.css in {}",
-            src.display()
-        )));
-        return;
-    }
-    for entry in walkdir::WalkDir::new(&src).into_iter().flatten() {
-        let Ok(rel) = entry.path().strip_prefix(&src) else {
-            continue;
-        };
-        let rel = rel.to_string_lossy().replace('\\', "/");
-        let wanted = rel == "katex.min.css" || rel.starts_with("fonts/");
-        if entry.file_type().is_file() && wanted {
-            files.push((
-                format!("{dir}/{rel}"),
-                Content::Copy(entry.path().to_path_buf()),
-            ));
-        }
+    for (rel, file) in own {
+        files.push((format!("theme/{rel}"), Content::Copy(file.clone())));
     }
 }
 

@@ -115,7 +115,7 @@ impl MdParser<'_> {
         let name = arg.trim();
         if !roles::is_valid_label(name) {
             self.error(
-                format!("invalid label '{name}': labels use only letters, digits and _.:-"),
+                format!("invalid label '{name}': a label is text without spaces"),
                 span,
             );
             return None;

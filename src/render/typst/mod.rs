@@ -111,11 +111,6 @@ pub fn string(text: &str) -> String {
     out
 }
 
-/// The Typst label of a reference target: its HTML page and anchor.
-pub fn label_name(page: &str, anchor: &str) -> String {
-    format!("{page}#{anchor}")
-}
-
 struct Rendered {
     generated: Generated,
     defined: HashSet<String>,
@@ -426,7 +421,10 @@ impl<'a> Writer<'a> {
         self.inlines(&h.content);
         self.out.push(']');
         let anchor = if h.level == 1 { "" } else { h.id.as_str() };
-        self.label(&label_name(&section.html, anchor));
+        self.label(&self.label_name(&Place {
+            page: PageId(self.section),
+            anchor: anchor.to_string(),
+        }));
         self.out.push_str("\n\n");
     }
 
@@ -439,9 +437,20 @@ impl<'a> Writer<'a> {
 
     fn target_label(&mut self, label: &Option<Label>) {
         if let Some(l) = label {
-            let page = self.ctx.book.sections[self.section].html.clone();
-            self.label(&label_name(&page, &l.name));
+            self.label(&self.label_name(&Place {
+                page: PageId(self.section),
+                anchor: l.name.clone(),
+            }));
         }
+    }
+
+    /// The Typst label of a place: its section's source path and the anchor (Typst takes
+    /// any string as a label, so a label needs no encoding here).
+    fn label_name(&self, place: &Place) -> String {
+        format!(
+            "{}#{}",
+            self.ctx.book.sections[place.page.0].src, place.anchor
+        )
     }
 
     fn figure(&mut self, f: &Figure) {
@@ -712,7 +721,7 @@ impl<'a> Writer<'a> {
                 match target {
                     // A link into the book: to the place's label, where the PDF has one.
                     Some(place) => {
-                        let name = label_name(&place.page, &place.anchor);
+                        let name = self.label_name(place);
                         if self.is_known(&name) {
                             let _ = write!(self.out, "#link(label({}))[", string(&name));
                             self.inlines(content);
@@ -777,7 +786,7 @@ impl<'a> Writer<'a> {
         self.mark(&r.span);
         match &r.target {
             Some(t) => {
-                let name = label_name(&t.page, &t.anchor);
+                let name = self.label_name(&t.place);
                 if self.is_known(&name) {
                     let _ = write!(
                         self.out,
