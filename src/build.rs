@@ -483,18 +483,17 @@ fn finish(options: &Options, strict: bool, diags: &Diagnostics, summary: &str) -
     let failed = errors > 0 || (strict && warnings > 0);
     eprint!("{}", render_all(&diagnostics, &options.root));
     if failed {
-        let mut line = format!(
-            "error: build failed with {errors} error{}",
-            if errors == 1 { "" } else { "s" }
-        );
+        let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let mut counts = Vec::new();
+        if errors > 0 {
+            counts.push(count(errors, "error"));
+        }
         if warnings > 0 {
-            line.push_str(&format!(
-                " and {warnings} warning{}",
-                if warnings == 1 { "" } else { "s" }
-            ));
-            if strict {
-                line.push_str(" (--strict: warnings are errors)");
-            }
+            counts.push(count(warnings, "warning"));
+        }
+        let mut line = format!("error: build failed with {}", counts.join(" and "));
+        if strict && warnings > 0 {
+            line.push_str(" (--strict: warnings are errors)");
         }
         eprintln!("{line}; the previous output is left as it was");
     } else if !options.quiet && !summary.is_empty() {

@@ -172,7 +172,7 @@ fn assemble(
         let (text, page) = match texts.get(key) {
             Some(text) => (text.clone(), page),
             None => {
-                let d = Diagnostic::error(format!("unknown cite key '{key}'")).at(&c.span);
+                let d = Diagnostic::warning(format!("unknown cite key '{key}'")).at(&c.span);
                 diags.push(if bib.contains(key) {
                     d
                 } else {
@@ -252,11 +252,12 @@ fn number_doc(
         |label: &Option<Label>, kind, number: String, title: String, anchor: String| {
             let Some(label) = label else { return };
             if let Some(first) = targets.get(&label.name) {
+                // As in Sphinx: the first definition wins, the book still builds.
                 diags.push(
-                    Diagnostic::error(format!("label '{}' is defined twice", label.name))
+                    Diagnostic::warning(format!("label '{}' is defined twice", label.name))
                         .at(&label.span)
                         .help(format!(
-                            "first defined at {}:{}:{}",
+                            "first defined at {}:{}:{}, which references use",
                             first.span.file, first.span.line, first.span.col
                         )),
                 );
@@ -362,7 +363,9 @@ fn resolve_ref(
             RefKind::Ref => "ref",
             RefKind::Eqref => "eqref",
         };
-        let mut d = Diagnostic::error(format!("undefined label '{}'", r.label)).at(&r.span);
+        // A warning, as in Sphinx and LaTeX: the page shows a broken marker and the book
+        // still publishes (`--strict` fails on it).
+        let mut d = Diagnostic::warning(format!("undefined label '{}'", r.label)).at(&r.span);
         if let Some(near) = closest(&r.label, targets.keys()) {
             d = d.help(format!("did you mean '{near}'?"));
         } else {

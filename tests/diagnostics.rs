@@ -22,25 +22,61 @@ fn failing(body: &str) -> String {
 }
 
 #[test]
-fn undefined_label_is_located_with_a_suggestion() {
-    let err =
-        failing("# S\n\n![x](dot.svg)\n:label:`fig_vector`\n\nSee :numref:`fig_vectr` here.\n");
-    assert!(err.contains("error: undefined label 'fig_vectr'"), "{err}");
+fn undefined_label_is_a_located_warning_with_a_suggestion_and_a_broken_marker() {
+    let book = one_section_book(
+        "# S\n\n![x](dot.svg)\n:label:`fig_vector`\n\nSee :numref:`fig_vectr` here.\n",
+    )
+    .with(&[("src/dot.svg", "<svg/>")]);
+    // As in Sphinx and LaTeX, the book still publishes…
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let err = run.stderr;
+    assert!(
+        err.contains("warning: undefined label 'fig_vectr'"),
+        "{err}"
+    );
     assert!(err.contains("--> src/sec.md:6:5"), "{err}");
     assert!(err.contains("6 | See :numref:`fig_vectr` here."), "{err}");
     assert!(err.contains("|     ^^^^^^^^^^^^^^^^^^^"), "{err}");
     assert!(err.contains("help: did you mean 'fig_vector'?"), "{err}");
+    // …with a visible marker where the reference stands…
+    assert!(
+        book.page("sec.html").contains(
+            "See <span class=\"ref-missing\" title=\"undefined label: fig_vectr\">??</span> here."
+        ),
+        "{}",
+        book.page("sec.html")
+    );
+    // …and `--strict`, what CI runs, fails on it, leaving the site as it was.
+    let strict = book.run(&["--strict", "build", "html"]);
+    assert_eq!(strict.code, Some(1), "{}", strict.stderr);
+    assert!(strict
+        .stderr
+        .contains("warning: undefined label 'fig_vectr'"));
+    assert!(
+        strict.stderr.contains("(--strict: warnings are errors)"),
+        "{}",
+        strict.stderr
+    );
 }
 
 #[test]
-fn duplicate_label_names_the_first_definition() {
-    let err = failing("# S\n:label:`sec_a`\n\n## T\n:label:`sec_a`\n");
+fn duplicate_label_warns_at_the_second_and_the_first_wins() {
+    let book =
+        one_section_book("# S\n:label:`sec_a`\n\n## T\n:label:`sec_a`\n\nSee :ref:`sec_a`.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let err = run.stderr;
     assert!(
-        err.contains("error: label 'sec_a' is defined twice"),
+        err.contains("warning: label 'sec_a' is defined twice"),
         "{err}"
     );
     assert!(err.contains("--> src/sec.md:5:1"), "{err}");
     assert!(err.contains("first defined at src/sec.md:2:1"), "{err}");
+    assert_eq!(err.matches("defined twice").count(), 1, "{err}");
+    let page = book.page("sec.html");
+    assert!(page.contains("<a class=\"ref\" href=\"#\">S</a>"), "{page}");
+    assert_eq!(book.run(&["--strict", "build", "html"]).code, Some(1));
 }
 
 #[test]
@@ -52,20 +88,32 @@ fn unknown_cite_key() {
     let toml = "[book]\ntitle = \"T\"\nsrc = \"src\"\nbibliography = \"refs.bib\"\n";
     book.write("book.toml", toml);
     let run = book.build_html();
-    assert_eq!(run.code, Some(1));
+    assert!(run.ok, "{}", run.stderr);
     assert!(
-        run.stderr.contains("error: unknown cite key 'Nobody.2020'"),
+        run.stderr
+            .contains("warning: unknown cite key 'Nobody.2020'"),
         "{}",
         run.stderr
     );
     assert!(run.stderr.contains("--> src/sec.md:3:4"), "{}", run.stderr);
+    assert!(book.page("sec.html").contains("?Nobody.2020"));
+    assert_eq!(book.run(&["--strict", "build", "html"]).code, Some(1));
 }
 
 #[test]
-fn unknown_role() {
-    let err = failing("# S\n\nA :nonsense:`x` role.\n");
-    assert!(err.contains("error: unknown role ':nonsense:'"), "{err}");
-    assert!(err.contains("--> src/sec.md:3:3"), "{err}");
+fn unknown_role_is_a_warning_and_shown_as_written() {
+    let book = one_section_book("# S\n\nA :nonsense:`x` role.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: unknown role ':nonsense:'"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--> src/sec.md:3:3"), "{}", run.stderr);
+    assert!(book
+        .page("sec.html")
+        .contains("A :nonsense:<code>x</code> role."));
 }
 
 #[test]
@@ -175,7 +223,7 @@ fn failed_build_keeps_the_previous_site() {
     let book = one_section_book("# S\n\nFine.\n");
     assert!(book.build_html().ok);
     let before = book.page("sec.html");
-    book.write("src/sec.md", "# S\n\nBroken :numref:`nowhere`.\n");
+    book.write("src/sec.md", "# S\n\nBroken ![x](nowhere.png).\n");
     let run = book.build_html();
     assert_eq!(run.code, Some(1));
     assert!(
@@ -195,13 +243,19 @@ fn failed_build_keeps_the_previous_site() {
 
 #[test]
 fn all_problems_are_listed_in_one_build() {
-    let err = failing("# S\n\n:numref:`a` :numref:`b` :oops:`c`\n");
+    let book = one_section_book("# S\n\n:numref:`a` :numref:`b` :oops:`c`\n");
+    let run = book.run(&["--strict", "build", "html"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let err = run.stderr;
     assert!(
         err.contains("undefined label 'a'") && err.contains("undefined label 'b'"),
         "{err}"
     );
-    assert!(err.contains("unknown role ':oops:'"), "{err}");
-    assert!(err.contains("build failed with 3 errors"), "{err}");
+    assert!(err.contains("warning: unknown role ':oops:'"), "{err}");
+    assert!(
+        err.contains("build failed with 3 warnings (--strict: warnings are errors)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -401,7 +455,9 @@ fn math_that_katex_shows_in_red_or_that_does_not_close_warns() {
 
 #[test]
 fn the_caret_is_under_the_culprit_after_tabs_and_wide_characters() {
-    let err = failing("# S\n\nA\t表:nonsense:`x`\n");
+    let err = one_section_book("# S\n\nA\t表:nonsense:`x`\n")
+        .build_html()
+        .stderr;
     assert!(err.contains("--> src/sec.md:3:4"), "{err}");
     assert!(
         err.contains("3 | A\t表:nonsense:`x`\n  |  \t  ^^^^^^^^^^^^^"),

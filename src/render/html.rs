@@ -476,10 +476,11 @@ impl<'a> PageRenderer<'a> {
                         escape(&t.text)
                     );
                 }
+                // `??`, as LaTeX shows it, with the label a reader can report.
                 None => {
                     let _ = write!(
                         out,
-                        "<span class=\"ref-missing\">{}</span>",
+                        "<span class=\"ref-missing\" title=\"undefined label: {}\">??</span>",
                         escape(&r.label)
                     );
                 }

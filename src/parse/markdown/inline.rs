@@ -46,7 +46,7 @@ impl MdParser<'_> {
                                 span,
                             });
                         } else {
-                            self.error(format!("unknown role ':{name}:'"), &span);
+                            self.warn(format!("unknown role ':{name}:'"), &span);
                             push_text(items, &format!(":{name}:"));
                             items.push(Item::Inline(Inline::Code(code.to_string())));
                         }

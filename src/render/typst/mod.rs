@@ -798,10 +798,8 @@ impl<'a> Writer<'a> {
                     self.text(&t.text);
                 }
             }
-            // resolve reported it; show the label as HTML does.
-            None => {
-                let _ = write!(self.out, "#d2l.missing-ref({})", string(&r.label));
-            }
+            // resolve reported it; `??` as the site shows it.
+            None => self.out.push_str("#d2l.broken-ref()"),
         }
     }
 

@@ -73,7 +73,7 @@ fn missing_labels_are_text_not_links() {
     let dir = tiny_book("missing", chapter);
     let loaded = load(&dir);
     let main = markup(&loaded.ctx()).main;
-    assert!(main.contains("#d2l.missing-ref(\"nowhere\")"), "{main}");
+    assert!(main.contains("#\"See \"#d2l.broken-ref()#\".\""), "{main}");
     assert!(!main.contains("let x = 1"), "{main}");
     let _ = std::fs::remove_dir_all(dir);
 }
