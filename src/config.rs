@@ -54,6 +54,10 @@ pub struct BuildConfig {
     /// Folders outside the book root that its files may come from (see `fence.rs`).
     #[serde(default)]
     pub allow_outside: Vec<String>,
+    /// The frameworks of the book's tabs, the default first: tab bars list them in this
+    /// order, the site opens on the first, the PDF shows it.
+    #[serde(default)]
+    pub tabs: Vec<String>,
     /// Where `output_dir` is written in `book.toml`, for diagnostics.
     #[serde(skip)]
     pub output_dir_span: Option<Span>,
@@ -263,6 +267,11 @@ impl Config {
             config.book.language = get("project.lang");
         }
         config.book.release = get("project.release");
+        config.build.tabs = get("build.tabs")
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
         config.build.exclude = get("build.exclusions")
             .split_whitespace()
             .map(str::to_string)

@@ -365,10 +365,11 @@ pub enum Group<'a> {
     Tabs(&'a [Block]),
 }
 
-/// The tabs of a tab group, in order of first appearance: every name but `all` (which
-/// marks blocks for every tab), or just `all` when the group names no other. The site
-/// shows a panel per tab, the PDF the first tab: both read this.
-pub fn tab_names(group: &[Block]) -> Vec<&str> {
+/// The tabs of a tab group: every name but `all` (which marks blocks for every tab), in
+/// the order of the book's `tabs` and then of first appearance; or just `all` when the
+/// group names no other. The site shows a panel per tab and opens on the first, the PDF
+/// the first tab: both read this, so the book's default framework comes first in both.
+pub fn tab_names<'a>(group: &'a [Block], order: &[String]) -> Vec<&'a str> {
     let mut tabs: Vec<&str> = Vec::new();
     for block in group {
         if let Block::Tab { names, .. } = block {
@@ -379,6 +380,8 @@ pub fn tab_names(group: &[Block]) -> Vec<&str> {
             }
         }
     }
+    // A stable sort: names the book does not list keep their order, after the others.
+    tabs.sort_by_key(|t| order.iter().position(|o| o == t).unwrap_or(order.len()));
     if tabs.is_empty() {
         tabs.push("all");
     }
@@ -547,9 +550,13 @@ mod tests {
             },
         };
         let group = [tab(&["all"]), tab(&["pytorch", "mxnet"]), tab(&["mxnet"])];
-        assert_eq!(tab_names(&group), ["pytorch", "mxnet"]);
-        assert_eq!(tab_names(&[tab(&["all"]), tab(&[])]), ["all"]);
         let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(tab_names(&group, &[]), ["pytorch", "mxnet"]);
+        // The book's order first; names it does not list keep their order after.
+        let group = [tab(&["jax"]), tab(&["pytorch"]), tab(&["mxnet"])];
+        let order = names(&["mxnet", "pytorch"]);
+        assert_eq!(tab_names(&group, &order), ["mxnet", "pytorch", "jax"]);
+        assert_eq!(tab_names(&[tab(&["all"]), tab(&[])], &order), ["all"]);
         assert!(in_tab(&names(&["all"]), "mxnet"));
         assert!(in_tab(&names(&["pytorch", "mxnet"]), "mxnet"));
         assert!(!in_tab(&names(&["pytorch"]), "mxnet"));

@@ -658,3 +658,46 @@ fn labels_hold_any_character_but_whitespace_and_are_encoded_into_anchors() {
     let run = book.run(&["--strict", "build", "pdf"]);
     assert!(run.ok, "{}", run.stderr);
 }
+
+#[test]
+fn every_tab_group_opens_on_the_books_default_framework() {
+    let body = "# S\n\n```{.python .input}\n%load_ext d2lbook.tab\ntab.interact_select(['mxnet', 'pytorch'])\n```\n\n\
+                :begin_tab:`mxnet`\nMXNet prose.\n:end_tab:\n\n:begin_tab:`pytorch`\nPyTorch prose.\n:end_tab:\n\n\
+                Between.\n\n```{.python .input}\n#@tab pytorch\nimport torch\n```\n\n```{.python .input}\n#@tab mxnet\nfrom mxnet import np\n```\n";
+    let book = one_section_book(body);
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[build]\ntabs = [\"pytorch\", \"mxnet\"]\n",
+    );
+    let run = book.run(&["--strict", "build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    // Both groups list the book's default first, whatever order the source has, so
+    // the page opens on one framework everywhere.
+    let bars: Vec<&str> = page
+        .split("<div class=\"tab-bar\" role=\"tablist\">")
+        .skip(1)
+        .map(|rest| rest.split("</div>").next().unwrap())
+        .collect();
+    assert_eq!(bars.len(), 2, "{page}");
+    for bar in bars {
+        let pytorch = bar.find("data-tab=\"pytorch\"").expect("pytorch tab");
+        let mxnet = bar.find("data-tab=\"mxnet\"").expect("mxnet tab");
+        assert!(pytorch < mxnet, "{bar}");
+    }
+    // The Python d2lbook's tab set-up cell is not shown.
+    assert!(!page.contains("load_ext"), "{page}");
+    assert!(!page.contains("interact_select"), "{page}");
+    // The PDF shows the default framework.
+    let run = book.run(&["--strict", "build", "pdf", "--keep-typ"]);
+    assert!(run.ok, "{}", run.stderr);
+    let typ = std::fs::read_to_string(book.root.join("_build/pdf/t.typ")).unwrap();
+    assert!(
+        typ.contains("PyTorch prose.") && typ.contains("import torch"),
+        "{typ}"
+    );
+    assert!(
+        !typ.contains("MXNet prose.") && !typ.contains("from mxnet"),
+        "{typ}"
+    );
+}

@@ -86,7 +86,23 @@ pub fn strip_marks(code: &str, lang: &str) -> CellSource {
     }
     // Lines kept verbatim, without the marks; a trailing newline is not part of the cell.
     out.code = kept.join("\n");
+    if lang == "python" && is_tab_setup(&out.code) {
+        out.marks.hide_code = true;
+        out.marks.hide_output = true;
+    }
     out
+}
+
+/// Whether a Python cell only sets up the Python d2lbook's tabs (`%load_ext d2lbook.tab`,
+/// `tab.interact_select(…)`): the site's tabs need no setup, so readers never see it.
+fn is_tab_setup(code: &str) -> bool {
+    let mut lines = code
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    lines.peek().is_some()
+        && lines.all(|l| l == "%load_ext d2lbook.tab" || l.starts_with("tab.interact_select("))
 }
 
 #[cfg(test)]
@@ -110,6 +126,17 @@ mod tests {
         assert_eq!(cell.marks.save, vec![0]);
         assert_eq!(cell.tabs, vec!["rust", "all"]);
         assert_eq!(cell.kept_lines, vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn the_python_tab_setup_cell_is_hidden() {
+        let setup = "%load_ext d2lbook.tab\ntab.interact_select(['mxnet', 'pytorch'])\n";
+        let cell = strip_marks(setup, "python");
+        assert!(cell.marks.hide_code && cell.marks.hide_output);
+        // A cell that also does something else is shown.
+        let cell = strip_marks("%load_ext d2lbook.tab\nimport torch", "python");
+        assert!(!cell.marks.hide_code);
+        assert!(!strip_marks("", "python").marks.hide_code);
     }
 
     #[test]

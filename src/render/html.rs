@@ -322,7 +322,7 @@ impl<'a> PageRenderer<'a> {
 
     /// Consecutive tab blocks as one tab group: a panel per name, in order of appearance.
     fn tabs(&mut self, blocks: &[Block], out: &mut String) {
-        let names = tab_names(blocks);
+        let names = tab_names(blocks, &self.site.ctx.book.config.build.tabs);
         out.push_str("<div class=\"tabs\"><div class=\"tab-bar\" role=\"tablist\">");
         for name in &names {
             let _ = write!(

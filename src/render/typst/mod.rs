@@ -301,7 +301,7 @@ impl<'a> Writer<'a> {
 
     /// A tab group shows its first tab: a page has no buttons to switch tabs.
     fn tabs(&mut self, blocks: &[Block]) {
-        let first = tab_names(blocks)[0];
+        let first = tab_names(blocks, &self.ctx.book.config.build.tabs)[0];
         for b in blocks {
             if let Block::Tab {
                 names,
