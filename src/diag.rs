@@ -1,5 +1,6 @@
 //! Diagnostics in rustc's style: a level and message, the `--> file:line:col` location,
-//! the source line with a caret under the culprit, and an optional help line.
+//! the source line with a caret under the culprit, a second place it relates to (`::: `,
+//! underlined with `-` and labelled: "first defined here"), and an optional help line.
 
 use crate::doc::Span;
 use std::collections::HashMap;
@@ -18,6 +19,9 @@ pub struct Diagnostic {
     pub level: Level,
     pub message: String,
     pub span: Option<Span>,
+    /// Another place the problem involves, and what it is.
+    /// Boxed: most diagnostics have none, and this keeps `Result<_, Diagnostic>` small.
+    pub related: Option<Box<(Span, String)>>,
     pub help: Option<String>,
 }
 
@@ -27,6 +31,7 @@ impl Diagnostic {
             level: Level::Error,
             message: message.into(),
             span: None,
+            related: None,
             help: None,
         }
     }
@@ -43,55 +48,101 @@ impl Diagnostic {
         self
     }
 
+    /// Points at a second place too (`first defined here`).
+    pub fn related(mut self, span: &Span, label: impl Into<String>) -> Self {
+        self.related = Some(Box::new((span.clone(), label.into())));
+        self
+    }
+
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 
-    /// Formats the diagnostic; `source` is the text of the span's file, when known.
-    pub fn render(&self, source: Option<&str>) -> String {
+    /// Formats the diagnostic; `source` gives the text of a file a span points into,
+    /// when known.
+    pub fn render(&self, source: &dyn Fn(&str) -> Option<String>) -> String {
         let level = match self.level {
             Level::Warning => "warning",
             Level::Error => "error",
         };
         let mut out = format!("{level}: {}\n", self.message);
-        if let Some(span) = &self.span {
-            // The parsers skip a byte order mark, so columns count from after it.
-            let source = source.map(|s| s.strip_prefix('\u{feff}').unwrap_or(s));
-            let line_text = source.and_then(|s| s.lines().nth(span.line.saturating_sub(1)));
-            let gutter = " ".repeat(span.line.to_string().len());
-            let _ = writeln!(out, "{gutter}--> {}:{}:{}", span.file, span.line, span.col);
-            if let Some(text) = line_text {
-                let text = text.trim_end();
-                let _ = writeln!(out, "{gutter} |");
-                let _ = writeln!(out, "{} | {text}", span.line);
-                // Columns count characters, but a terminal gives CJK characters two cells
-                // and a tab up to eight: the marker line repeats the tabs of the source
-                // line and pads by display width, so the caret lands under the culprit.
-                let pad: String = text
-                    .chars()
-                    .take(span.col.saturating_sub(1))
-                    .map(|c| match c {
-                        '\t' => "\t".to_string(),
-                        c => " ".repeat(display_width(c)),
-                    })
-                    .collect();
-                let marked: usize = text
-                    .chars()
-                    .skip(span.col.saturating_sub(1))
-                    .take(span.len.max(1))
-                    .map(|c| display_width(c).max(1))
-                    .sum();
-                let _ = writeln!(out, "{gutter} | {pad}{}", "^".repeat(marked.max(1)));
-            }
+        let Some(span) = &self.span else {
             if let Some(help) = &self.help {
-                let _ = writeln!(out, "{gutter} = help: {help}");
+                let _ = writeln!(out, "  = help: {help}");
             }
-        } else if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            return out;
+        };
+        // One gutter wide enough for every line number shown.
+        let widest = span.line.max(self.related.as_ref().map_or(0, |r| r.0.line));
+        let gutter = " ".repeat(widest.to_string().len());
+        let _ = writeln!(out, "{gutter}--> {}:{}:{}", span.file, span.line, span.col);
+        excerpt(
+            &mut out,
+            &gutter,
+            span,
+            source(&span.file).as_deref(),
+            '^',
+            "",
+        );
+        if let Some((related, label)) = self.related.as_deref() {
+            let _ = writeln!(out, "{gutter} |");
+            let _ = writeln!(
+                out,
+                "{gutter}::: {}:{}:{}",
+                related.file, related.line, related.col
+            );
+            let text = source(&related.file);
+            if !excerpt(&mut out, &gutter, related, text.as_deref(), '-', label) {
+                let _ = writeln!(out, "{gutter} = note: {label}");
+            }
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "{gutter} = help: {help}");
         }
         out
     }
+}
+
+/// The source line of `span` with `mark` under the marked text and `label` after it;
+/// false when the line is not known.
+fn excerpt(
+    out: &mut String,
+    gutter: &str,
+    span: &Span,
+    source: Option<&str>,
+    mark: char,
+    label: &str,
+) -> bool {
+    // The parsers skip a byte order mark, so columns count from after it.
+    let source = source.map(|s| s.strip_prefix('\u{feff}').unwrap_or(s));
+    let Some(text) = source.and_then(|s| s.lines().nth(span.line.saturating_sub(1))) else {
+        return false;
+    };
+    let text = text.trim_end();
+    let _ = writeln!(out, "{gutter} |");
+    let _ = writeln!(out, "{:>width$} | {text}", span.line, width = gutter.len());
+    // Columns count characters, but a terminal gives CJK characters two cells and a tab
+    // up to eight: the marker line repeats the tabs of the source line and pads by
+    // display width, so the caret lands under the culprit.
+    let pad: String = text
+        .chars()
+        .take(span.col.saturating_sub(1))
+        .map(|c| match c {
+            '\t' => "\t".to_string(),
+            c => " ".repeat(display_width(c)),
+        })
+        .collect();
+    let marked: usize = text
+        .chars()
+        .skip(span.col.saturating_sub(1))
+        .take(span.len.max(1))
+        .map(|c| display_width(c).max(1))
+        .sum();
+    let marks = mark.to_string().repeat(marked.max(1));
+    let line = format!("{gutter} | {pad}{marks} {label}");
+    let _ = writeln!(out, "{}", line.trim_end());
+    true
 }
 
 /// Terminal cells of a character (Unicode's East Asian Width); control characters and
@@ -141,13 +192,12 @@ pub fn render_all(diagnostics: &[Diagnostic], root: &Path) -> String {
     let mut sources: HashMap<String, Option<String>> = HashMap::new();
     let mut out = String::new();
     for d in diagnostics {
-        let source = d.span.as_ref().and_then(|s| {
+        for span in d.span.iter().chain(d.related.as_deref().map(|(s, _)| s)) {
             sources
-                .entry(s.file.to_string())
-                .or_insert_with(|| std::fs::read_to_string(root.join(&*s.file)).ok())
-                .as_deref()
-        });
-        out.push_str(&d.render(source));
+                .entry(span.file.to_string())
+                .or_insert_with(|| std::fs::read_to_string(root.join(&*span.file)).ok());
+        }
+        out.push_str(&d.render(&|file| sources.get(file).cloned().flatten()));
         out.push('\n');
     }
     out
@@ -168,7 +218,7 @@ mod tests {
         let d = Diagnostic::error("undefined label 'x'")
             .at(&span)
             .help("define it");
-        let text = d.render(Some("first\n図は:ref:`x`\n"));
+        let text = d.render(&|_| Some("first\n図は:ref:`x`\n".into()));
         assert_eq!(
             text,
             "error: undefined label 'x'\n --> chapters/a.md:2:4\n  |\n2 | 図は:ref:`x`\n  |      ^^^^^\n  = help: define it\n"
@@ -184,7 +234,9 @@ mod tests {
             len,
         };
         let marker = |source: &str, span: Span| {
-            let text = Diagnostic::warning("w").at(&span).render(Some(source));
+            let text = Diagnostic::warning("w")
+                .at(&span)
+                .render(&|_| Some(source.to_string()));
             text.lines().nth(4).unwrap().to_string()
         };
         // A tab is repeated, so the terminal expands both lines alike.
@@ -192,5 +244,33 @@ mod tests {
         // `表` and the full-width `：` take two cells each; `é` (with a combining accent) one.
         assert_eq!(marker("x\n表：e\u{301}z", span(2, 5, 1)), "  |      ^");
         assert_eq!(marker("\u{feff}ab", span(1, 2, 1)), "  |  ^");
+    }
+
+    #[test]
+    fn a_related_place_is_shown_with_its_line_and_label() {
+        let span = |file: &str, line, col, len| Span {
+            file: file.into(),
+            line,
+            col,
+            len,
+        };
+        let d = Diagnostic::warning("label 'a' is defined twice")
+            .at(&span("b.md", 12, 1, 10))
+            .related(&span("a.md", 2, 3, 10), "first defined here");
+        let files = |f: &str| match f {
+            "a.md" => Some("x\n# :label:`a`\n".to_string()),
+            "b.md" => Some(format!("{}:label:`a`\n", "\n".repeat(11))),
+            _ => None,
+        };
+        assert_eq!(
+            d.render(&files),
+            "warning: label 'a' is defined twice\n  --> b.md:12:1\n   |\n12 | :label:`a`\n   | ^^^^^^^^^^\n   |\n  ::: a.md:2:3\n   |\n 2 | # :label:`a`\n   |   ---------- first defined here\n"
+        );
+        // Without the source, the label still says what the place is.
+        let text = d.render(&|_| None);
+        assert!(
+            text.ends_with("  ::: a.md:2:3\n   = note: first defined here\n"),
+            "{text}"
+        );
     }
 }

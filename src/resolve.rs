@@ -256,10 +256,8 @@ fn number_doc(
                 diags.push(
                     Diagnostic::warning(format!("label '{}' is defined twice", label.name))
                         .at(&label.span)
-                        .help(format!(
-                            "first defined at {}:{}:{}, which references use",
-                            first.span.file, first.span.line, first.span.col
-                        )),
+                        .related(&first.span, "first defined here")
+                        .help("references use the first; rename one of them"),
                 );
                 return;
             }

@@ -72,7 +72,10 @@ fn duplicate_label_warns_at_the_second_and_the_first_wins() {
         "{err}"
     );
     assert!(err.contains("--> src/sec.md:5:1"), "{err}");
-    assert!(err.contains("first defined at src/sec.md:2:1"), "{err}");
+    assert!(
+        err.contains("  |\n ::: src/sec.md:2:1\n  |\n2 | :label:`sec_a`\n  | -------------- first defined here\n"),
+        "{err}"
+    );
     assert_eq!(err.matches("defined twice").count(), 1, "{err}");
     let page = book.page("sec.html");
     assert!(page.contains("<a class=\"ref\" href=\"#\">S</a>"), "{page}");

@@ -359,14 +359,13 @@ fn exercise(case: &Case, katex: bool) {
         panic!("{e}");
     }
     for d in &out.diagnostics {
-        let source = d.span.as_ref().and_then(|s| {
-            let i = match s.file.strip_prefix('s') {
+        d.render(&|file| {
+            let i = match file.strip_prefix('s') {
                 Some(n) => n.trim_end_matches(".md").parse().ok()?,
                 None => 0,
             };
-            case.texts.get(i)
+            case.texts.get(i).cloned()
         });
-        d.render(source.map(String::as_str));
     }
     let (_, diags) = parse_notebook(
         &case.notebook,
@@ -375,14 +374,14 @@ fn exercise(case: &Case, katex: bool) {
         &d2lbook::fence::Fence::closed(),
     );
     for d in diags {
-        d.render(Some(&case.notebook));
+        d.render(&|_| Some(case.notebook.clone()));
     }
     if let Err(d) = Config::from_toml(&case.toml, "book.toml") {
-        d.render(Some(&case.toml));
+        d.render(&|_| Some(case.toml.clone()));
     }
     if let Err(diags) = Bibliography::parse(&case.bib, "refs.bib", "apa") {
         for d in diags {
-            d.render(Some(&case.bib));
+            d.render(&|_| Some(case.bib.clone()));
         }
     }
 }

@@ -531,7 +531,7 @@ fn sample_book() {
     );
     eprintln!("rendered in {:.2} s", started.elapsed().as_secs_f64());
     for d in loaded.diags.iter().chain(&diags) {
-        eprint!("{}", d.render(None));
+        eprint!("{}", d.render(&|_| None));
     }
     let pdf = pdf.expect("a PDF");
     std::fs::write("/tmp/sample.pdf", pdf).unwrap();
