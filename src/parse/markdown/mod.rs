@@ -384,7 +384,15 @@ impl<'a> MdParser<'a> {
                 Node::Block(Block::Table(mut table)) => {
                     if let Some((text, label)) = caption.take() {
                         table.caption = text;
-                        table.label = label;
+                        // A label before the table and one after it: the first wins.
+                        if let Some(label) = label {
+                            if let Some(second) = table.label.replace(label) {
+                                self.warn(
+                                    format!("second label '{}' for the same table", second.name),
+                                    &second.span,
+                                );
+                            }
+                        }
                     }
                     Block::Table(table)
                 }
@@ -539,6 +547,66 @@ mod tests {
             })
             .collect();
         assert_eq!(labels, ["sec_t", "fig_c", "eq_x", "tab_t"]);
+    }
+
+    /// The label and caption text of every table of a doc.
+    fn tables(d: &Doc) -> Vec<(String, String, usize)> {
+        let mut out = Vec::new();
+        for_each_block(&d.blocks, &mut |b| {
+            if let Block::Table(t) = b {
+                let label = t.label.as_ref().map_or(String::new(), |l| l.name.clone());
+                out.push((label, plain_text(&t.caption), t.rows.len()));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn a_label_right_after_the_last_row_names_the_table() {
+        let want = |label: &str, caption: &str| (label.to_string(), caption.to_string(), 1);
+        let shapes = [
+            ("|a|b|\n|-|-|\n|1|2|\n:label:`tab_a`\n", want("tab_a", "")),
+            ("|a|\n|-|\n|1|\n:label:`tab_x-1`\n", want("tab_x-1", "")),
+            (
+                ":Cap\n|a|b|\n|-|-|\n|1|2|\n:label:`tab_b`\n",
+                want("tab_b", "Cap"),
+            ),
+            (
+                ":Cap\n\n|a|b|\n|-|-|\n|1|2|\n:label:`tab_c`\n",
+                want("tab_c", "Cap"),
+            ),
+            (
+                ":Cap\n\n|a|b|\n|-|-|\n|1|2|\n\n:label:`tab_d`\n",
+                want("tab_d", "Cap"),
+            ),
+            (
+                ":Cap\n:label:`tab_e`\n|a|\n|-|\n|1|\n",
+                want("tab_e", "Cap"),
+            ),
+            (
+                ":Cap\n:label:`tab_f`\n\n|a|\n|-|\n|1|\n",
+                want("tab_f", "Cap"),
+            ),
+            ("- |a|\n  |-|\n  |1|\n  :label:`tab_g`\n", want("tab_g", "")),
+        ];
+        for (source, table) in shapes {
+            let (d, diags) = doc(source);
+            assert_eq!(tables(&d), [table], "{source}");
+            assert!(diags.is_empty(), "{source}: {diags:?}");
+        }
+        // The label's span is the role's, on its own line.
+        let (d, _) = doc("|a|\n|-|\n|1|\n:label:`tab_a`\n");
+        let Block::Table(t) = &d.blocks[0] else {
+            panic!()
+        };
+        let span = &t.label.as_ref().unwrap().span;
+        assert_eq!((span.line, span.col, span.len), (4, 1, 14));
+        // A row with a label among other text stays a row; two labels: the first wins.
+        let (d, _) = doc("|a|b|\n|-|-|\n|x|:label:`l`|\n");
+        assert_eq!(tables(&d), [(String::new(), String::new(), 1)]);
+        let (d, diags) = doc(":Cap\n:label:`one`\n\n|a|\n|-|\n|1|\n:label:`two`\n");
+        assert_eq!(tables(&d), [want("one", "Cap")]);
+        assert!(diags[0].message.contains("second label 'two'"), "{diags:?}");
     }
 
     #[test]
