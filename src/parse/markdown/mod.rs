@@ -5,11 +5,13 @@
 //! This module walks the block events and assembles the result (tab groups, captions
 //! joined to tables, heading anchors); `inline` reads inline events and roles,
 //! `paragraph` turns a paragraph's items into blocks, `blocks` reads tables, fenced code
-//! and toc entries. All four extend one `MdParser`.
+//! and toc entries. All four extend one `MdParser`. `tabs` finds the tab mark lines that
+//! split the text before Markdown reads it.
 
 mod blocks;
 mod inline;
 mod paragraph;
+mod tabs;
 
 use super::{cells, roles, rst};
 use crate::diag::Diagnostic;
@@ -33,7 +35,22 @@ pub const MAX_NESTING: usize = 64;
 pub fn parse(text: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Diagnostic>) {
     let text = super::clean_text(text);
     let mut p = MdParser::new(&text, file, dir, fence);
-    let nodes = p.blocks(None);
+    // Tab marks on lines of their own are line structure: Markdown reads the text
+    // between them piece by piece.
+    let mut nodes = Vec::new();
+    let mut from = 0;
+    for tab in tabs::tab_lines(&text) {
+        p.load(from..tab.line.start);
+        nodes.extend(p.blocks(None));
+        let span = p.span(tab.mark);
+        nodes.push(match tab.names {
+            Some(names) => Node::TabBegin(names, span),
+            None => Node::TabEnd(span),
+        });
+        from = tab.line.end;
+    }
+    p.load(from..text.len());
+    nodes.extend(p.blocks(None));
     let mut blocks = p.assemble(nodes);
     for span in std::mem::take(&mut p.stray_tab_ends) {
         p.warn(
@@ -50,6 +67,7 @@ pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
     let text = super::clean_text(text);
     let closed = Fence::closed();
     let mut p = MdParser::new(&text, file, Path::new("."), &closed);
+    p.load(0..text.len());
     let mut tocs = Vec::new();
     while let Some((event, range)) = p.next() {
         if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event {
@@ -107,6 +125,7 @@ struct MdParser<'a> {
     dir: &'a Path,
     fence: &'a Fence,
     lines: LineIndex,
+    /// The events of the part of the text being read (see `load`).
     events: Vec<(Event<'a>, Range<usize>)>,
     pos: usize,
     diags: Vec<Diagnostic>,
@@ -121,23 +140,34 @@ struct MdParser<'a> {
 
 impl<'a> MdParser<'a> {
     fn new(text: &'a str, file: &str, dir: &'a Path, fence: &'a Fence) -> Self {
-        let mut options = Options::empty();
-        options.insert(Options::ENABLE_TABLES);
-        options.insert(Options::ENABLE_MATH);
-        options.insert(Options::ENABLE_STRIKETHROUGH);
         MdParser {
             text,
             file: file.into(),
             dir,
             fence,
             lines: LineIndex::new(text),
-            events: Parser::new_ext(text, options).into_offset_iter().collect(),
+            events: Vec::new(),
             pos: 0,
             diags: Vec::new(),
             stray_tab_ends: Vec::new(),
             block_depth: 0,
             inline_depth: 0,
         }
+    }
+
+    /// Reads the part `range` of the text as Markdown: its events, at their offsets in
+    /// the whole text, are what `next` gives from now on.
+    fn load(&mut self, range: Range<usize>) {
+        let mut options = Options::empty();
+        options.insert(Options::ENABLE_TABLES);
+        options.insert(Options::ENABLE_MATH);
+        options.insert(Options::ENABLE_STRIKETHROUGH);
+        let part = &self.text[range.clone()];
+        self.events = Parser::new_ext(part, options)
+            .into_offset_iter()
+            .map(|(event, r)| (event, r.start + range.start..r.end + range.start))
+            .collect();
+        self.pos = 0;
     }
 
     fn span(&self, range: Range<usize>) -> Span {
@@ -607,6 +637,50 @@ mod tests {
         let (d, diags) = doc(":Cap\n:label:`one`\n\n|a|\n|-|\n|1|\n:label:`two`\n");
         assert_eq!(tables(&d), [want("one", "Cap")]);
         assert!(diags[0].message.contains("second label 'two'"), "{diags:?}");
+    }
+
+    #[test]
+    fn tab_marks_are_lines_that_close_lists_and_paragraphs() {
+        let source = "# T\n\n:begin_tab:`mxnet`\n- one\n  - nested\n:end_tab:\n:begin_tab:`pytorch`\nA paragraph.\n:end_tab:\n:begin_tab:`tensorflow`\n1. x\n\n   more\n:end_tab:\n\nAfter.\n\n:begin_tab:`jax`\n> quoted\n:end_tab:\n```\n:end_tab:\n```\n";
+        let (d, diags) = doc(source);
+        assert!(diags.is_empty(), "{diags:?}");
+        let tabs: Vec<(String, usize, usize)> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Tab {
+                    names,
+                    blocks,
+                    span,
+                } => Some((names.join(","), blocks.len(), span.line)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            tabs,
+            [
+                ("mxnet".into(), 1, 3),
+                ("pytorch".into(), 1, 7),
+                ("tensorflow".into(), 1, 10),
+                ("jax".into(), 1, 18)
+            ]
+        );
+        // The text after a tab's end is outside it; the fenced mark is code.
+        assert!(matches!(&d.blocks[4], Block::Paragraph(p) if plain_text(p) == "After."));
+        assert!(matches!(&d.blocks[6], Block::Code(c) if c.code == ":end_tab:"));
+        // An unclosed tab is warned about at its mark, a stray end at its own.
+        let (_, diags) = doc("x\n  :begin_tab:`a`\ny\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            (
+                diags[0].span.as_ref().unwrap().line,
+                diags[0].span.as_ref().unwrap().col
+            ),
+            (2, 3)
+        );
+        let (_, diags) = doc("- x\n:end_tab:\n");
+        assert!(diags[0].message.contains("without a ':begin_tab:'"));
+        assert_eq!(diags[0].span.as_ref().unwrap().line, 2);
     }
 
     #[test]
