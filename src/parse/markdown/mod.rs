@@ -684,6 +684,36 @@ mod tests {
     }
 
     #[test]
+    fn slide_marks_around_display_math_keep_the_equation_and_its_label() {
+        let (d, diags) = doc("(**$$y = 2x\n\\quad 1$$**)\n:eqlabel:`eq_y`\n\nText [**$$z$$**] :eqlabel:`eq_z` and (**bold**).\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let eqs: Vec<(String, String)> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Equation(e) => Some((e.tex.clone(), e.label.as_ref()?.name.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            eqs,
+            [
+                ("y = 2x\n\\quad 1".to_string(), "eq_y".to_string()),
+                ("z".to_string(), "eq_z".to_string())
+            ]
+        );
+        let texts: Vec<String> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(plain_text(p)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["Text", "and bold."]);
+    }
+
+    #[test]
     fn role_spans_point_at_the_role() {
         let (d, _) = doc("# T\n\n図は:numref:`fig_a`で\n");
         let Block::Paragraph(p) = &d.blocks[1] else {
