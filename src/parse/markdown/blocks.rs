@@ -76,11 +76,30 @@ impl MdParser<'_> {
                 return;
             }
             "eval_rst" if !is_input => {
-                let (blocks, warnings) = rst::blocks(&code, self.dir, self.fence, &fence);
-                for d in warnings {
+                let rst = rst::read(&code, self.dir, self.fence, &fence, first_line);
+                for d in rst.errors {
                     self.diags.push(d.at(&fence));
                 }
-                out.extend(blocks.into_iter().map(Node::Block));
+                // One warning for the block, however many directives it holds.
+                if !rst.skipped.is_empty() {
+                    let n = rst.skipped.len();
+                    let mut names: Vec<String> = Vec::new();
+                    for name in rst.skipped {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    self.diags.push(
+                        Diagnostic::warning(format!(
+                            "{n} reStructuredText directive{} skipped: {}",
+                            if n == 1 { "" } else { "s" },
+                            names.join(", ")
+                        ))
+                        .at(&fence)
+                        .help("Sphinx directives such as autodoc cannot run here; `raw:: html` and `only:: html`/`latex` can"),
+                    );
+                }
+                out.extend(rst.blocks.into_iter().map(Node::Block));
                 return;
             }
             _ => {}

@@ -378,6 +378,11 @@ impl<'a> Writer<'a> {
             // The PDF has its own outline; raw HTML has no meaning on paper.
             Block::Toc(_) | Block::RawHtml { .. } => {}
             Block::Tab { .. } => self.tabs(std::slice::from_ref(block)),
+            Block::Only { backend, blocks } => {
+                if *backend == Backend::Pdf {
+                    self.blocks(blocks);
+                }
+            }
             Block::Bibliography { span, .. } => {
                 self.mark(span);
                 // The entries as resolve formatted them, so that the PDF and the site agree.
