@@ -678,6 +678,10 @@ mod tests {
             ),
             (2, 3)
         );
+        // Text between marks keeps its place in the file.
+        let (_, diags) = doc(":begin_tab:`a`\n- x :nope:`y`\n:end_tab:\n");
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.line, span.col, span.len), (2, 5, 9), "{diags:?}");
         let (_, diags) = doc("- x\n:end_tab:\n");
         assert!(diags[0].message.contains("without a ':begin_tab:'"));
         assert_eq!(diags[0].span.as_ref().unwrap().line, 2);
