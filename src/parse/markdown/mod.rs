@@ -130,8 +130,9 @@ struct MdParser<'a> {
     pos: usize,
     diags: Vec<Diagnostic>,
     /// `:end_tab:` marks that closed no tab in the container they were read in: they
-    /// close the tab of the enclosing container (the mark is line structure, and a line
-    /// after a list item belongs to the item in Markdown), else they are warned about.
+    /// close the tab of the enclosing container, else they are warned about. (Marks alone
+    /// on their lines never get here: `tabs` takes them out first; these are marks in
+    /// text, as in `> :end_tab:`.)
     stray_tab_ends: Vec<Span>,
     /// Current nesting of block containers and of inline markup (see `MAX_NESTING`).
     block_depth: usize,
