@@ -50,7 +50,11 @@ impl Reader<'_> {
                 i += 1;
                 continue;
             }
-            if let Some(directive) = line.strip_prefix("..") {
+            // `.. ` opens a directive or a comment (`...` is text).
+            let explicit = line
+                .strip_prefix("..")
+                .filter(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+            if let Some(directive) = explicit {
                 // The directive's options and content: the indented lines after it.
                 let mut end = i + 1;
                 while end < lines.len()
@@ -234,7 +238,7 @@ mod tests {
 
     #[test]
     fn raw_html_only_titles_and_skipped_directives() {
-        let body = ".. raw:: html\n\n   <p>a</p>\n\n.. only:: html\n\n   References\n   ==========\n\n   .. raw:: html\n\n      <b>b</b>\n\n.. only:: latex\n\n   Printed\n   only.\n\n.. autofunction:: f\n.. currentmodule:: d2l\n\n.. a comment\n";
+        let body = ".. raw:: html\n\n   <p>a</p>\n\n...and more.\n\n.. only:: html\n\n   References\n   ==========\n\n   .. raw:: html\n\n      <b>b</b>\n\n.. only:: latex\n\n   Printed\n   only.\n\n.. autofunction:: f\n.. currentmodule:: d2l\n\n.. a comment\n";
         let fence = Span {
             file: "t.md".into(),
             line: 10,
@@ -261,9 +265,15 @@ mod tests {
             .collect();
         assert_eq!(
             shapes,
-            ["raw <p>a</p>", "h1 References at 17:4", "Html 1", "Pdf 1"]
+            [
+                "raw <p>a</p>",
+                "...and more.",
+                "h1 References at 19:4",
+                "Html 1",
+                "Pdf 1"
+            ]
         );
-        let Block::Only { blocks, .. } = &rst.blocks[3] else {
+        let Block::Only { blocks, .. } = &rst.blocks[4] else {
             panic!()
         };
         assert!(

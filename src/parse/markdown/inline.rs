@@ -129,6 +129,9 @@ impl MdParser<'_> {
                 Item::Inline(Inline::Text(t)) => t.trim().is_empty(),
                 _ => false,
             });
+        if !only_math {
+            return Err(inner);
+        }
         let Some(Item::Inline(Inline::Text(before))) = items.last_mut() else {
             return Err(inner);
         };
@@ -143,9 +146,6 @@ impl MdParser<'_> {
         let Some(rest) = after.strip_prefix(close) else {
             return Err(inner);
         };
-        if !only_math {
-            return Err(inner);
-        }
         *after = rest.to_string().into();
         range.start += 1;
         before.pop();
