@@ -97,12 +97,27 @@ pub enum Block {
         /// The HTML block, or the `eval_rst` block it came from.
         span: Span,
     },
+    /// Blocks shown by one backend only (`.. only:: html` or `.. only:: latex` of an
+    /// `eval_rst` block).
+    Only {
+        backend: Backend,
+        blocks: Vec<Block>,
+    },
     /// The list of every cited entry, placed where `:bibliography:` stands; `path` is the
     /// role's argument, the `.bib` file relative to the section's folder.
     Bibliography {
         path: String,
         span: Span,
     },
+}
+
+/// An output that content may be meant for alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The site (`.. only:: html`).
+    Html,
+    /// The PDF (`.. only:: latex`).
+    Pdf,
 }
 
 #[derive(Debug, Clone)]
@@ -425,7 +440,9 @@ pub fn visit_blocks_mut(blocks: &mut [Block], f: &mut impl FnMut(&mut Block)) {
                     visit_blocks_mut(item, f);
                 }
             }
-            Block::Quote(inner) | Block::Tab { blocks: inner, .. } => visit_blocks_mut(inner, f),
+            Block::Quote(inner)
+            | Block::Tab { blocks: inner, .. }
+            | Block::Only { blocks: inner, .. } => visit_blocks_mut(inner, f),
             _ => {}
         }
     }
@@ -485,7 +502,9 @@ pub fn for_each_inline<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Inline)) 
                     for_each_inline(item, f);
                 }
             }
-            Block::Quote(inner) | Block::Tab { blocks: inner, .. } => for_each_inline(inner, f),
+            Block::Quote(inner)
+            | Block::Tab { blocks: inner, .. }
+            | Block::Only { blocks: inner, .. } => for_each_inline(inner, f),
             _ => {}
         }
     }
@@ -527,7 +546,9 @@ pub fn for_each_block<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Block)) {
                     for_each_block(item, f);
                 }
             }
-            Block::Quote(inner) | Block::Tab { blocks: inner, .. } => for_each_block(inner, f),
+            Block::Quote(inner)
+            | Block::Tab { blocks: inner, .. }
+            | Block::Only { blocks: inner, .. } => for_each_block(inner, f),
             _ => {}
         }
     }

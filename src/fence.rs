@@ -76,6 +76,11 @@ impl Fence {
         }
     }
 
+    /// The book root (`None` for a closed fence).
+    pub fn root(&self) -> Option<&Path> {
+        self.allowed.first().map(PathBuf::as_path)
+    }
+
     /// Whether `path` (which must exist) resolves inside the fence; returns where.
     pub fn resolve(&self, path: &Path) -> Result<PathBuf, Refused> {
         let real = path.canonicalize().map_err(Refused::Missing)?;

@@ -1,6 +1,6 @@
 //! Fuzzing the front end in-process: parse → resolve → render the HTML pages (math
 //! through KaTeX in some cases) and the Typst markup (math through mitex), over arbitrary
-//! bytes and over mutations of real chapters (the sample book and the fixture book);
+//! bytes and over mutations of real chapters (the sample book and the fixture books);
 //! with each case, the same text as a notebook, a book.toml and a .bib, and every
 //! diagnostic rendered against its source.
 //! A case passes when nothing panics, the Typst markup parses, and it ends within
@@ -95,7 +95,7 @@ static RUNS: AtomicUsize = AtomicUsize::new(0);
 fn corpus() -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut texts = Vec::new();
-    for dir in ["chapters", "tests/books/en/src"] {
+    for dir in ["chapters", "tests/books/en/src", "tests/books/d2l-style"] {
         collect_md(&root.join(dir), &mut texts);
     }
     texts.sort();

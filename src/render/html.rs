@@ -195,6 +195,11 @@ impl<'a> PageRenderer<'a> {
                 out.push_str(html);
                 out.push('\n');
             }
+            Block::Only { backend, blocks } => {
+                if *backend == Backend::Html {
+                    self.blocks(blocks, out);
+                }
+            }
             Block::Bibliography { .. } => self.bibliography(out),
         }
     }

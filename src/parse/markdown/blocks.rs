@@ -24,23 +24,37 @@ impl MdParser<'_> {
             number: String::new(),
         };
         let mut in_head = false;
+        // Body rows as items: a last row that is only a `:label:` is the table's label.
+        let mut rows: Vec<Vec<Vec<Item>>> = Vec::new();
         while let Some((event, _)) = self.next() {
             match event {
                 Event::Start(Tag::TableHead) => in_head = true,
                 Event::End(TagEnd::TableHead) => in_head = false,
-                Event::Start(Tag::TableRow) => table.rows.push(Vec::new()),
+                Event::Start(Tag::TableRow) => rows.push(Vec::new()),
                 Event::Start(Tag::TableCell) => {
                     let items = self.items(TagEnd::TableCell);
-                    let cell = self.inlines_only(items);
                     if in_head {
+                        let cell = self.inlines_only(items);
                         table.head.push(cell);
-                    } else if let Some(row) = table.rows.last_mut() {
-                        row.push(cell);
+                    } else if let Some(row) = rows.last_mut() {
+                        row.push(items);
                     }
                 }
                 Event::End(TagEnd::Table) => break,
                 _ => {}
             }
+        }
+        // `:label:` on the line right after the last row: Markdown reads it as a row.
+        if let Some((arg, span)) = rows.last().and_then(|row| label_row(row)) {
+            rows.pop();
+            table.label = self.label(&arg, &span);
+        }
+        for row in rows {
+            let row = row
+                .into_iter()
+                .map(|cell| self.inlines_only(cell))
+                .collect();
+            table.rows.push(row);
         }
         table
     }
@@ -62,11 +76,30 @@ impl MdParser<'_> {
                 return;
             }
             "eval_rst" if !is_input => {
-                let (blocks, warnings) = rst::blocks(&code, self.dir, self.fence, &fence);
-                for d in warnings {
+                let rst = rst::read(&code, self.dir, self.fence, &fence, first_line);
+                for d in rst.errors {
                     self.diags.push(d.at(&fence));
                 }
-                out.extend(blocks.into_iter().map(Node::Block));
+                // One warning for the block, however many directives it holds.
+                if !rst.skipped.is_empty() {
+                    let n = rst.skipped.len();
+                    let mut names: Vec<String> = Vec::new();
+                    for name in rst.skipped {
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                    self.diags.push(
+                        Diagnostic::warning(format!(
+                            "{n} reStructuredText directive{} skipped: {}",
+                            if n == 1 { "" } else { "s" },
+                            names.join(", ")
+                        ))
+                        .at(&fence)
+                        .help("Sphinx directives such as autodoc cannot run here; `raw:: html` and `only:: html`/`latex` can"),
+                    );
+                }
+                out.extend(rst.blocks.into_iter().map(Node::Block));
                 return;
             }
             _ => {}
@@ -153,4 +186,19 @@ impl MdParser<'_> {
         }
         toc
     }
+}
+
+/// The argument and span of a table row that holds nothing but a `:label:` role.
+fn label_row(row: &[Vec<Item>]) -> Option<(String, Span)> {
+    let mut label = None;
+    for item in row.iter().flatten() {
+        match item {
+            Item::Role { name, arg, span } if name == "label" && label.is_none() => {
+                label = Some((arg.clone(), span.clone()));
+            }
+            Item::Inline(Inline::Text(t)) if t.trim().is_empty() => {}
+            _ => return None,
+        }
+    }
+    label
 }

@@ -76,8 +76,13 @@ impl MdParser<'_> {
                 items.push(Item::Inline(Inline::Emph(inner)));
             }
             Event::Start(Tag::Strong) => {
-                let inner = self.nested(TagEnd::Strong);
-                items.push(Item::Inline(Inline::Strong(inner)));
+                self.inline_depth += 1;
+                let inner = self.items(TagEnd::Strong);
+                self.inline_depth -= 1;
+                if let Err(inner) = self.slide_marked_math(items, inner) {
+                    let inner = self.inlines_only(inner);
+                    items.push(Item::Inline(Inline::Strong(inner)));
+                }
             }
             Event::Start(Tag::Strikethrough) => {
                 let inner = self.nested(TagEnd::Strikethrough);
@@ -107,6 +112,52 @@ impl MdParser<'_> {
             Event::FootnoteReference(name) => push_text(items, &format!("[^{name}]")),
             _ => {}
         }
+    }
+
+    /// Slide marks around display math, `(**$$…$$**)` or `[**$$…$$**]`: they only choose
+    /// what goes on slides, so the equations stay display equations (which a following
+    /// `:eqlabel:` names). `items` ends with the text before the `**`, `inner` is what the
+    /// `**` hold, and the next event is the text after them. Gives `inner` back if not.
+    fn slide_marked_math(
+        &mut self,
+        items: &mut Vec<Item>,
+        inner: Vec<Item>,
+    ) -> Result<(), Vec<Item>> {
+        let only_math = inner.iter().any(|i| matches!(i, Item::DisplayMath(..)))
+            && inner.iter().all(|i| match i {
+                Item::DisplayMath(..) | Item::Inline(Inline::SoftBreak) => true,
+                Item::Inline(Inline::Text(t)) => t.trim().is_empty(),
+                _ => false,
+            });
+        if !only_math {
+            return Err(inner);
+        }
+        let Some(Item::Inline(Inline::Text(before))) = items.last_mut() else {
+            return Err(inner);
+        };
+        let close = match before.chars().last() {
+            Some('(') => ')',
+            Some('[') => ']',
+            _ => return Err(inner),
+        };
+        let Some((Event::Text(after), range)) = self.events.get_mut(self.pos) else {
+            return Err(inner);
+        };
+        let Some(rest) = after.strip_prefix(close) else {
+            return Err(inner);
+        };
+        *after = rest.to_string().into();
+        range.start += 1;
+        before.pop();
+        if before.is_empty() {
+            items.pop();
+        }
+        items.extend(
+            inner
+                .into_iter()
+                .filter(|i| matches!(i, Item::DisplayMath(..))),
+        );
+        Ok(())
     }
 
     pub(super) fn nested(&mut self, until: TagEnd) -> Vec<Inline> {

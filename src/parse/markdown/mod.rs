@@ -5,11 +5,13 @@
 //! This module walks the block events and assembles the result (tab groups, captions
 //! joined to tables, heading anchors); `inline` reads inline events and roles,
 //! `paragraph` turns a paragraph's items into blocks, `blocks` reads tables, fenced code
-//! and toc entries. All four extend one `MdParser`.
+//! and toc entries. All four extend one `MdParser`. `tabs` finds the tab mark lines that
+//! split the text before Markdown reads it.
 
 mod blocks;
 mod inline;
 mod paragraph;
+mod tabs;
 
 use super::{cells, roles, rst};
 use crate::diag::Diagnostic;
@@ -33,7 +35,22 @@ pub const MAX_NESTING: usize = 64;
 pub fn parse(text: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Diagnostic>) {
     let text = super::clean_text(text);
     let mut p = MdParser::new(&text, file, dir, fence);
-    let nodes = p.blocks(None);
+    // Tab marks on lines of their own are line structure: Markdown reads the text
+    // between them piece by piece.
+    let mut nodes = Vec::new();
+    let mut from = 0;
+    for tab in tabs::tab_lines(&text) {
+        p.load(from..tab.line.start);
+        nodes.extend(p.blocks(None));
+        let span = p.span(tab.mark);
+        nodes.push(match tab.names {
+            Some(names) => Node::TabBegin(names, span),
+            None => Node::TabEnd(span),
+        });
+        from = tab.line.end;
+    }
+    p.load(from..text.len());
+    nodes.extend(p.blocks(None));
     let mut blocks = p.assemble(nodes);
     for span in std::mem::take(&mut p.stray_tab_ends) {
         p.warn(
@@ -50,6 +67,7 @@ pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
     let text = super::clean_text(text);
     let closed = Fence::closed();
     let mut p = MdParser::new(&text, file, Path::new("."), &closed);
+    p.load(0..text.len());
     let mut tocs = Vec::new();
     while let Some((event, range)) = p.next() {
         if let Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) = event {
@@ -107,12 +125,14 @@ struct MdParser<'a> {
     dir: &'a Path,
     fence: &'a Fence,
     lines: LineIndex,
+    /// The events of the part of the text being read (see `load`).
     events: Vec<(Event<'a>, Range<usize>)>,
     pos: usize,
     diags: Vec<Diagnostic>,
     /// `:end_tab:` marks that closed no tab in the container they were read in: they
-    /// close the tab of the enclosing container (the mark is line structure, and a line
-    /// after a list item belongs to the item in Markdown), else they are warned about.
+    /// close the tab of the enclosing container, else they are warned about. (Marks alone
+    /// on their lines never get here: `tabs` takes them out first; these are marks in
+    /// text, as in `> :end_tab:`.)
     stray_tab_ends: Vec<Span>,
     /// Current nesting of block containers and of inline markup (see `MAX_NESTING`).
     block_depth: usize,
@@ -121,23 +141,34 @@ struct MdParser<'a> {
 
 impl<'a> MdParser<'a> {
     fn new(text: &'a str, file: &str, dir: &'a Path, fence: &'a Fence) -> Self {
-        let mut options = Options::empty();
-        options.insert(Options::ENABLE_TABLES);
-        options.insert(Options::ENABLE_MATH);
-        options.insert(Options::ENABLE_STRIKETHROUGH);
         MdParser {
             text,
             file: file.into(),
             dir,
             fence,
             lines: LineIndex::new(text),
-            events: Parser::new_ext(text, options).into_offset_iter().collect(),
+            events: Vec::new(),
             pos: 0,
             diags: Vec::new(),
             stray_tab_ends: Vec::new(),
             block_depth: 0,
             inline_depth: 0,
         }
+    }
+
+    /// Reads the part `range` of the text as Markdown: its events, at their offsets in
+    /// the whole text, are what `next` gives from now on.
+    fn load(&mut self, range: Range<usize>) {
+        let mut options = Options::empty();
+        options.insert(Options::ENABLE_TABLES);
+        options.insert(Options::ENABLE_MATH);
+        options.insert(Options::ENABLE_STRIKETHROUGH);
+        let part = &self.text[range.clone()];
+        self.events = Parser::new_ext(part, options)
+            .into_offset_iter()
+            .map(|(event, r)| (event, r.start + range.start..r.end + range.start))
+            .collect();
+        self.pos = 0;
     }
 
     fn span(&self, range: Range<usize>) -> Span {
@@ -384,7 +415,15 @@ impl<'a> MdParser<'a> {
                 Node::Block(Block::Table(mut table)) => {
                     if let Some((text, label)) = caption.take() {
                         table.caption = text;
-                        table.label = label;
+                        // A label before the table and one after it: the first wins.
+                        if let Some(label) = label {
+                            if let Some(second) = table.label.replace(label) {
+                                self.warn(
+                                    format!("second label '{}' for the same table", second.name),
+                                    &second.span,
+                                );
+                            }
+                        }
                     }
                     Block::Table(table)
                 }
@@ -539,6 +578,144 @@ mod tests {
             })
             .collect();
         assert_eq!(labels, ["sec_t", "fig_c", "eq_x", "tab_t"]);
+    }
+
+    /// The label and caption text of every table of a doc.
+    fn tables(d: &Doc) -> Vec<(String, String, usize)> {
+        let mut out = Vec::new();
+        for_each_block(&d.blocks, &mut |b| {
+            if let Block::Table(t) = b {
+                let label = t.label.as_ref().map_or(String::new(), |l| l.name.clone());
+                out.push((label, plain_text(&t.caption), t.rows.len()));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn a_label_right_after_the_last_row_names_the_table() {
+        let want = |label: &str, caption: &str| (label.to_string(), caption.to_string(), 1);
+        let shapes = [
+            ("|a|b|\n|-|-|\n|1|2|\n:label:`tab_a`\n", want("tab_a", "")),
+            ("|a|\n|-|\n|1|\n:label:`tab_x-1`\n", want("tab_x-1", "")),
+            (
+                ":Cap\n|a|b|\n|-|-|\n|1|2|\n:label:`tab_b`\n",
+                want("tab_b", "Cap"),
+            ),
+            (
+                ":Cap\n\n|a|b|\n|-|-|\n|1|2|\n:label:`tab_c`\n",
+                want("tab_c", "Cap"),
+            ),
+            (
+                ":Cap\n\n|a|b|\n|-|-|\n|1|2|\n\n:label:`tab_d`\n",
+                want("tab_d", "Cap"),
+            ),
+            (
+                ":Cap\n:label:`tab_e`\n|a|\n|-|\n|1|\n",
+                want("tab_e", "Cap"),
+            ),
+            (
+                ":Cap\n:label:`tab_f`\n\n|a|\n|-|\n|1|\n",
+                want("tab_f", "Cap"),
+            ),
+            ("- |a|\n  |-|\n  |1|\n  :label:`tab_g`\n", want("tab_g", "")),
+        ];
+        for (source, table) in shapes {
+            let (d, diags) = doc(source);
+            assert_eq!(tables(&d), [table], "{source}");
+            assert!(diags.is_empty(), "{source}: {diags:?}");
+        }
+        // The label's span is the role's, on its own line.
+        let (d, _) = doc("|a|\n|-|\n|1|\n:label:`tab_a`\n");
+        let Block::Table(t) = &d.blocks[0] else {
+            panic!()
+        };
+        let span = &t.label.as_ref().unwrap().span;
+        assert_eq!((span.line, span.col, span.len), (4, 1, 14));
+        // A row with a label among other text stays a row; two labels: the first wins.
+        let (d, _) = doc("|a|b|\n|-|-|\n|x|:label:`l`|\n");
+        assert_eq!(tables(&d), [(String::new(), String::new(), 1)]);
+        let (d, diags) = doc(":Cap\n:label:`one`\n\n|a|\n|-|\n|1|\n:label:`two`\n");
+        assert_eq!(tables(&d), [want("one", "Cap")]);
+        assert!(diags[0].message.contains("second label 'two'"), "{diags:?}");
+    }
+
+    #[test]
+    fn tab_marks_are_lines_that_close_lists_and_paragraphs() {
+        let source = "# T\n\n:begin_tab:`mxnet`\n- one\n  - nested\n:end_tab:\n:begin_tab:`pytorch`\nA paragraph.\n:end_tab:\n:begin_tab:`tensorflow`\n1. x\n\n   more\n:end_tab:\n\nAfter.\n\n:begin_tab:`jax`\n> quoted\n:end_tab:\n```\n:end_tab:\n```\n";
+        let (d, diags) = doc(source);
+        assert!(diags.is_empty(), "{diags:?}");
+        let tabs: Vec<(String, usize, usize)> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Tab {
+                    names,
+                    blocks,
+                    span,
+                } => Some((names.join(","), blocks.len(), span.line)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            tabs,
+            [
+                ("mxnet".into(), 1, 3),
+                ("pytorch".into(), 1, 7),
+                ("tensorflow".into(), 1, 10),
+                ("jax".into(), 1, 18)
+            ]
+        );
+        // The text after a tab's end is outside it; the fenced mark is code.
+        assert!(matches!(&d.blocks[4], Block::Paragraph(p) if plain_text(p) == "After."));
+        assert!(matches!(&d.blocks[6], Block::Code(c) if c.code == ":end_tab:"));
+        // An unclosed tab is warned about at its mark, a stray end at its own.
+        let (_, diags) = doc("x\n  :begin_tab:`a`\ny\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            (
+                diags[0].span.as_ref().unwrap().line,
+                diags[0].span.as_ref().unwrap().col
+            ),
+            (2, 3)
+        );
+        // Text between marks keeps its place in the file.
+        let (_, diags) = doc(":begin_tab:`a`\n- x :nope:`y`\n:end_tab:\n");
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.line, span.col, span.len), (2, 5, 9), "{diags:?}");
+        let (_, diags) = doc("- x\n:end_tab:\n");
+        assert!(diags[0].message.contains("without a ':begin_tab:'"));
+        assert_eq!(diags[0].span.as_ref().unwrap().line, 2);
+    }
+
+    #[test]
+    fn slide_marks_around_display_math_keep_the_equation_and_its_label() {
+        let (d, diags) = doc("(**$$y = 2x\n\\quad 1$$**)\n:eqlabel:`eq_y`\n\nText [**$$z$$**] :eqlabel:`eq_z` and (**bold**).\n");
+        assert!(diags.is_empty(), "{diags:?}");
+        let eqs: Vec<(String, String)> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Equation(e) => Some((e.tex.clone(), e.label.as_ref()?.name.clone())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            eqs,
+            [
+                ("y = 2x\n\\quad 1".to_string(), "eq_y".to_string()),
+                ("z".to_string(), "eq_z".to_string())
+            ]
+        );
+        let texts: Vec<String> = d
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Paragraph(p) => Some(plain_text(p)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["Text", "and bold."]);
     }
 
     #[test]

@@ -300,8 +300,15 @@ impl<'a> Writer<'a> {
     }
 
     /// A tab group shows its first tab: a page has no buttons to switch tabs.
+    /// The PDF is the edition of one framework: the book's default tab (the first of
+    /// `[build] tabs`), so a group without it shows only what is for every tab; a book
+    /// that names no tabs shows each group's first.
     fn tabs(&mut self, blocks: &[Block]) {
-        let first = tab_names(blocks, &self.ctx.book.config.build.tabs)[0];
+        let order = &self.ctx.book.config.build.tabs;
+        let first = match order.first() {
+            Some(default) => default.as_str(),
+            None => tab_names(blocks, order)[0],
+        };
         for b in blocks {
             if let Block::Tab {
                 names,
@@ -373,6 +380,11 @@ impl<'a> Writer<'a> {
             // The PDF has its own outline; raw HTML has no meaning on paper.
             Block::Toc(_) | Block::RawHtml { .. } => {}
             Block::Tab { .. } => self.tabs(std::slice::from_ref(block)),
+            Block::Only { backend, blocks } => {
+                if *backend == Backend::Pdf {
+                    self.blocks(blocks);
+                }
+            }
             Block::Bibliography { span, .. } => {
                 self.mark(span);
                 // The entries as resolve formatted them, so that the PDF and the site agree.
