@@ -41,26 +41,19 @@ pub fn relative(from: &str, to: &str) -> String {
     )
 }
 
-/// `anchor` as a URL fragment: every byte outside the characters a fragment may hold
-/// unencoded is percent-encoded.
+/// `anchor` as a URL fragment: the ASCII characters a fragment may not hold as they are
+/// (controls, space, `"`, `#`, `%`, `<`, `>`, `` ` ``, …) percent-encoded; other
+/// characters, CJK among them, stay readable (HTML takes them, the browser encodes them).
 pub fn fragment(anchor: &str) -> String {
-    use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
-    const FRAGMENT: &AsciiSet = &CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'#')
-        .add(b'%')
-        .add(b'<')
-        .add(b'>')
-        .add(b'[')
-        .add(b']')
-        .add(b'\\')
-        .add(b'^')
-        .add(b'`')
-        .add(b'{')
-        .add(b'|')
-        .add(b'}');
-    utf8_percent_encode(anchor, FRAGMENT).to_string()
+    let mut out = String::with_capacity(anchor.len());
+    for c in anchor.chars() {
+        if c.is_ascii() && (c.is_ascii_control() || " \"#%<>[\\]^`{|}".contains(c)) {
+            out.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The prefix from page `from` to the site root (`""`, `"../"`, …).
@@ -662,6 +655,13 @@ mod tests {
         assert_eq!(relative("c/a.html", "c/d.html"), "d.html");
         assert_eq!(relative("c/e/a.html", "c/d.html"), "../d.html");
         assert_eq!(root_prefix("c/e/a.html"), "../../");
+    }
+
+    #[test]
+    fn fragments_encode_only_what_a_fragment_cannot_hold() {
+        assert_eq!(fragment("eq_sgd-xt+1-xstar"), "eq_sgd-xt+1-xstar");
+        assert_eq!(fragment("a b%\"#<x>`"), "a%20b%25%22%23%3Cx%3E%60");
+        assert_eq!(fragment("自動微分"), "自動微分");
     }
 
     #[test]
