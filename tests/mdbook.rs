@@ -188,7 +188,7 @@ fn a_missing_include_or_anchor_is_a_located_error() {
     let book = TempBook::fixture("mdbook-style");
     book.write(
         "src/ch03/recoverable.md",
-        "# Recoverable Errors\n\n```rust\n{{#include ../listings/errors.rs:nowhere}}\n```\n\n  {{#include ../listings/missing.rs}}\n",
+        "# Recoverable Errors\n\n```rust\n{{#include ../listings/errors.rs}}\n```\n\n```rust\n{{#include ../listings/errors.rs:nowhere}}\n```\n\n  {{#include ../listings/missing.rs}}\n",
     );
     let run = book.build_html();
     assert_eq!(run.code, Some(1), "{}", run.stderr);
@@ -199,7 +199,7 @@ fn a_missing_include_or_anchor_is_a_located_error() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("--> src/ch03/recoverable.md:4:1"),
+        run.stderr.contains("--> src/ch03/recoverable.md:8:1"),
         "{}",
         run.stderr
     );
@@ -207,7 +207,7 @@ fn a_missing_include_or_anchor_is_a_located_error() {
         .stderr
         .contains("error: cannot include src/listings/missing.rs: no such file"));
     assert!(
-        run.stderr.contains("--> src/ch03/recoverable.md:7:3"),
+        run.stderr.contains("--> src/ch03/recoverable.md:11:3"),
         "{}",
         run.stderr
     );
@@ -310,4 +310,49 @@ fn the_pdf_has_the_chapters_in_order_without_hidden_lines() {
     assert!(body.contains("let answer: u32 = 42;"));
     assert!(!body.contains("fn main() {\nlet answer"), "{body}");
     assert!(!body.contains("println!(\"{answer} {ratio}\")"), "{body}");
+}
+
+#[test]
+fn a_readme_opens_the_book_and_included_text_is_located_in_its_file() {
+    let book = TempBook::empty("mdbook-readme").with(&[
+        ("book.toml", "[book]\ntitle = \"Tiny\"\n"),
+        (
+            "src/SUMMARY.md",
+            "[Introduction](README.md)\n\n- [First](first.md)\n    - [Inner](inner/README.md)\n",
+        ),
+        ("src/README.md", "# Introduction\n\nWelcome.\n"),
+        (
+            "src/first.md",
+            "# First\n\n{{#include parts/shared.md}}\n\nAfter.\n",
+        ),
+        (
+            "src/parts/shared.md",
+            "Shared text.\n\nSee :numref:`nowhere`.\n",
+        ),
+        ("src/inner/README.md", "# Inner\n"),
+    ]);
+    let run = book.build_html();
+    assert!(
+        run.stderr.contains("--> src/parts/shared.md:3:5"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("3 | See :numref:`nowhere`."),
+        "{}",
+        run.stderr
+    );
+    book.write("src/parts/shared.md", "Shared text.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    // README.md is the index page, as mdBook makes it, in any folder.
+    assert!(book.page("index.html").contains("Welcome."));
+    assert!(book.page("inner/index.html").contains("Inner"));
+    assert!(book.page("first.html").contains("Shared text."));
+    let entries = nav(&book);
+    let pages: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.1.as_str(), e.3.as_str()))
+        .collect();
+    assert_eq!(pages, [("1", "first.html"), ("1.1", "inner/index.html")]);
 }

@@ -50,6 +50,7 @@ pub struct Expanded {
 /// Expands the directives of `text`, the file at `file` (its path from the book `root`).
 pub fn expand(text: &str, file: &str, root: &Path, fence: &Fence) -> Expanded {
     let mut x = Expander {
+        chapter: file.into(),
         root,
         fence,
         out: String::with_capacity(text.len()),
@@ -74,6 +75,8 @@ pub fn expand(text: &str, file: &str, root: &Path, fence: &Fence) -> Expanded {
 }
 
 struct Expander<'a> {
+    /// The chapter's file: diagnostics point into its expanded text, like the parser's.
+    chapter: Arc<str>,
     root: &'a Path,
     fence: &'a Fence,
     out: String,
@@ -160,6 +163,17 @@ impl Expander<'_> {
         self.map.lines.push((index as u32, line as u32));
     }
 
+    /// `span` (in a line of `file` being expanded) as a span of the expanded text, which
+    /// the line map takes back to `file` (as it does the parser's spans).
+    fn at_output(&mut self, span: &Span, file: &str) -> Span {
+        self.origin(file, span.line - 1);
+        Span {
+            file: self.chapter.clone(),
+            line: self.map.lines.len(),
+            ..span.clone()
+        }
+    }
+
     /// Writes `lines` of `file` (each: its 0-based line there, a prefix, the text),
     /// separated by line ends (and one after the last if `trailing`), expanding the
     /// directives in them.
@@ -198,71 +212,68 @@ impl Expander<'_> {
             "" => self.write(&written[1..], file, line),
             "title" => self.title = Some(d.args.to_string()),
             "include" | "rustdoc_include" | "playground" => {
-                if depth >= MAX_DEPTH {
-                    self.diags.push(
-                        Diagnostic::error(format!(
-                            "includes nest deeper than {MAX_DEPTH} levels; not included"
-                        ))
-                        .at(span)
-                        .help("an included file includes itself, directly or through others?"),
-                    );
-                    return;
+                if let Err((message, help)) = self.include(d, file, span, depth) {
+                    let at = self.at_output(span, file);
+                    self.diags
+                        .push(Diagnostic::error(message).at(&at).help(help));
                 }
-                self.include(d, file, span, depth);
             }
             // Not a directive of mdBook's: left as written.
             _ => self.write(written, file, line),
         }
     }
 
-    fn include(&mut self, d: &Directive, file: &str, span: &Span, depth: usize) {
+    /// Writes what a directive includes; else the error's message and help.
+    fn include(
+        &mut self,
+        d: &Directive,
+        file: &str,
+        span: &Span,
+        depth: usize,
+    ) -> Result<(), (String, &'static str)> {
+        if depth >= MAX_DEPTH {
+            return Err((
+                format!("includes nest deeper than {MAX_DEPTH} levels; not included"),
+                "an included file includes itself, directly or through others?",
+            ));
+        }
         let mut words = d.args.split_whitespace();
         let target = words.next().unwrap_or("");
         let (path, selector) = match target.split_once(':') {
             Some((path, selector)) => (path, Some(selector)),
             None => (target, None),
         };
-        let fail = |message: String, help: &str| {
-            Diagnostic::error(message).at(span).help(help.to_string())
-        };
         if path.is_empty() || Path::new(path).is_absolute() {
-            self.diags.push(fail(
+            return Err((
                 format!("`{{{{#{}}}}}` needs a path relative to this file", d.kind),
                 "write `{{#include listings/main.rs}}`, optionally with `:10:20` or `:anchor`",
             ));
-            return;
         }
         let dir = Path::new(file).parent().unwrap_or(Path::new(""));
         let shown = normalize(&dir.join(path));
         let text = match self.fence.read_to_string(&self.root.join(&shown)) {
             Ok(text) => text,
             Err(Refused::Missing(_)) => {
-                self.diags.push(fail(
+                return Err((
                     format!("cannot include {shown}: no such file"),
                     "the path is relative to the file that holds the directive",
-                ));
-                return;
+                ))
             }
             Err(why) => {
-                self.diags.push(fail(
+                return Err((
                     format!("cannot include {shown}: {why}"),
                     "a book includes only files inside it",
-                ));
-                return;
+                ))
             }
         };
         let all: Vec<&str> = text.lines().collect();
         let hide_rest = d.kind == "rustdoc_include";
-        let selected = match select(&all, selector, hide_rest) {
-            Ok(lines) => lines,
-            Err(anchor) => {
-                self.diags.push(fail(
-                    format!("{shown} has no anchor '{anchor}'"),
-                    "an anchor is the lines between `ANCHOR: name` and `ANCHOR_END: name`",
-                ));
-                return;
-            }
-        };
+        let selected = select(&all, selector, hide_rest).map_err(|anchor| {
+            (
+                format!("{shown} has no anchor '{anchor}'"),
+                "an anchor is the lines between `ANCHOR: name` and `ANCHOR_END: name`",
+            )
+        })?;
         self.included = true;
         let file_line = span.line - 1;
         if d.kind == "playground" {
@@ -276,6 +287,7 @@ impl Expander<'_> {
         } else {
             self.lines(&shown, &selected, false, depth + 1);
         }
+        Ok(())
     }
 }
 
@@ -454,23 +466,41 @@ mod tests {
 
     #[test]
     fn missing_files_anchors_and_escapes_are_located_errors() {
-        let (x, root) = run("a\n  {{#include nope.rs}}\n{{#include l/main.rs:nope}}\n{{#include ../../../../etc/hostname}}\n");
-        let found: Vec<(String, usize, usize)> = x
+        let (x, root) = run("a\n{{#include l/main.rs}}\n  {{#include nope.rs}}\n{{#include l/main.rs:nope}}\n{{#include ../../../../etc/hostname}}\n");
+        let map = x.map.unwrap();
+        let found: Vec<(String, String, usize, usize)> = x
             .diags
             .iter()
             .map(|d| {
-                let s = d.span.as_ref().unwrap();
-                (d.message.clone(), s.line, s.col)
+                let mut s = d.span.clone().unwrap();
+                map.map(&mut s);
+                (d.message.clone(), s.file.to_string(), s.line, s.col)
             })
             .collect();
         assert!(
             found[0].0.contains("src/nope.rs: no such file"),
             "{found:?}"
         );
-        assert_eq!((found[0].1, found[0].2), (2, 3));
+        assert_eq!(&found[0].1[..], "src/ch.md");
+        assert_eq!((found[0].2, found[0].3), (3, 3));
         assert!(found[1].0.contains("no anchor 'nope'"), "{found:?}");
-        assert_eq!(found[1].1, 3);
+        assert_eq!(found[1].2, 4);
         assert!(found[2].0.contains("cannot include"), "{found:?}");
+        assert_eq!(found[2].2, 5);
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
+    fn errors_in_included_files_point_there() {
+        let root = book(&[
+            ("src/a.md", "{{#include b.md}}\n"),
+            ("src/b.md", "one\ntwo {{#include c.md}}\n"),
+        ]);
+        let fence = Fence::new(&root, &[]);
+        let x = expand("{{#include b.md}}\n", "src/a.md", &root, &fence);
+        let mut span = x.diags[0].span.clone().unwrap();
+        x.map.unwrap().map(&mut span);
+        assert_eq!((&span.file[..], span.line, span.col), ("src/b.md", 2, 5));
         let _ = std::fs::remove_dir_all(root);
     }
 
