@@ -356,3 +356,30 @@ fn a_readme_opens_the_book_and_included_text_is_located_in_its_file() {
         .collect();
     assert_eq!(pages, [("1", "first.html"), ("1.1", "inner/index.html")]);
 }
+
+#[test]
+fn only_the_first_chapter_may_be_the_index_page() {
+    let book = TempBook::empty("mdbook-index").with(&[
+        ("book.toml", "[book]\ntitle = \"Tiny\"\n"),
+        (
+            "src/SUMMARY.md",
+            "- [First](first.md)\n- [Readme](README.md)\n",
+        ),
+        ("src/README.md", "# Readme\n"),
+        ("src/first.md", "# First\n"),
+    ]);
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1));
+    assert!(
+        run.stderr.contains(
+            "chapter 'README.md' cannot be used: its page would be the book's index page"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--> src/SUMMARY.md:2:3"),
+        "{}",
+        run.stderr
+    );
+}

@@ -93,6 +93,10 @@ pub fn load(
         let src = normalize(Path::new(path.trim_start_matches("./")));
         let problem = if src.starts_with("../") || Path::new(&path).is_absolute() {
             Some(format!("it is outside the source folder {src_prefix}/"))
+        } else if html_path(&src) == "index.html" && !(sections.is_empty() && marks.is_empty()) {
+            Some(
+                "its page would be the book's index page, which only the first entry can be".into(),
+            )
         } else if !seen.insert(src.clone()) {
             diags.push(
                 Diagnostic::warning(format!(
@@ -151,8 +155,7 @@ pub fn load(
 
     // The index page: a top-level README.md (or index.md) that opens the book, else one
     // made of the title and the contents.
-    let opens_with_index = sections.first().is_some_and(|s| s.html == "index.html")
-        && !marks.iter().any(|m| m.before == 0);
+    let opens_with_index = sections.first().is_some_and(|s| s.html == "index.html");
     if opens_with_index {
         sections[0].depth = 0;
         sections[0].number.clear();
