@@ -170,8 +170,8 @@ fn included_code_and_hidden_lines() {
 fn unknown_tables_get_one_located_note_each() {
     let (_, stderr) = built();
     for (table, at) in [
-        ("[preprocessor.foo]", "book.toml:21:1"),
-        ("[output.linkcheck]", "book.toml:18:1"),
+        ("[preprocessor.foo]", "book.toml:20:1"),
+        ("[output.linkcheck]", "book.toml:17:1"),
     ] {
         assert_eq!(stderr.matches(table).count(), 2, "{stderr}"); // message + source line
         let note = stderr.find(table).unwrap();
