@@ -505,6 +505,34 @@ mod tests {
     }
 
     #[test]
+    fn odd_directives_never_panic() {
+        let (x, root) = run("");
+        let fence = Fence::new(&root, &[]);
+        for text in [
+            "{{",
+            "{{#",
+            "{{#}}",
+            "\\{{#x}}",
+            "\\{{",
+            "{{#include :}}",
+            "{{#include l/main.rs:b:c:d}}",
+            "{{#include l/main.rs:20:10}}",
+            "{{#include l/main.rs:99999999999999999999999}}",
+            "é{{#include é}}é",
+            "{{#title}}",
+            "{{ #include l/main.rs }}{{#x y}}",
+            "{{#include /etc/hostname}}",
+            "{{#playground l/main.rs editable}}",
+            "a\r\n{{#include l/main.rs::1}}\r\n",
+            "}}{{#{{#include}}",
+        ] {
+            let _ = expand(text, "src/ch.md", &root, &fence);
+        }
+        assert!(x.diags.is_empty());
+        let _ = std::fs::remove_dir_all(root);
+    }
+
+    #[test]
     fn self_inclusion_stops() {
         let root = book(&[("src/a.md", "x {{#include a.md}}\n")]);
         let fence = Fence::new(&root, &[]);

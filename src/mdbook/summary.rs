@@ -137,6 +137,18 @@ impl<'a> SummaryParser<'a> {
                     linked = true;
                     self.link(dest_url.to_string(), r, number.clone(), depth);
                 }
+                // Nesting is bounded as in chapters: the lists are read recursively.
+                Event::Start(Tag::List(_)) if depth >= crate::parse::MAX_NESTING => {
+                    let span = self.span(r);
+                    self.diags.push(
+                        Diagnostic::warning(format!(
+                            "chapters nested deeper than {} levels; the deeper ones are left out",
+                            crate::parse::MAX_NESTING
+                        ))
+                        .at(&span),
+                    );
+                    self.skip_current();
+                }
                 Event::Start(Tag::List(_)) => {
                     if !linked {
                         self.ignored(range.clone());
@@ -257,6 +269,16 @@ mod tests {
             panic!()
         };
         assert_eq!((span.line, span.col), (7, 3));
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let text: String = (0..200)
+            .map(|i| format!("{}- [C{i}](c{i}.md)\n", "  ".repeat(i)))
+            .collect();
+        let (items, diags) = parse(&text, "SUMMARY.md");
+        assert_eq!(chapters(&items).len(), crate::parse::MAX_NESTING);
+        assert_eq!(diags.len(), 1);
     }
 
     #[test]
