@@ -354,7 +354,15 @@ fn a_readme_opens_the_book_and_included_text_is_located_in_its_file() {
         .iter()
         .map(|e| (e.1.as_str(), e.3.as_str()))
         .collect();
-    assert_eq!(pages, [("1", "first.html"), ("1.1", "inner/index.html")]);
+    assert_eq!(
+        pages,
+        [
+            ("", "index.html"),
+            ("1", "first.html"),
+            ("1.1", "inner/index.html")
+        ]
+    );
+    assert_eq!(entries[0].2, "Introduction");
 }
 
 #[test]

@@ -246,9 +246,10 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         while let Some(mark) = marks.next_if(|m| m.before <= j) {
             nav.push(nav_mark(mark));
         }
-        if j > 0 {
+        // The index page is an entry when the contents name it (an mdBook README.md).
+        if j > 0 || s.title.is_some() {
             nav.push(NavItem::Page(
-                s.depth - 1,
+                s.depth.saturating_sub(1),
                 s.number_text(),
                 titles[j].0.clone(),
                 s.html.clone(),
