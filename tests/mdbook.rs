@@ -264,7 +264,16 @@ fn a_d2lbook_book_toml_stays_strict() {
     // it lacks, and the build says so.
     let run = book.build_html();
     assert_eq!(run.code, Some(1));
-    assert!(run.stderr.contains("SUMMARY.md"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("cannot read src/SUMMARY.md"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("book.toml is mdBook's"),
+        "{}",
+        run.stderr
+    );
     let book = common::one_section_book("# S\n").with(&[(
         "book.toml",
         "[book]\ntitle = \"T\"\nsrc = \"src\"\ntitel = 3\n",

@@ -38,7 +38,9 @@ pub fn load(
         .read_to_string(&src_dir.join("SUMMARY.md"))
         .map_err(|why| {
             Diagnostic::error(format!("cannot read {summary_file}: {why}")).help(
-                "an mdBook book lists its chapters in SUMMARY.md in `[book] src` (default `src`)",
+                "book.toml is mdBook's (it has keys only mdBook knows, such as [rust], \
+                 [output.*] or [book] description), and an mdBook book lists its chapters \
+                 in SUMMARY.md in `[book] src` (default `src`)",
             )
         })?;
     let (items, summary_diags) = summary::parse(&text, &summary_file);
