@@ -1,10 +1,12 @@
 //! The load stage: the configuration and the book's order. `index.md` under `[book] src`
 //! and the toc blocks of the files it lists, recursively, give the sections in reading
-//! order with their numbers (`2`, `2.3`) and depths.
+//! order with their numbers (`2`, `2.3`) and depths. An mdBook book's `SUMMARY.md` gives
+//! the same structure (see `mdbook`).
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::fence::{Fence, Refused};
+use crate::mdbook::include::LineMap;
 use crate::parse;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::{HashMap, HashSet};
@@ -17,6 +19,27 @@ pub struct Book {
     pub sections: Vec<Section>,
     /// Where the book's files may come from.
     pub fence: Fence,
+    /// Entries of the contents that are no page (from `SUMMARY.md`), in order.
+    pub marks: Vec<NavMark>,
+}
+
+/// An entry of the book's contents without a page of its own.
+pub struct NavMark {
+    /// The section it comes before (`sections.len()`: after the last).
+    pub before: usize,
+    pub kind: MarkKind,
+}
+
+pub enum MarkKind {
+    /// The title of a part of the book, over the chapters that follow.
+    Part(String),
+    /// A chapter not written yet, listed at its place with its number.
+    Draft {
+        title: String,
+        number: Vec<u32>,
+        depth: usize,
+    },
+    Separator,
 }
 
 pub struct Section {
@@ -35,6 +58,13 @@ pub struct Section {
     /// The sections its toc blocks name, by entry as written (`chapter_x/index`): what
     /// the load resolved, so that backends link toc blocks without the disk.
     pub toc_links: HashMap<String, usize>,
+    /// The title the book's contents give it (`SUMMARY.md`'s link text), shown instead of
+    /// its first heading in the contents, links to it and its page's title.
+    pub title: Option<String>,
+    /// The whole `<title>` of its page (mdBook's `{{#title …}}`).
+    pub page_title: Option<String>,
+    /// Where the lines of `text` come from, when files were included into it.
+    pub line_map: Option<std::sync::Arc<LineMap>>,
 }
 
 impl Section {
@@ -49,16 +79,36 @@ impl Book {
         self.root.join(&self.config.book.src)
     }
 
+    /// Moves spans in sections' texts to the files and lines they came from: a function
+    /// for `Diagnostics::set_remap`, `None` when no section included files.
+    pub fn span_remap(&self) -> Option<impl Fn(&mut crate::doc::Span) + Send + Sync + 'static> {
+        let maps: HashMap<String, std::sync::Arc<LineMap>> = self
+            .sections
+            .iter()
+            .filter_map(|s| Some((s.file.clone(), s.line_map.clone()?)))
+            .collect();
+        (!maps.is_empty()).then_some(move |span: &mut crate::doc::Span| {
+            if let Some(map) = maps.get(&*span.file) {
+                map.map(span);
+            }
+        })
+    }
+
     /// Loads the book at `root`. Problems with entries are diagnostics; a missing config
     /// or root `index.md` is fatal.
     pub fn load(root: &Path) -> Result<(Book, Vec<Diagnostic>), Diagnostic> {
-        let config = Config::load(root)?;
+        let mut config = Config::load(root)?;
         let fence = Fence::new(root, &config.build.allow_outside);
         if let Err(why) = fence.resolve(&root.join(&config.book.src)) {
             return Err(Diagnostic::error(format!(
                 "the source folder `[book] src = \"{}\"` cannot be used: {why}",
                 config.book.src
             )));
+        }
+        if config.mdbook {
+            let mut diags = std::mem::take(&mut config.notes);
+            let book = crate::mdbook::load(root, config, fence, &mut diags)?;
+            return Ok((book, diags));
         }
         let mut excludes = GlobSetBuilder::new();
         for pattern in &config.build.exclude {
@@ -121,6 +171,7 @@ impl Book {
                 config,
                 sections,
                 fence,
+                marks: Vec::new(),
             },
             diags,
         ))
@@ -182,6 +233,9 @@ impl Loader {
             children: Vec::new(),
             text,
             toc_links: HashMap::new(),
+            title: None,
+            page_title: None,
+            line_map: None,
         });
         if let Some(p) = parent {
             self.sections[p].children.push(index);

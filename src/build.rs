@@ -327,6 +327,9 @@ fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), 
     init_threads();
     let (book, load_diags) = Book::load(root)?;
     diags.extend(load_diags);
+    if let Some(remap) = book.span_remap() {
+        diags.set_remap(remap);
+    }
     let docs = parse_sections(&book, diags);
     Ok((book, docs))
 }
@@ -339,12 +342,15 @@ fn parse_sections(book: &Book, diags: &Diagnostics) -> Vec<Doc> {
         .map(|section| {
             let dir = src_dir.join(&section.src);
             let dir = dir.parent().unwrap_or(&src_dir);
-            let (doc, parse_diags) = if section.src.ends_with(".ipynb") {
+            let (mut doc, parse_diags) = if section.src.ends_with(".ipynb") {
                 parse::parse_notebook(&section.text, &section.file, dir, &book.fence)
             } else {
                 parse::parse_markdown(&section.text, &section.file, dir, &book.fence)
             };
             diags.extend(parse_diags);
+            if book.config.mdbook {
+                crate::mdbook::heading_ids(&mut doc);
+            }
             doc
         })
         .collect()
@@ -407,6 +413,9 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
                 },
                 text: text.to_string(),
                 toc_links: Default::default(),
+                title: None,
+                page_title: None,
+                line_map: None,
             }
         })
         .collect();
@@ -419,6 +428,7 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
         config,
         sections,
         fence: crate::fence::Fence::closed(),
+        marks: Vec::new(),
     };
     let mut docs = parse_sections(&book, &diags);
     let words = words(&book, &diags);
@@ -475,11 +485,8 @@ fn count_blocks(docs: &[Doc], is_counted: impl Fn(&Block) -> bool) -> usize {
 /// Prints the diagnostics and the summary; decides failure.
 fn finish(options: &Options, strict: bool, diags: &Diagnostics, summary: &str) -> Outcome {
     let diagnostics = diags.take_sorted();
-    let errors = diagnostics
-        .iter()
-        .filter(|d| d.level == Level::Error)
-        .count();
-    let warnings = diagnostics.len() - errors;
+    let count = |level| diagnostics.iter().filter(|d| d.level == level).count();
+    let (errors, warnings) = (count(Level::Error), count(Level::Warning));
     let failed = errors > 0 || (strict && warnings > 0);
     eprint!("{}", render_all(&diagnostics, &options.root));
     if failed {

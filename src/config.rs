@@ -1,6 +1,7 @@
 //! `book.toml`: the book's configuration, every key optional except the title. Unknown keys
 //! and wrong types are errors located in the file. A Python d2lbook `config.ini` is read
-//! when there is no `book.toml`, so existing books build unchanged.
+//! when there is no `book.toml`, so existing books build unchanged; an mdBook
+//! `book.toml` is read by `mdbook::config`.
 
 use crate::diag::Diagnostic;
 use crate::doc::{span_of, Span};
@@ -23,6 +24,12 @@ pub struct Config {
     /// Overrides of the localised words (`figure = "Figure"`, …).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// An mdBook book: `SUMMARY.md` gives the order (see `mdbook`).
+    #[serde(skip)]
+    pub mdbook: bool,
+    /// Notes about the file (tables of mdBook that d2lbook ignores), for the build to print.
+    #[serde(skip)]
+    pub notes: Vec<Diagnostic>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -190,7 +197,7 @@ impl Config {
         let toml_path = root.join("book.toml");
         if let Ok(bytes) = std::fs::read(&toml_path) {
             return match std::str::from_utf8(&bytes) {
-                Ok(text) => Self::from_toml(text, "book.toml"),
+                Ok(text) => Self::from_toml_at(text, "book.toml", root),
                 Err(e) => {
                     // Located in the valid part before the first bad byte.
                     let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
@@ -215,6 +222,17 @@ impl Config {
         )
     }
 
+    /// Reads the `book.toml` of the book at `root`: mdBook's schema if it is an mdBook
+    /// book (see `mdbook::config::is_mdbook`), else d2lbook's.
+    fn from_toml_at(text: &str, file: &str, root: &Path) -> Result<Config, Diagnostic> {
+        match toml::from_str::<toml::Table>(text) {
+            Ok(table) if crate::mdbook::config::is_mdbook(&table, root) => {
+                crate::mdbook::config::from_toml(text, file)
+            }
+            _ => Self::from_toml(text, file),
+        }
+    }
+
     pub fn from_toml(text: &str, file: &str) -> Result<Config, Diagnostic> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let mut d = Diagnostic::error(format!("invalid {file}: {}", e.message().trim()));
@@ -223,19 +241,7 @@ impl Config {
             }
             d
         })?;
-        for link in &config.html.header_links {
-            if !is_safe_link(&link.url) {
-                let mut d = Diagnostic::error(format!(
-                    "invalid {file}: header link '{}' is not an http(s), mailto, relative or '#' link",
-                    link.url
-                ))
-                .help("a header link may not run code (javascript:, data:, …)");
-                if let Some(at) = text.find(&link.url) {
-                    d = d.at(&span_of(text, file, at..at + link.url.len()));
-                }
-                return Err(d);
-            }
-        }
+        check_links(&config, text, file)?;
         config.build.output_dir_span = key_span(text, file, "build", "output_dir");
         Ok(config)
     }
@@ -283,9 +289,27 @@ impl Config {
     }
 }
 
+/// An error for the first header link that could run code.
+pub(crate) fn check_links(config: &Config, text: &str, file: &str) -> Result<(), Diagnostic> {
+    for link in &config.html.header_links {
+        if !is_safe_link(&link.url) {
+            let mut d = Diagnostic::error(format!(
+                "invalid {file}: header link '{}' is not an http(s), mailto, relative or '#' link",
+                link.url
+            ))
+            .help("a header link may not run code (javascript:, data:, …)");
+            if let Some(at) = text.find(&link.url) {
+                d = d.at(&span_of(text, file, at..at + link.url.len()));
+            }
+            return Err(d);
+        }
+    }
+    Ok(())
+}
+
 /// The span of `key = …` in table `[table]` of a TOML text (the usual layout; `None` for
 /// dotted keys or inline tables).
-fn key_span(text: &str, file: &str, table: &str, key: &str) -> Option<Span> {
+pub(crate) fn key_span(text: &str, file: &str, table: &str, key: &str) -> Option<Span> {
     let mut current = String::new();
     let mut offset = 0;
     for line in text.split_inclusive('\n') {

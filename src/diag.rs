@@ -10,6 +10,8 @@ use std::sync::Mutex;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
+    /// Information that never fails a build, not even with `--strict`.
+    Note,
     Warning,
     Error,
 }
@@ -43,6 +45,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn note(message: impl Into<String>) -> Self {
+        Diagnostic {
+            level: Level::Note,
+            ..Diagnostic::error(message)
+        }
+    }
+
     pub fn at(mut self, span: &Span) -> Self {
         self.span = Some(span.clone());
         self
@@ -63,6 +72,7 @@ impl Diagnostic {
     /// when known.
     pub fn render(&self, source: &dyn Fn(&str) -> Option<String>) -> String {
         let level = match self.level {
+            Level::Note => "note",
             Level::Warning => "warning",
             Level::Error => "error",
         };
@@ -151,10 +161,14 @@ fn display_width(c: char) -> usize {
     unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
 }
 
+/// Moves a span to where its text came from (see `set_remap`).
+type Remap = Box<dyn Fn(&mut Span) + Send + Sync>;
+
 /// Collects diagnostics from every stage (thread-safe, since stages run in parallel).
 #[derive(Default)]
 pub struct Diagnostics {
     items: Mutex<Vec<Diagnostic>>,
+    remap: std::sync::OnceLock<Remap>,
 }
 
 impl Diagnostics {
@@ -175,9 +189,20 @@ impl Diagnostics {
             .count()
     }
 
+    /// Spans of every diagnostic, when taken, go through `remap` first: sections whose
+    /// text includes other files map their lines back to those files.
+    pub fn set_remap(&self, remap: impl Fn(&mut Span) + Send + Sync + 'static) {
+        let _ = self.remap.set(Box::new(remap));
+    }
+
     /// All diagnostics in file and line order, each once (a stage may meet a problem twice).
     pub fn take_sorted(&self) -> Vec<Diagnostic> {
         let mut items = std::mem::take(&mut *self.items.lock().unwrap());
+        if let Some(remap) = self.remap.get() {
+            for span in items.iter_mut().filter_map(|d| d.span.as_mut()) {
+                remap(span);
+            }
+        }
         items.sort_by(|a, b| {
             let key = |d: &Diagnostic| d.span.as_ref().map(|s| (s.file.to_string(), s.line, s.col));
             key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))

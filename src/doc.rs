@@ -374,6 +374,43 @@ impl Doc {
     }
 }
 
+/// A Rust listing's text in runs of visible and hidden lines (`true`: hidden), as
+/// rustdoc and mdBook read it: a line whose first non-blank characters are `# `, or that
+/// is only `#`, is hidden, shown without the mark; `##` stands for a literal `#`. Each
+/// run but the last ends with its line end. `None` when nothing is hidden or escaped
+/// (and for cells, which run as written, and other languages).
+pub fn hidden_lines(code: &Code) -> Option<Vec<(bool, String)>> {
+    if code.lang != "rust" || code.cell.is_some() {
+        return None;
+    }
+    let mut runs: Vec<(bool, String)> = Vec::new();
+    let mut marked = false;
+    for (i, line) in code.code.split('\n').enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let (hidden, text) = if trimmed == "#" {
+            (true, indent.to_string())
+        } else if let Some(rest) = trimmed.strip_prefix("# ") {
+            (true, format!("{indent}{rest}"))
+        } else if let Some(rest) = trimmed.strip_prefix("##") {
+            (false, format!("{indent}#{rest}"))
+        } else {
+            (false, line.to_string())
+        };
+        marked |= text != line;
+        if i > 0 {
+            if let Some(last) = runs.last_mut() {
+                last.1.push('\n');
+            }
+        }
+        match runs.last_mut() {
+            Some(last) if last.0 == hidden => last.1.push_str(&text),
+            _ => runs.push((hidden, text)),
+        }
+    }
+    marked.then_some(runs)
+}
+
 /// A block, or consecutive tab blocks, which show as one tab group.
 pub enum Group<'a> {
     Block(&'a Block),
@@ -598,5 +635,35 @@ mod tests {
         assert_eq!(at(7..13), (2, 2, 2));
         assert_eq!(at(16..17), (3, 2, 1));
         assert_eq!(at(100..200), (3, 3, 1));
+    }
+
+    #[test]
+    fn hidden_lines_of_rust_listings() {
+        let code = |lang: &str, text: &str| Code {
+            lang: lang.into(),
+            code: text.into(),
+            cell: None,
+            label: None,
+            span: span_of("", "a.md", 0..0),
+            lines: Vec::new(),
+            outputs: Vec::new(),
+            number: String::new(),
+        };
+        let runs = hidden_lines(&code(
+            "rust",
+            "# use std::io;\n#\nfn main() {\n    # let x = 1;\n    ##[derive(Debug)]\n}",
+        ))
+        .unwrap();
+        assert_eq!(
+            runs,
+            [
+                (true, "use std::io;\n\n".to_string()),
+                (false, "fn main() {\n".to_string()),
+                (true, "    let x = 1;\n".to_string()),
+                (false, "    #[derive(Debug)]\n}".to_string()),
+            ]
+        );
+        assert!(hidden_lines(&code("rust", "#[derive(Debug)]\nstruct A;")).is_none());
+        assert!(hidden_lines(&code("python", "# a comment")).is_none());
     }
 }

@@ -21,6 +21,8 @@ pub struct Words {
     pub toggle_theme: String,
     pub no_results: String,
     pub menu: String,
+    /// The button that shows the hidden lines of a Rust listing.
+    pub show_hidden: String,
 }
 
 impl Words {
@@ -42,6 +44,7 @@ impl Words {
                 toggle_theme: "ダークモード切り替え".into(),
                 no_results: "見つかりませんでした".into(),
                 menu: "メニュー".into(),
+                show_hidden: "隠れた行を表示".into(),
             }
         } else {
             Words {
@@ -59,6 +62,7 @@ impl Words {
                 toggle_theme: "Toggle dark mode".into(),
                 no_results: "No results".into(),
                 menu: "Menu".into(),
+                show_hidden: "Show hidden lines".into(),
             }
         };
         let mut unknown = Vec::new();
@@ -78,6 +82,7 @@ impl Words {
                 "toggle_theme" => &mut words.toggle_theme,
                 "no_results" => &mut words.no_results,
                 "menu" => &mut words.menu,
+                "show_hidden" => &mut words.show_hidden,
                 _ => {
                     unknown.push(key.clone());
                     continue;

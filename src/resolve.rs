@@ -58,8 +58,12 @@ struct Target {
 pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut targets: HashMap<String, Target> = HashMap::new();
+    // Heading levels that get numbers: mdBook numbers its pages (from SUMMARY.md), never
+    // the headings inside them, whose numbers would clash with the sub-chapters'.
+    let levels = if book.config.mdbook { 1 } else { 3 };
     for (i, (section, doc)) in book.sections.iter().zip(docs.iter_mut()).enumerate() {
         number_doc(
+            levels,
             &section.number_text(),
             PageId(i),
             doc,
@@ -230,8 +234,10 @@ fn load_bibliography(
     }
 }
 
-/// Numbers one section's headings and labelled elements, and records its labels.
+/// Numbers one section's headings (to level `levels`) and labelled elements, and records
+/// its labels.
 fn number_doc(
+    levels: usize,
     secnum: &str,
     page: PageId,
     doc: &mut Doc,
@@ -275,7 +281,7 @@ fn number_doc(
     visit_blocks_mut(&mut doc.blocks, &mut |block| match block {
         Block::Heading(h) => {
             let level = (h.level as usize).clamp(1, 6);
-            if !secnum.is_empty() && level <= 3 {
+            if !secnum.is_empty() && level <= levels {
                 if level > 1 {
                     heading_counters[level - 1] += 1;
                     for c in &mut heading_counters[level..] {

@@ -12,6 +12,7 @@ const FORBIDDEN: &[(&str, &str)] = &[
     ),
     ("crate::parse", "the IR comes parsed"),
     ("crate::eval", "cells come run"),
+    ("crate::mdbook", "the book comes loaded"),
     ("crate::resolve::resolve", "the book comes resolved"),
     ("Book::load", "the book comes loaded"),
     ("Config::", "the configuration comes loaded"),

@@ -58,8 +58,9 @@
   }
 
   // Each entry is [depth, number, title HTML, page path from the site root]; the page
-  // whose path is this body's data-page is the current one. One innerHTML assignment
-  // keeps a thousand entries fast.
+  // whose path is this body's data-page is the current one. An entry without a page has
+  // a fifth item: "part" (a part's title), "draft" (a chapter not written yet) or
+  // "separator". One innerHTML assignment keeps a thousand entries fast.
   function initNav() {
     var list = doc.getElementById("nav-list");
     var items = window.d2lNav;
@@ -68,6 +69,20 @@
     var page = body.getAttribute("data-page");
     var out = [];
     items.forEach(function (item) {
+      if (item[4] === "part") {
+        out.push('<li class="nav-part">' + item[2] + '</li>');
+        return;
+      }
+      if (item[4] === "separator") {
+        out.push('<li class="nav-separator" role="separator"></li>');
+        return;
+      }
+      if (item[4] === "draft") {
+        out.push('<li class="nav-item draft depth-' + Number(item[0]) + '"><span>' +
+          (item[1] ? '<span class="nav-number">' + escapeHtml(item[1]) + '</span>' : '') +
+          '<span class="nav-title">' + item[2] + '</span></span></li>');
+        return;
+      }
       var current = item[3] === page;
       out.push('<li class="nav-item depth-' + Number(item[0]) + (current ? ' current' : '') +
         '"><a href="' + escapeHtml(root + item[3]) + '"' + (current ? ' aria-current="page"' : '') + '>' +
@@ -374,6 +389,17 @@
     });
   }
 
+  /* ---------- Hidden lines of Rust listings ---------- */
+
+  function initHiddenLines() {
+    doc.querySelectorAll(".code-block .hidden-toggle").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var shown = button.parentNode.classList.toggle("show-hidden");
+        button.setAttribute("aria-pressed", shown ? "true" : "false");
+      });
+    });
+  }
+
   /* ---------- Tabs ---------- */
 
   var TAB_KEY = "d2lbook-tab";
@@ -496,6 +522,7 @@
     initSidebar();
     initSearch();
     initCopy();
+    initHiddenLines();
     initTabs();
     initPageToc();
   });

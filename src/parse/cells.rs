@@ -19,7 +19,11 @@ pub fn parse_info(info: &str) -> (String, bool) {
             .unwrap_or("");
         return (lang.to_string(), is_input);
     }
-    let lang = info.split_whitespace().next().unwrap_or("");
+    // mdBook writes attributes after a comma: `rust,ignore`, `rust,edition2021`.
+    let lang = info
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .next()
+        .unwrap_or("");
     (lang.to_string(), false)
 }
 

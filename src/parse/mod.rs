@@ -7,7 +7,7 @@ mod notebook;
 mod roles;
 mod rst;
 
-pub use markdown::{parse as parse_markdown, toc_blocks};
+pub use markdown::{parse as parse_markdown, toc_blocks, MAX_NESTING};
 pub use notebook::parse as parse_notebook;
 
 /// A source text as the parsers read it: without a UTF-8 byte order mark (editors on

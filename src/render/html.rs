@@ -262,12 +262,32 @@ impl<'a> PageRenderer<'a> {
 
     fn code(&mut self, c: &Code, out: &mut String) {
         let listing = |out: &mut String| {
+            // rustdoc's hidden lines: in the page, behind a button that shows them.
+            let (toggle, code) = match hidden_lines(c) {
+                Some(runs) => {
+                    let toggle = format!(
+                        "<button class=\"hidden-toggle\" type=\"button\" aria-pressed=\"false\">{}</button>",
+                        escape(&self.site.ctx.words.show_hidden)
+                    );
+                    let code = runs
+                        .iter()
+                        .map(|(hidden, text)| match hidden {
+                            true => format!(
+                                "<span class=\"hidden-line\">{}</span>",
+                                highlight(text, &c.lang)
+                            ),
+                            false => highlight(text, &c.lang),
+                        })
+                        .collect();
+                    (toggle, code)
+                }
+                None => (String::new(), highlight(&c.code, &c.lang)),
+            };
             let _ = write!(
                 out,
-                "<div class=\"code-block\"><button class=\"copy-button\" type=\"button\">{}</button><pre class=\"code\"><code class=\"language-{}\">{}</code></pre></div>",
+                "<div class=\"code-block\">{toggle}<button class=\"copy-button\" type=\"button\">{}</button><pre class=\"code\"><code class=\"language-{}\">{code}</code></pre></div>",
                 escape(&self.site.ctx.words.copy),
                 escape(&c.lang),
-                highlight(&c.code, &c.lang)
             );
         };
         let id = c
@@ -392,8 +412,13 @@ impl<'a> PageRenderer<'a> {
         out.push_str("</ul>");
     }
 
-    /// The title of section `i` as inline HTML (its first heading; else its file name).
+    /// The title of section `i` as inline HTML (the one the contents give it, else its
+    /// first heading, else its file name).
     pub fn title(&mut self, i: usize, out: &mut String) {
+        if let Some(title) = &self.site.ctx.book.sections[i].title {
+            out.push_str(&escape(title));
+            return;
+        }
         match self.site.ctx.docs[i].title() {
             Some(h) => {
                 let content = h.content.clone();

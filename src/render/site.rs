@@ -27,9 +27,14 @@ pub struct SiteFiles {
 /// One entry of `nav.js`, the book's navigation tree written once per site (every page
 /// embedding it would make the site grow as the square of the book). Serialised as an
 /// array, `[depth, number, title HTML, page path from the site root]`, to keep the file
-/// small; `theme/d2lbook.js` builds each page's sidebar from it.
+/// small; `theme/d2lbook.js` builds each page's sidebar from it. An entry without a page
+/// (see `book::MarkKind`) has an empty path and a fifth item, its kind.
 #[derive(Serialize)]
-struct NavItem(usize, String, String, String);
+#[serde(untagged)]
+enum NavItem {
+    Page(usize, String, String, String),
+    Mark(usize, String, String, String, &'static str),
+}
 
 #[derive(Serialize)]
 struct PageTocItem {
@@ -134,10 +139,13 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
             let mut r = PageRenderer::new(site, i);
             let mut html = String::new();
             r.title(i, &mut html);
-            let text = site.ctx.docs[i]
-                .title()
-                .map(|h| plain_text(&h.content))
-                .unwrap_or_default();
+            let text = match &book.sections[i].title {
+                Some(title) => title.clone(),
+                None => site.ctx.docs[i]
+                    .title()
+                    .map(|h| plain_text(&h.content))
+                    .unwrap_or_default(),
+            };
             (html, text)
         })
         .collect();
@@ -164,7 +172,9 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
                 },
                 page: PageInfo {
                     title: titles[i].0.clone(),
-                    title_text: if i == 0 {
+                    title_text: if let Some(title) = &section.page_title {
+                        title.clone()
+                    } else if i == 0 {
                         book.config.book.title.clone()
                     } else {
                         format!("{} — {}", titles[i].1, book.config.book.title)
@@ -231,20 +241,23 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         index.push(entry);
     }
     files.push(("searchindex.js".into(), script("d2lSearchIndex", &index)));
-    let nav: Vec<NavItem> = book
-        .sections
-        .iter()
-        .enumerate()
-        .skip(1)
-        .map(|(j, s)| {
-            NavItem(
-                s.depth - 1,
+    let mut nav: Vec<NavItem> = Vec::new();
+    let mut marks = book.marks.iter().peekable();
+    for (j, s) in book.sections.iter().enumerate() {
+        while let Some(mark) = marks.next_if(|m| m.before <= j) {
+            nav.push(nav_mark(mark));
+        }
+        // The index page is an entry when the contents name it (an mdBook README.md).
+        if j > 0 || s.title.is_some() {
+            nav.push(NavItem::Page(
+                s.depth.saturating_sub(1),
                 s.number_text(),
                 titles[j].0.clone(),
                 s.html.clone(),
-            )
-        })
-        .collect();
+            ));
+        }
+    }
+    nav.extend(marks.map(nav_mark));
     files.push(("nav.js".into(), script("d2lNav", &nav)));
     files.push((
         "theme/syntax.css".into(),
@@ -259,6 +272,32 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     }
     images(site, &mut files);
     (Some(SiteFiles { files }), diags)
+}
+
+fn nav_mark(mark: &crate::book::NavMark) -> NavItem {
+    use crate::book::MarkKind;
+    match &mark.kind {
+        MarkKind::Part(title) => {
+            NavItem::Mark(0, String::new(), escape(title), String::new(), "part")
+        }
+        MarkKind::Draft {
+            title,
+            number,
+            depth,
+        } => {
+            let number: Vec<String> = number.iter().map(u32::to_string).collect();
+            NavItem::Mark(
+                depth - 1,
+                number.join("."),
+                escape(title),
+                String::new(),
+                "draft",
+            )
+        }
+        MarkKind::Separator => {
+            NavItem::Mark(0, String::new(), String::new(), String::new(), "separator")
+        }
+    }
 }
 
 /// `window.NAME = JSON;`: data every page shares, as a script rather than a JSON file

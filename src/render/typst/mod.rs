@@ -221,7 +221,18 @@ impl<'a> Writer<'a> {
             self.blocks(&intro);
             self.out.push_str("\n  ],\n)\n");
         }
+        let mut marks = book.marks.iter().peekable();
         for i in 1..book.sections.len().min(self.ctx.docs.len()) {
+            // Part titles head the chapters that follow them, as chapters do.
+            while let Some(mark) = marks.next_if(|m| m.before <= i) {
+                if let crate::book::MarkKind::Part(title) = &mark.kind {
+                    let _ = write!(
+                        self.out,
+                        "\n#heading(level: 1, numbering: none)[#{}]\n\n",
+                        string(title)
+                    );
+                }
+            }
             self.enter_section(i);
             let doc = &self.ctx.docs[i];
             self.out.push('\n');
@@ -628,10 +639,21 @@ impl<'a> Writer<'a> {
         let show_code = !marks.as_ref().is_some_and(|m| m.hide_code);
         let show_output = !marks.as_ref().is_some_and(|m| m.hide_output);
         if show_code {
+            // rustdoc's hidden lines stay hidden on paper.
+            let code = match hidden_lines(c) {
+                Some(runs) => runs
+                    .into_iter()
+                    .filter(|(hidden, _)| !hidden)
+                    .map(|(_, text)| text)
+                    .collect::<String>()
+                    .trim_end_matches('\n')
+                    .to_string(),
+                None => c.code.clone(),
+            };
             let _ = write!(
                 self.out,
                 "#d2l.code({}, lang: {}, cell: {}",
-                string(&c.code),
+                string(&code),
                 string(&c.lang),
                 marks.is_some()
             );
