@@ -208,7 +208,7 @@ fn load_bibliography(
         (None, Some((path, _))) => path.clone(),
         (None, None) => {
             diags.push(
-                Diagnostic::error("the book cites entries but has no bibliography")
+                Diagnostic::warning("the book cites entries but has no bibliography")
                     .help("set `[book] bibliography` in book.toml to the .bib file"),
             );
             return None;

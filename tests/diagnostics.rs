@@ -467,3 +467,20 @@ fn the_caret_is_under_the_culprit_after_tabs_and_wide_characters() {
         "{err}"
     );
 }
+
+#[test]
+fn citations_without_a_bibliography_warn_and_show_their_keys() {
+    let book = one_section_book("# S\n\nAs :cite:`Nobody.2020` said.\n");
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("warning: the book cites entries but has no bibliography"),
+        "{}",
+        run.stderr
+    );
+    assert!(book
+        .page("sec.html")
+        .contains("<span class=\"cite-missing\">[Nobody.2020]</span>"));
+    assert_eq!(book.run(&["--strict", "build", "html"]).code, Some(1));
+}
