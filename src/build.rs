@@ -39,20 +39,73 @@ pub struct Outcome {
 pub fn html(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(Prepared {
+    let Some(site) = make_site(options, &diags) else {
+        return finish(options, options.strict, &diags, "");
+    };
+    let mut summary = String::new();
+    if let (false, Some(files)) = (site.failed(&diags), &site.files) {
+        let dir = site.out_dir.join("html");
+        match output::write_atomically(&dir, files) {
+            Ok(()) => summary = site.summary(options, started),
+            Err(e) => diags.push(Diagnostic::error(format!("cannot write the site: {e}"))),
+        }
+    }
+    finish(options, site.strict, &diags, &summary)
+}
+
+/// The site made in memory, not yet written.
+pub(crate) struct SiteBuild {
+    /// The files of the site (`None` when the template failed).
+    pub files: Option<Vec<(String, output::Content)>>,
+    /// The output folder, checked and claimed; the site goes to its `html/`.
+    pub out_dir: PathBuf,
+    pub strict: bool,
+    pages: usize,
+    math_total: usize,
+    math_rendered: usize,
+    other_cells: usize,
+}
+
+impl SiteBuild {
+    /// Whether the diagnostics so far fail the build.
+    pub fn failed(&self, diags: &Diagnostics) -> bool {
+        diags.count(Level::Error) > 0 || (self.strict && diags.count(Level::Warning) > 0)
+    }
+
+    /// The line a successful build ends with.
+    pub fn summary(&self, options: &Options, started: Instant) -> String {
+        let mut summary = format!(
+            "built {} pages into {} in {:.2} s (math: {} rendered, {} from cache)",
+            self.pages,
+            display(&options.root, &self.out_dir.join("html")),
+            started.elapsed().as_secs_f64(),
+            self.math_rendered,
+            self.math_total - self.math_rendered
+        );
+        if self.other_cells > 0 {
+            summary.push_str(&format!(
+                "\nnote: {} code cells in languages other than Rust are shown, not run",
+                self.other_cells
+            ));
+        }
+        summary
+    }
+}
+
+/// load → parse → eval → resolve → render, into memory; `None` when the book cannot be
+/// loaded at all.
+pub(crate) fn make_site(options: &Options, diags: &Diagnostics) -> Option<SiteBuild> {
+    let Prepared {
         book,
         docs,
         words,
         resolution,
         out_dir,
-    }) = prepare(options, &diags)
-    else {
-        return finish(options, options.strict, &diags, "");
-    };
+    } = prepare(options, diags)?;
     let mut cache = MathCache::open(&out_dir.join("cache/math.json"));
     let keys = collect_math(&docs);
-    let total = keys.len();
-    let (math, rendered) = cache.render_all(keys, book.config.html.math);
+    let math_total = keys.len();
+    let (math, math_rendered) = cache.render_all(keys, book.config.html.math);
     if let Err(e) = cache.save() {
         diags.push(Diagnostic::warning(format!(
             "cannot save the math cache: {e}"
@@ -73,35 +126,18 @@ pub fn html(options: &Options) -> Outcome {
         theme: &theme,
     });
     diags.extend(render_diags);
-    let other_cells = count_blocks(
-        &docs,
-        |b| matches!(b, Block::Code(c) if c.cell.is_some() && c.lang != "rust"),
-    );
-
-    let strict = options.strict || book.config.build.strict;
-    let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
-    let mut summary = String::new();
-    if let (false, Some(files)) = (failed, files) {
-        match output::write_atomically(&out_dir.join("html"), &files.files) {
-            Ok(()) => {
-                summary = format!(
-                    "built {} pages into {} in {:.2} s (math: {} rendered, {} from cache)",
-                    book.sections.len(),
-                    display(&options.root, &out_dir.join("html")),
-                    started.elapsed().as_secs_f64(),
-                    rendered,
-                    total - rendered
-                );
-                if other_cells > 0 {
-                    summary.push_str(&format!(
-                        "\nnote: {other_cells} code cells in languages other than Rust are shown, not run"
-                    ));
-                }
-            }
-            Err(e) => diags.push(Diagnostic::error(format!("cannot write the site: {e}"))),
-        }
-    }
-    finish(options, strict, &diags, &summary)
+    Some(SiteBuild {
+        files: files.map(|f| f.files),
+        out_dir,
+        strict: options.strict || book.config.build.strict,
+        pages: book.sections.len(),
+        math_total,
+        math_rendered,
+        other_cells: count_blocks(
+            &docs,
+            |b| matches!(b, Block::Code(c) if c.cell.is_some() && c.lang != "rust"),
+        ),
+    })
 }
 
 /// Builds the PDF into `<output_dir>/pdf/<name>.pdf` (runs the cells first, as `html`
@@ -484,11 +520,24 @@ fn count_blocks(docs: &[Doc], is_counted: impl Fn(&Block) -> bool) -> usize {
 
 /// Prints the diagnostics and the summary; decides failure.
 fn finish(options: &Options, strict: bool, diags: &Diagnostics, summary: &str) -> Outcome {
+    let (text, outcome) = report(options, strict, diags, summary);
+    eprint!("{text}");
+    outcome
+}
+
+/// The diagnostics and the closing line, as `finish` prints them; and whether they fail.
+pub(crate) fn report(
+    options: &Options,
+    strict: bool,
+    diags: &Diagnostics,
+    summary: &str,
+) -> (String, Outcome) {
+    use std::fmt::Write as _;
     let diagnostics = diags.take_sorted();
     let count = |level| diagnostics.iter().filter(|d| d.level == level).count();
     let (errors, warnings) = (count(Level::Error), count(Level::Warning));
     let failed = errors > 0 || (strict && warnings > 0);
-    eprint!("{}", render_all(&diagnostics, &options.root));
+    let mut text = render_all(&diagnostics, &options.root);
     if failed {
         let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
         let mut counts = Vec::new();
@@ -502,17 +551,18 @@ fn finish(options: &Options, strict: bool, diags: &Diagnostics, summary: &str) -
         if strict && warnings > 0 {
             line.push_str(" (--strict: warnings are errors)");
         }
-        eprintln!("{line}; the previous output is left as it was");
+        let _ = writeln!(text, "{line}; the previous output is left as it was");
     } else if !options.quiet && !summary.is_empty() {
         if warnings > 0 {
-            eprintln!(
+            let _ = writeln!(
+                text,
                 "warning: {warnings} warning{}",
                 if warnings == 1 { "" } else { "s" }
             );
         }
-        eprintln!("{summary}");
+        let _ = writeln!(text, "{summary}");
     }
-    Outcome { failed }
+    (text, Outcome { failed })
 }
 
 fn display(root: &Path, path: &Path) -> String {

@@ -21,4 +21,5 @@ pub mod parse;
 pub mod pdf;
 pub mod render;
 pub mod resolve;
+pub mod session;
 pub mod theme;

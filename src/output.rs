@@ -249,7 +249,7 @@ pub fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::
 }
 
 /// `a/b.html` yes; `../x`, `/x`, `a/../../x`, `` no.
-fn is_plain_relative(rel: &str) -> bool {
+pub fn is_plain_relative(rel: &str) -> bool {
     !rel.is_empty()
         && Path::new(rel)
             .components()

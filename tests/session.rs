@@ -1,0 +1,203 @@
+//! Rebuilds in a living session (what `serve` runs): after each kind of edit the site on
+//! disk is byte for byte what a cold `build html` of the same sources makes, and the
+//! rebuild says which files changed, so that only those pages reload.
+
+mod common;
+use common::TempBook;
+use d2lbook::build::Options;
+use d2lbook::session::Session;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every file under `dir`, by path from it.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Asserts the session's site equals a cold build of a copy of the same sources.
+fn assert_same_as_cold(book: &TempBook, step: &str) {
+    let cold = TempBook::empty("cold");
+    for entry in walkdir::WalkDir::new(&book.root).into_iter().flatten() {
+        let rel = entry.path().strip_prefix(&book.root).unwrap();
+        if rel.starts_with("_build") {
+            continue;
+        }
+        let to = cold.root.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let run = cold.run(&["build", "html", "--no-eval"]);
+    assert!(run.ok, "{step}: {}", run.stderr);
+    let ours = tree(&book.root.join("_build/html"));
+    let theirs = tree(&cold.root.join("_build/html"));
+    let only = |a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>| -> Vec<String> {
+        a.keys().filter(|k| !b.contains_key(*k)).cloned().collect()
+    };
+    assert!(
+        only(&ours, &theirs).is_empty(),
+        "{step}: only in the session's site: {:?}",
+        only(&ours, &theirs)
+    );
+    assert!(
+        only(&theirs, &ours).is_empty(),
+        "{step}: only in the cold site: {:?}",
+        only(&theirs, &ours)
+    );
+    let differ: Vec<&String> = ours.keys().filter(|k| ours[*k] != theirs[*k]).collect();
+    assert!(
+        differ.is_empty(),
+        "{step}: files differ from a cold build: {differ:?}"
+    );
+}
+
+fn edit(book: &TempBook, path: &str, from: &str, to: &str) {
+    let file = book.root.join(path);
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(from), "{path} has no {from:?}");
+    std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
+    let book = TempBook::fixture("en");
+    let mut session = Session::new(Options {
+        root: book.root.clone(),
+        strict: false,
+        quiet: true,
+        no_eval: true,
+    });
+    let first = session.rebuild();
+    assert!(!first.failed, "{}", first.report);
+    assert!(first.changed.contains(&"chap_one/basics.html".to_string()));
+    assert_same_as_cold(&book, "first build");
+
+    // Nothing edited: nothing written.
+    let again = session.rebuild();
+    assert!(
+        !again.failed && again.changed.is_empty(),
+        "{:?}",
+        again.changed
+    );
+
+    // A prose edit: its page and the search index.
+    edit(
+        &book,
+        "src/chap_one/basics.md",
+        "Inline math keeps",
+        "Inline math still keeps",
+    );
+    let prose = session.rebuild();
+    assert_eq!(prose.changed, ["chap_one/basics.html", "searchindex.js"]);
+    assert_same_as_cold(&book, "prose edit");
+
+    // A heading renamed: its page, the pages that show its title, the navigation.
+    edit(
+        &book,
+        "src/chap_two/index.md",
+        "# Chapter Two",
+        "# Chapter Deux",
+    );
+    let renamed = session.rebuild();
+    assert!(
+        renamed.changed.contains(&"nav.js".to_string()),
+        "{:?}",
+        renamed.changed
+    );
+    assert!(renamed.changed.contains(&"chap_two/index.html".to_string()));
+    assert_same_as_cold(&book, "heading renamed");
+
+    // A label added, referenced from another page, then removed.
+    edit(
+        &book,
+        "src/chap_two/index.md",
+        ":label:`fig_two`",
+        ":label:`fig_two`\n\nSee :numref:`sec_basics`.",
+    );
+    let added = session.rebuild();
+    assert_eq!(added.changed, ["chap_two/index.html", "searchindex.js"]);
+    assert_same_as_cold(&book, "reference added");
+    edit(&book, "src/chap_one/basics.md", ":label:`sec_basics`", "");
+    let removed = session.rebuild();
+    assert!(
+        !removed.failed,
+        "a broken reference only warns: {}",
+        removed.report
+    );
+    assert!(
+        removed.report.contains("undefined label 'sec_basics'"),
+        "{}",
+        removed.report
+    );
+    assert_same_as_cold(&book, "label removed");
+
+    // A section added to a toc.
+    book.write("src/chap_two/extra.md", "# Extra\n\nA new section.\n");
+    edit(
+        &book,
+        "src/chap_two/index.md",
+        "# Chapter Deux",
+        "# Chapter Deux\n\n```toc\nextra\n```",
+    );
+    let grown = session.rebuild();
+    assert!(
+        grown.changed.contains(&"chap_two/extra.html".to_string()),
+        "{:?}",
+        grown.changed
+    );
+    assert_same_as_cold(&book, "section added");
+
+    // A bibliography entry changed.
+    edit(
+        &book,
+        "src/refs.bib",
+        "Pattern Recognition",
+        "Pattern Recognition, Revised",
+    );
+    let cited = session.rebuild();
+    assert!(
+        cited.changed.contains(&"references.html".to_string()),
+        "{:?}",
+        cited.changed
+    );
+    assert_same_as_cold(&book, "bib entry changed");
+
+    // A code listing edited.
+    edit(
+        &book,
+        "src/chap_one/basics.md",
+        "## Figures",
+        "## Figures\n\n```rust\nlet edited = 1;\n```",
+    );
+    let code = session.rebuild();
+    assert!(code.changed.contains(&"chap_one/basics.html".to_string()));
+    assert_same_as_cold(&book, "code edited");
+
+    // A broken edit fails the rebuild and leaves the site as it was.
+    let before = tree(&book.root.join("_build/html"));
+    edit(
+        &book,
+        "src/chap_one/basics.md",
+        "## Figures",
+        "## Figures\n\n![gone](nowhere.png)",
+    );
+    let broken = session.rebuild();
+    assert!(broken.failed && broken.changed.is_empty());
+    assert!(broken.report.contains("missing image"), "{}", broken.report);
+    assert_eq!(tree(&book.root.join("_build/html")), before);
+}
