@@ -7,7 +7,7 @@ use crate::book::Book;
 use crate::diag::Diagnostic;
 use crate::doc::{for_each_block, for_each_inline, Block, Doc, Inline, Span};
 use crate::fence::Refused;
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// An image file of the book.
@@ -19,10 +19,11 @@ pub struct Asset {
     pub file: PathBuf,
 }
 
-/// The book's images by section and source as written.
+/// The book's images by section and source as written (ordered, so that its `Debug`
+/// text, part of the site's render keys, is the same from build to build).
 #[derive(Debug, Default)]
 pub struct Assets {
-    by_src: HashMap<(usize, String), Asset>,
+    by_src: BTreeMap<(usize, String), Asset>,
 }
 
 impl Assets {
@@ -34,11 +35,9 @@ impl Assets {
 
     /// Every image once, in book order.
     pub fn files(&self) -> Vec<&Asset> {
-        let mut all: Vec<(&(usize, String), &Asset)> = self.by_src.iter().collect();
-        all.sort_by(|a, b| a.0.cmp(b.0));
         let mut seen = std::collections::HashSet::new();
-        all.into_iter()
-            .map(|(_, asset)| asset)
+        self.by_src
+            .values()
             .filter(|asset| seen.insert(asset.rel.clone()))
             .collect()
     }

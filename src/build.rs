@@ -39,7 +39,7 @@ pub struct Outcome {
 pub fn html(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(site) = make_site(options, &diags) else {
+    let Some(site) = make_site(options, &diags, &mut site::RenderMemo::default()) else {
         return finish(options, options.strict, &diags, "");
     };
     let mut summary = String::new();
@@ -61,6 +61,8 @@ pub(crate) struct SiteBuild {
     pub out_dir: PathBuf,
     pub strict: bool,
     pages: usize,
+    /// Pages taken from the session's memo rather than rendered.
+    reused: usize,
     math_total: usize,
     math_rendered: usize,
     other_cells: usize,
@@ -82,6 +84,12 @@ impl SiteBuild {
             self.math_rendered,
             self.math_total - self.math_rendered
         );
+        if self.reused > 0 {
+            summary.push_str(&format!(
+                " ({} pages unchanged, not rendered again)",
+                self.reused
+            ));
+        }
         if self.other_cells > 0 {
             summary.push_str(&format!(
                 "\nnote: {} code cells in languages other than Rust are shown, not run",
@@ -94,7 +102,11 @@ impl SiteBuild {
 
 /// load → parse → eval → resolve → render, into memory; `None` when the book cannot be
 /// loaded at all.
-pub(crate) fn make_site(options: &Options, diags: &Diagnostics) -> Option<SiteBuild> {
+pub(crate) fn make_site(
+    options: &Options,
+    diags: &Diagnostics,
+    memo: &mut site::RenderMemo,
+) -> Option<SiteBuild> {
     let Prepared {
         book,
         docs,
@@ -120,13 +132,17 @@ pub(crate) fn make_site(options: &Options, diags: &Diagnostics) -> Option<SiteBu
         resolution: &resolution,
         words: &words,
     };
-    let (files, render_diags) = site::render(&Site {
-        ctx: &ctx,
-        math: &math,
-        theme: &theme,
-    });
+    let (files, render_diags) = site::render(
+        &Site {
+            ctx: &ctx,
+            math: &math,
+            theme: &theme,
+        },
+        memo,
+    );
     diags.extend(render_diags);
     Some(SiteBuild {
+        reused: files.as_ref().map_or(0, |f| f.reused),
         files: files.map(|f| f.files),
         out_dir,
         strict: options.strict || book.config.build.strict,
@@ -484,11 +500,14 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
         resolution: &resolution,
         words: &words,
     };
-    let (files, render_diags) = site::render(&Site {
-        ctx: &ctx,
-        math: &math,
-        theme: &theme::SiteTheme::default(),
-    });
+    let (files, render_diags) = site::render(
+        &Site {
+            ctx: &ctx,
+            math: &math,
+            theme: &theme::SiteTheme::default(),
+        },
+        &mut site::RenderMemo::default(),
+    );
     diags.extend(render_diags);
     let pages = files
         .map(|f| f.files)

@@ -6,12 +6,15 @@
 use crate::build::{self, Options};
 use crate::diag::Diagnostics;
 use crate::output::Content;
+use crate::render::site::RenderMemo;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub struct Session {
     options: Options,
+    /// The pages of the last rebuild, reused where their inputs did not change.
+    pages: RenderMemo,
     /// What the last successful rebuild wrote: the site folder and each file's digest.
     written: Option<(PathBuf, HashMap<String, String>)>,
 }
@@ -32,6 +35,7 @@ impl Session {
     pub fn new(options: Options) -> Session {
         Session {
             options,
+            pages: RenderMemo::default(),
             written: None,
         }
     }
@@ -42,7 +46,7 @@ impl Session {
         let mut changed = Vec::new();
         let mut summary = String::new();
         let mut site_dir = None;
-        let made = build::make_site(&self.options, &diags);
+        let made = build::make_site(&self.options, &diags, &mut self.pages);
         let strict = made.as_ref().map_or(self.options.strict, |s| s.strict);
         if let Some(made) = &made {
             let dir = made.out_dir.join("html");

@@ -79,7 +79,7 @@ fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
     let mut session = Session::new(Options {
         root: book.root.clone(),
         strict: false,
-        quiet: true,
+        quiet: false,
         no_eval: true,
     });
     let first = session.rebuild();
@@ -104,6 +104,19 @@ fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
     );
     let prose = session.rebuild();
     assert_eq!(prose.changed, ["chap_one/basics.html", "searchindex.js"]);
+    // …and only that page was rendered again.
+    let pages = tree(&book.root.join("_build/html"))
+        .keys()
+        .filter(|p| p.ends_with(".html"))
+        .count();
+    assert!(
+        prose.report.contains(&format!(
+            "({} pages unchanged, not rendered again)",
+            pages - 1
+        )),
+        "{}",
+        prose.report
+    );
     assert_same_as_cold(&book, "prose edit");
 
     // A heading renamed: its page, the pages that show its title, the navigation.

@@ -22,6 +22,8 @@ const MATH_FONT: &str = "theme/fonts/NewCMMath-Regular.otf";
 pub struct SiteFiles {
     /// (path relative to the site root, content)
     pub files: Vec<(String, Content)>,
+    /// How many pages came from the memo rather than being rendered.
+    pub reused: usize,
 }
 
 /// One entry of `nav.js`, the book's navigation tree written once per site (every page
@@ -96,6 +98,10 @@ struct RenderedPage {
     html: Result<String, String>,
     diags: Vec<Diagnostic>,
     search: SearchEntry,
+    /// The digest of what the page was made from (`page_key`).
+    key: String,
+    /// Taken from the memo.
+    reused: bool,
 }
 
 #[derive(Serialize)]
@@ -105,7 +111,21 @@ struct SearchEntry {
     text: String,
 }
 
-pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
+/// Pages an earlier build of the same session rendered, by path, with the digest of what
+/// each was made from: a page whose inputs digest the same is reused, not rendered again
+/// (`serve`'s rebuilds). A cold build starts from an empty memo.
+#[derive(Default)]
+pub struct RenderMemo {
+    pages: std::collections::HashMap<String, MemoPage>,
+}
+
+struct MemoPage {
+    key: String,
+    html: Result<String, String>,
+    diags: Vec<Diagnostic>,
+}
+
+pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Diagnostic>) {
     use rayon::prelude::*;
     let book = site.ctx.book;
     let mut diags = Vec::new();
@@ -150,14 +170,33 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         })
         .collect();
 
+    let global = global_key(site, &titles);
     let pages: Vec<RenderedPage> = (0..book.sections.len())
         .into_par_iter()
         .map(|i| {
             let section = &book.sections[i];
+            let page = &section.html;
+            let search = SearchEntry {
+                url: page.clone(),
+                title: format!("{} {}", section.number_text(), titles[i].1)
+                    .trim()
+                    .to_string(),
+                text: search_text(&site.ctx.docs[i]),
+            };
+            let key = page_key(site, i, &global, &titles);
+            if let Some(hit) = memo.pages.get(page).filter(|m| m.key == key) {
+                return RenderedPage {
+                    path: page.clone(),
+                    html: hit.html.clone(),
+                    diags: hit.diags.clone(),
+                    search,
+                    key,
+                    reused: true,
+                };
+            }
             let mut r = PageRenderer::new(site, i);
             let mut body = String::new();
             r.blocks(&site.ctx.docs[i].blocks, &mut body);
-            let page = &section.html;
             let link = |j: usize| Link {
                 href: relative(page, &book.sections[j].html),
                 title: titles[j].0.clone(),
@@ -209,31 +248,38 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
             let html = tera::Context::from_serialize(&ctx)
                 .and_then(|c| tera.render("page.html", &c))
                 .map_err(|e| error_chain(&e));
-            let entry = SearchEntry {
-                url: page.clone(),
-                title: format!("{} {}", section.number_text(), titles[i].1)
-                    .trim()
-                    .to_string(),
-                text: search_text(&site.ctx.docs[i]),
-            };
             RenderedPage {
                 path: page.clone(),
                 html,
                 diags: r.diags,
-                search: entry,
+                search,
+                key,
+                reused: false,
             }
         })
         .collect();
+    let reused = pages.iter().filter(|p| p.reused).count();
 
     let mut index = Vec::new();
+    memo.pages.clear();
     for RenderedPage {
         path: page,
         html,
         diags: page_diags,
         search: entry,
+        key,
+        ..
     } in pages
     {
-        diags.extend(page_diags);
+        diags.extend(page_diags.iter().cloned());
+        memo.pages.insert(
+            page.clone(),
+            MemoPage {
+                key,
+                html: html.clone(),
+                diags: page_diags,
+            },
+        );
         match html {
             Ok(html) => files.push((page, Content::Bytes(html.into_bytes()))),
             Err(e) => diags.push(Diagnostic::error(format!("template error on {page}: {e}"))),
@@ -271,7 +317,7 @@ pub fn render(site: &Site) -> (Option<SiteFiles>, Vec<Diagnostic>) {
         files.push((format!("{katex_dir}/{rel}"), Content::Copy(source.clone())));
     }
     images(site, &mut files);
-    (Some(SiteFiles { files }), diags)
+    (Some(SiteFiles { files, reused }), diags)
 }
 
 fn nav_mark(mark: &crate::book::NavMark) -> NavItem {
@@ -298,6 +344,56 @@ fn nav_mark(mark: &crate::book::NavMark) -> NavItem {
             NavItem::Mark(0, String::new(), String::new(), String::new(), "separator")
         }
     }
+}
+
+/// The digest of what every page is made from: the book's settings, the template, the
+/// words, every section's page path and number, the images found. Titles are not in it:
+/// a page shows only a few of them (`page_key`).
+fn global_key(site: &Site, titles: &[(String, String)]) -> String {
+    let book = site.ctx.book;
+    let sections: Vec<(String, String)> = book
+        .sections
+        .iter()
+        .map(|s| (s.html.clone(), s.number_text()))
+        .collect();
+    let settings = format!(
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        book.config,
+        site.theme.page_template,
+        (&site.theme.logo, &site.theme.favicon),
+        site.ctx.words,
+        sections,
+        site.ctx.resolution.assets,
+        titles.len()
+    );
+    crate::digest::hash(&[settings.as_bytes()])
+}
+
+/// The digest of what page `i` is made from, beyond `global`: its resolved IR (references
+/// and citations carry their texts in it, cells their outputs), the titles it shows (its
+/// own and its neighbours'; all of them on a page with a toc block) and, on the page
+/// listing the bibliography, the entries. Two builds whose keys agree make the same page.
+fn page_key(site: &Site, i: usize, global: &str, titles: &[(String, String)]) -> String {
+    let doc = &site.ctx.docs[i];
+    let mut has_toc = false;
+    let mut has_bibliography = false;
+    for_each_block(&doc.blocks, &mut |b| match b {
+        Block::Toc(_) => has_toc = true,
+        Block::Bibliography { .. } => has_bibliography = true,
+        _ => {}
+    });
+    let shown = if has_toc {
+        titles
+    } else {
+        &titles[i.saturating_sub(1)..(i + 2).min(titles.len())]
+    };
+    let bibliography = if has_bibliography {
+        format!("{:?}", site.ctx.resolution.bibliography)
+    } else {
+        String::new()
+    };
+    let inputs = format!("{global}|{i}|{doc:?}|{shown:?}|{bibliography}");
+    crate::digest::hash(&[inputs.as_bytes()])
 }
 
 /// `window.NAME = JSON;`: data every page shares, as a script rather than a JSON file
