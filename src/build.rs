@@ -39,7 +39,7 @@ pub struct Outcome {
 pub fn html(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(site) = make_site(options, &diags, &mut site::RenderMemo::default()) else {
+    let Some(site) = make_site(options, &diags, &mut Memo::default()) else {
         return finish(options, options.strict, &diags, "");
     };
     let mut summary = String::new();
@@ -105,7 +105,7 @@ impl SiteBuild {
 pub(crate) fn make_site(
     options: &Options,
     diags: &Diagnostics,
-    memo: &mut site::RenderMemo,
+    memo: &mut Memo,
 ) -> Option<SiteBuild> {
     let Prepared {
         book,
@@ -113,7 +113,7 @@ pub(crate) fn make_site(
         words,
         resolution,
         out_dir,
-    } = prepare(options, diags)?;
+    } = prepare(options, diags, &mut memo.parsed)?;
     let mut cache = MathCache::open(&out_dir.join("cache/math.json"));
     let keys = collect_math(&docs);
     let math_total = keys.len();
@@ -138,7 +138,7 @@ pub(crate) fn make_site(
             math: &math,
             theme: &theme,
         },
-        memo,
+        &mut memo.pages,
     );
     diags.extend(render_diags);
     Some(SiteBuild {
@@ -167,7 +167,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
         words,
         resolution,
         out_dir,
-    }) = prepare(options, &diags)
+    }) = prepare(options, &diags, &mut ParseMemo::default())
     else {
         return finish(options, options.strict, &diags, "");
     };
@@ -246,8 +246,8 @@ struct Prepared {
 }
 
 /// load → parse → eval → resolve; `None` when the book cannot be loaded at all.
-fn prepare(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
-    let (book, mut docs) = match load_and_parse(&options.root, diags) {
+fn prepare(options: &Options, diags: &Diagnostics, memo: &mut ParseMemo) -> Option<Prepared> {
+    let (book, mut docs) = match load_and_parse(&options.root, diags, memo) {
         Ok(loaded) => loaded,
         Err(fatal) => {
             diags.push(fatal);
@@ -288,7 +288,7 @@ fn words(book: &Book, diags: &Diagnostics) -> Words {
 /// Runs the cells only: `d2lbook build eval`.
 pub fn eval(options: &Options) -> Outcome {
     let diags = Diagnostics::default();
-    match load_and_parse(&options.root, &diags) {
+    match load_and_parse(&options.root, &diags, &mut ParseMemo::default()) {
         Ok((book, mut docs)) => {
             if let Err(refused) = claim_output(&book) {
                 diags.push(refused);
@@ -309,7 +309,7 @@ pub fn eval(options: &Options) -> Outcome {
 pub fn lib(options: &Options, check: bool) -> Outcome {
     let diags = Diagnostics::default();
     let mut summary = String::new();
-    match load_and_parse(&options.root, &diags) {
+    match load_and_parse(&options.root, &diags, &mut ParseMemo::default()) {
         Ok((book, docs)) => {
             let path = book
                 .root
@@ -375,23 +375,36 @@ fn claim_output(book: &Book) -> Result<PathBuf, Diagnostic> {
     Ok(dir)
 }
 
-fn load_and_parse(root: &Path, diags: &Diagnostics) -> Result<(Book, Vec<Doc>), Diagnostic> {
+fn load_and_parse(
+    root: &Path,
+    diags: &Diagnostics,
+    memo: &mut ParseMemo,
+) -> Result<(Book, Vec<Doc>), Diagnostic> {
     init_threads();
     let (book, load_diags) = Book::load(root)?;
     diags.extend(load_diags);
     if let Some(remap) = book.span_remap() {
         diags.set_remap(remap);
     }
-    let docs = parse_sections(&book, diags);
+    let docs = parse_sections(&book, diags, memo);
     Ok((book, docs))
 }
 
 /// Every section's text → its Doc, in parallel.
-fn parse_sections(book: &Book, diags: &Diagnostics) -> Vec<Doc> {
+fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec<Doc> {
     let src_dir = book.src_dir();
-    book.sections
+    let parsed: Vec<(String, Doc, Vec<Diagnostic>)> = book
+        .sections
         .par_iter()
         .map(|section| {
+            let key = crate::digest::hash(&[
+                section.file.as_bytes(),
+                section.text.as_bytes(),
+                &[u8::from(book.config.mdbook)],
+            ]);
+            if let Some((doc, parse_diags)) = memo.docs.get(&key) {
+                return (key, doc.clone(), parse_diags.clone());
+            }
             let dir = src_dir.join(&section.src);
             let dir = dir.parent().unwrap_or(&src_dir);
             let (mut doc, parse_diags) = if section.src.ends_with(".ipynb") {
@@ -399,13 +412,38 @@ fn parse_sections(book: &Book, diags: &Diagnostics) -> Vec<Doc> {
             } else {
                 parse::parse_markdown(&section.text, &section.file, dir, &book.fence)
             };
-            diags.extend(parse_diags);
             if book.config.mdbook {
                 crate::mdbook::heading_ids(&mut doc);
             }
-            doc
+            (key, doc, parse_diags)
         })
-        .collect()
+        .collect();
+    memo.docs.clear();
+    let mut docs = Vec::with_capacity(parsed.len());
+    for ((key, doc, parse_diags), section) in parsed.into_iter().zip(&book.sections) {
+        diags.extend(parse_diags.iter().cloned());
+        // A section that includes a file (`eval_rst` `:file:`) is parsed again each time:
+        // its text alone does not say whether that file changed.
+        if !section.text.contains(":file:") {
+            memo.docs.insert(key, (doc.clone(), parse_diags));
+        }
+        docs.push(doc);
+    }
+    docs
+}
+
+/// What a session keeps between rebuilds (`session.rs`); a cold build starts empty.
+#[derive(Default)]
+pub struct Memo {
+    parsed: ParseMemo,
+    pages: site::RenderMemo,
+}
+
+/// Each section's parsed IR and diagnostics, by a digest of its file name and text: an
+/// unchanged file is not parsed again.
+#[derive(Default)]
+struct ParseMemo {
+    docs: std::collections::HashMap<String, (Doc, Vec<Diagnostic>)>,
 }
 
 /// The stack of the threads that parse, resolve and render: the stages walk the IR
@@ -482,7 +520,7 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
         fence: crate::fence::Fence::closed(),
         marks: Vec::new(),
     };
-    let mut docs = parse_sections(&book, &diags);
+    let mut docs = parse_sections(&book, &diags, &mut ParseMemo::default());
     let words = words(&book, &diags);
     let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
     diags.extend(resolve_diags);

@@ -3,18 +3,18 @@
 //! build by construction), then writes only the files whose bytes changed and removes
 //! the ones that are gone, and says which pages changed so that only those reload.
 
-use crate::build::{self, Options};
+use crate::build::{self, Memo, Options};
 use crate::diag::Diagnostics;
 use crate::output::Content;
-use crate::render::site::RenderMemo;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub struct Session {
     options: Options,
-    /// The pages of the last rebuild, reused where their inputs did not change.
-    pages: RenderMemo,
+    /// The parsed sections and rendered pages of the last rebuild, reused where their
+    /// inputs did not change.
+    memo: Memo,
     /// What the last successful rebuild wrote: the site folder and each file's digest.
     written: Option<(PathBuf, HashMap<String, String>)>,
 }
@@ -35,7 +35,7 @@ impl Session {
     pub fn new(options: Options) -> Session {
         Session {
             options,
-            pages: RenderMemo::default(),
+            memo: Memo::default(),
             written: None,
         }
     }
@@ -46,7 +46,7 @@ impl Session {
         let mut changed = Vec::new();
         let mut summary = String::new();
         let mut site_dir = None;
-        let made = build::make_site(&self.options, &diags, &mut self.pages);
+        let made = build::make_site(&self.options, &diags, &mut self.memo);
         let strict = made.as_ref().map_or(self.options.strict, |s| s.strict);
         if let Some(made) = &made {
             let dir = made.out_dir.join("html");

@@ -159,6 +159,24 @@ fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
     );
     assert_same_as_cold(&book, "label removed");
 
+    // A parse warning of an unchanged file is reported on every rebuild, though the file
+    // is not parsed again.
+    edit(
+        &book,
+        "src/chap_two/index.md",
+        "# Chapter Deux",
+        "# Chapter Deux\n\n:end_tab:\n",
+    );
+    for step in ["stray mark", "nothing edited"] {
+        let warned = session.rebuild();
+        assert!(
+            warned.report.contains(":end_tab:"),
+            "{step}: {}",
+            warned.report
+        );
+    }
+    edit(&book, "src/chap_two/index.md", "\n\n:end_tab:\n", "");
+
     // A section added to a toc.
     book.write("src/chap_two/extra.md", "# Extra\n\nA new section.\n");
     edit(
