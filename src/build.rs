@@ -39,13 +39,31 @@ pub struct Outcome {
 pub fn html(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(site) = make_site(options, &diags, &mut Memo::default()) else {
+    let mut memo = Memo {
+        persist: true,
+        ..Memo::default()
+    };
+    let Some(site) = make_site(options, &diags, &mut memo) else {
         return finish(options, options.strict, &diags, "");
     };
     let mut summary = String::new();
     if let (false, Some(files)) = (site.failed(&diags), &site.files) {
         let dir = site.out_dir.join("html");
-        match output::write_atomically(&dir, files) {
+        let unchanged = output::holds_exactly(&dir, files);
+        let written = if unchanged {
+            Ok(())
+        } else {
+            output::write_atomically(&dir, files)
+        };
+        match written {
+            Ok(()) if unchanged => {
+                summary = format!(
+                    "the site in {} is up to date ({} pages, checked in {:.2} s)",
+                    display(&options.root, &dir),
+                    files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+                    started.elapsed().as_secs_f64()
+                )
+            }
             Ok(()) => summary = site.summary(options, started),
             Err(e) => diags.push(Diagnostic::error(format!("cannot write the site: {e}"))),
         }
@@ -126,6 +144,11 @@ pub(crate) fn make_site(
 
     let (theme, theme_diags) = theme::site(&book);
     diags.extend(theme_diags);
+    let pages_file = out_dir.join("cache/pages.json");
+    if memo.persist {
+        let bytes = std::fs::read(&pages_file).unwrap_or_default();
+        memo.pages = site::RenderMemo::from_json(&bytes, &renderer());
+    }
     let ctx = RenderContext {
         book: &book,
         docs: &docs,
@@ -141,6 +164,18 @@ pub(crate) fn make_site(
         &mut memo.pages,
     );
     diags.extend(render_diags);
+    if memo.persist {
+        let saved = std::fs::create_dir_all(out_dir.join("cache")).and_then(|()| {
+            let tmp = pages_file.with_extension("tmp");
+            std::fs::write(&tmp, memo.pages.to_json(&renderer()))?;
+            std::fs::rename(tmp, &pages_file)
+        });
+        if let Err(e) = saved {
+            diags.push(Diagnostic::warning(format!(
+                "cannot save the page cache: {e}"
+            )));
+        }
+    }
     Some(SiteBuild {
         reused: files.as_ref().map_or(0, |f| f.reused),
         files: files.map(|f| f.files),
@@ -432,11 +467,24 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
     docs
 }
 
-/// What a session keeps between rebuilds (`session.rs`); a cold build starts empty.
+/// What a build keeps of earlier ones: a session (`session.rs`) in memory between its
+/// rebuilds; `build html` its rendered pages in `<output_dir>/cache/pages.json`.
 #[derive(Default)]
 pub struct Memo {
     parsed: ParseMemo,
     pages: site::RenderMemo,
+    /// Read and write the page cache of the output folder.
+    persist: bool,
+}
+
+/// This binary, as its version, size and modification time: pages rendered by another
+/// d2lbook (which may render them differently) are not reused.
+fn renderer() -> String {
+    let exe = std::env::current_exe()
+        .and_then(std::fs::metadata)
+        .map(|m| format!("{}:{:?}", m.len(), m.modified().ok()))
+        .unwrap_or_default();
+    format!("{}:{exe}", env!("CARGO_PKG_VERSION"))
 }
 
 /// Each section's parsed IR and diagnostics, by a digest of its file name and text: an

@@ -206,6 +206,34 @@ pub enum Content {
     Copy(PathBuf),
 }
 
+/// Whether `dir` already holds exactly `files`: the same paths (no more) with the same
+/// bytes. A build that would write the same site then writes nothing.
+pub fn holds_exactly(dir: &Path, files: &[(String, Content)]) -> bool {
+    let on_disk = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .count();
+    on_disk == files.len()
+        && files.iter().all(|(rel, content)| {
+            let path = dir.join(rel);
+            let Ok(meta) = path.symlink_metadata() else {
+                return false;
+            };
+            match content {
+                Content::Bytes(bytes) => {
+                    meta.len() == bytes.len() as u64
+                        && std::fs::read(&path).is_ok_and(|b| b == *bytes)
+                }
+                Content::Copy(source) => {
+                    meta.is_file()
+                        && std::fs::read(source)
+                            .is_ok_and(|b| std::fs::read(&path).is_ok_and(|d| d == b))
+                }
+            }
+        })
+}
+
 /// Writes the files into a fresh sibling folder, then swaps it with `target`. Every path
 /// must be relative and stay inside: a path with `..`, a root or a prefix is refused
 /// before anything is written.

@@ -232,3 +232,55 @@ fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
     assert!(broken.report.contains("missing image"), "{}", broken.report);
     assert_eq!(tree(&book.root.join("_build/html")), before);
 }
+
+#[test]
+fn a_build_html_that_would_write_the_same_site_writes_nothing() {
+    let book = TempBook::fixture("en");
+    let first = book.run(&["build", "html", "--no-eval"]);
+    assert!(first.ok, "{}", first.stderr);
+    let page = book.root.join("_build/html/chap_one/basics.html");
+    let written = std::fs::metadata(&page).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let again = book.run(&["build", "html", "--no-eval"]);
+    assert!(again.ok, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("the site in _build/html is up to date (7 pages"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::metadata(&page).unwrap().modified().unwrap(),
+        written
+    );
+    // An edit renders its page again (and reuses the others from the page cache), and
+    // the result is what a cold build makes.
+    edit(
+        &book,
+        "src/chap_one/basics.md",
+        "Inline math keeps",
+        "Inline math still keeps",
+    );
+    let edited = book.run(&["build", "html", "--no-eval"]);
+    assert!(
+        edited
+            .stderr
+            .contains("(6 pages unchanged, not rendered again)"),
+        "{}",
+        edited.stderr
+    );
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .contains("still keeps"));
+    assert_same_as_cold(&book, "after an edit, with the page cache");
+    // A page cache edited by hand is not trusted: the page is rendered again.
+    let cache = book.root.join("_build/cache/pages.json");
+    let text = std::fs::read_to_string(&cache).unwrap();
+    std::fs::write(&cache, text.replace("still keeps", "FORGED")).unwrap();
+    std::fs::remove_dir_all(book.root.join("_build/html")).unwrap();
+    let rebuilt = book.run(&["build", "html", "--no-eval"]);
+    assert!(rebuilt.ok, "{}", rebuilt.stderr);
+    assert!(!std::fs::read_to_string(&page).unwrap().contains("FORGED"));
+    assert_same_as_cold(&book, "after a forged cache");
+}

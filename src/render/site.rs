@@ -111,9 +111,9 @@ struct SearchEntry {
     text: String,
 }
 
-/// Pages an earlier build of the same session rendered, by path, with the digest of what
-/// each was made from: a page whose inputs digest the same is reused, not rendered again
-/// (`serve`'s rebuilds). A cold build starts from an empty memo.
+/// Pages an earlier build rendered, by path, with the digest of what each was made from:
+/// a page whose inputs digest the same is reused, not rendered again. `serve` keeps it in
+/// memory between rebuilds; `build html` keeps it in a file (`load`, `save`).
 #[derive(Default)]
 pub struct RenderMemo {
     pages: std::collections::HashMap<String, MemoPage>,
@@ -123,6 +123,64 @@ struct MemoPage {
     key: String,
     html: Result<String, String>,
     diags: Vec<Diagnostic>,
+}
+
+/// The file form of the memo: pages that rendered without diagnostics, and the binary
+/// that rendered them (a different d2lbook may render differently: its memo is ignored).
+/// Each page is `(key, html, checksum of both)`: an entry edited by hand or cut short
+/// fails its checksum and is rendered again, never trusted.
+#[derive(Serialize, serde::Deserialize)]
+struct MemoFile {
+    renderer: String,
+    pages: std::collections::HashMap<String, (String, String, String)>,
+}
+
+fn memo_checksum(page: &str, key: &str, html: &str) -> String {
+    crate::digest::hash(&[page.as_bytes(), key.as_bytes(), html.as_bytes()])
+}
+
+impl RenderMemo {
+    /// The memo saved as `bytes` by `renderer` (the binary that rendered it); empty when
+    /// unreadable or from another renderer.
+    pub fn from_json(bytes: &[u8], renderer: &str) -> RenderMemo {
+        let pages = match serde_json::from_slice::<MemoFile>(bytes) {
+            Ok(file) if file.renderer == renderer => file
+                .pages
+                .into_iter()
+                .filter(|(page, (key, html, sum))| *sum == memo_checksum(page, key, html))
+                .map(|(page, (key, html, _))| {
+                    let memo = MemoPage {
+                        key,
+                        html: Ok(html),
+                        diags: Vec::new(),
+                    };
+                    (page, memo)
+                })
+                .collect(),
+            _ => Default::default(),
+        };
+        RenderMemo { pages }
+    }
+
+    /// The pages that rendered cleanly, to save.
+    pub fn to_json(&self, renderer: &str) -> Vec<u8> {
+        let pages = self
+            .pages
+            .iter()
+            .filter_map(|(page, m)| match (&m.html, m.diags.is_empty()) {
+                (Ok(html), true) => {
+                    let sum = memo_checksum(page, &m.key, html);
+                    Some((page.clone(), (m.key.clone(), html.clone(), sum)))
+                }
+                _ => None,
+            })
+            .collect();
+        let file = MemoFile {
+            renderer: renderer.to_string(),
+            pages,
+        };
+        serde_json::to_vec(&file).unwrap_or_default()
+    }
 }
 
 pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Diagnostic>) {
