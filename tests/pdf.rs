@@ -2,19 +2,8 @@
 //! installs) carries the same numbers, references and citations as the site.
 
 mod common;
-use common::{one_section_book, TempBook};
+use common::{one_section_book, pdftotext, TempBook};
 use std::process::Command;
-
-fn pdftotext(path: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn english_book_references_citations_outputs_and_math() {

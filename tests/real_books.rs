@@ -5,8 +5,7 @@
 //! reader of the site and of the PDF sees.
 
 mod common;
-use common::TempBook;
-use std::process::Command;
+use common::{pdftotext, TempBook};
 
 /// The fixture book, built to HTML without running cells; its build's stderr.
 fn built_site() -> (TempBook, String) {
@@ -212,17 +211,6 @@ fn strict_fails_on_the_warnings() {
         "{}",
         run.stderr
     );
-}
-
-fn pdftotext(path: &std::path::Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout"])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed");
-    assert!(out.status.success());
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

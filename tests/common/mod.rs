@@ -139,3 +139,15 @@ pub fn one_section_book(body: &str) -> TempBook {
         ("src/sec.md", body),
     ])
 }
+
+/// The text of a PDF, laid out (poppler's `pdftotext -layout`, which `.ci/run` installs).
+pub fn pdftotext(path: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
