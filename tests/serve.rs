@@ -1,0 +1,307 @@
+//! `d2lbook serve`: the real binary on a free port, spoken to in plain HTTP/1.1 over a
+//! `TcpStream`: pages served with the reload script (never written into the site), paths
+//! out of the site refused, an edit rebuilt and announced, editor temp files ignored, a
+//! broken edit reported while the previous page stays served.
+
+mod common;
+
+use common::TempBook;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `d2lbook serve`, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+    /// Everything it printed on stderr so far.
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn start(book: &TempBook) -> Server {
+        let mut child = book
+            .command(&["serve", "--port", "0", "--no-eval"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start d2lbook serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (url_tx, url_rx) = mpsc::channel();
+        let lines = BufReader::new(child.stderr.take().unwrap());
+        let log = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.lines().map_while(Result::ok) {
+                if let Some(at) = line.find("http://") {
+                    let url = line[at + "http://".len()..].split('/').next().unwrap_or("");
+                    let _ = url_tx.send(url.to_string());
+                }
+                log.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        let mut server = Server {
+            child,
+            address: String::new(),
+            stderr,
+        };
+        match url_rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(address) => server.address = address,
+            Err(_) => panic!("serve printed no URL:\n{}", server.log()),
+        }
+        server
+    }
+
+    fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits (up to 10 s) until stderr holds `needle`; the log then.
+    fn wait_log(&self, needle: &str) -> String {
+        let start = Instant::now();
+        while !self.log().contains(needle) && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.log()
+    }
+
+    /// How many rebuilds it reported (the first build included).
+    fn builds(&self) -> usize {
+        self.log().matches("\nbuilt ").count()
+            + usize::from(self.log().starts_with("built "))
+            + self.log().matches("build failed").count()
+    }
+
+    /// GET `path` as written (no normalisation): the status and the body.
+    fn get(&self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let status = response
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {response:?}"));
+        let body = response
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, body)| body)
+            .to_string();
+        (status, body)
+    }
+
+    /// The stream of rebuild events.
+    fn events(&self) -> Events {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "GET /__d2lbook/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut events = Events {
+            stream,
+            text: String::new(),
+        };
+        // The response's head: the stream is open before anything is edited.
+        assert!(
+            events.wait_for("text/event-stream", Duration::from_secs(10)),
+            "no event stream: {}",
+            events.text
+        );
+        events
+    }
+}
+
+struct Events {
+    stream: TcpStream,
+    /// What came so far.
+    text: String,
+}
+
+impl Events {
+    /// Reads until `needle` arrives (true) or `limit` passes (false).
+    fn wait_for(&mut self, needle: &str, limit: Duration) -> bool {
+        let start = Instant::now();
+        let mut buf = [0; 4096];
+        while !self.text.contains(needle) {
+            if start.elapsed() > limit {
+                return false;
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => return false,
+                Ok(n) => self.text.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(_) => {} // the read timeout: look at the clock again
+            }
+        }
+        true
+    }
+}
+
+#[test]
+fn serves_pages_with_the_reload_script_only_when_served() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let (status, index) = server.get("/");
+    assert_eq!(status, 200, "{index}");
+    assert!(index.contains("Fixture Book"), "{index}");
+    assert!(index.contains("/__d2lbook/events"), "{index}");
+    assert!(
+        index.trim_end().ends_with("</html>"),
+        "script before </body>"
+    );
+    let (status, page) = server.get("/chap_one/basics.html");
+    assert_eq!(status, 200);
+    assert!(page.contains("/__d2lbook/events"));
+    for file in ["index.html", "chap_one/basics.html"] {
+        assert!(!book.page(file).contains("__d2lbook"), "{file} on disk");
+    }
+    // A folder: redirected to its `/`, then its index.
+    assert_eq!(server.get("/chap_one").0, 308);
+    let (status, chapter) = server.get("/chap_one/");
+    assert_eq!(status, 200);
+    assert!(chapter.contains("/__d2lbook/events"));
+    // Assets as they are.
+    let (status, css) = server.get("/nav.js");
+    assert_eq!(status, 200);
+    assert!(!css.contains("__d2lbook"));
+    let (status, missing) = server.get("/no-such-page.html");
+    assert_eq!(status, 404);
+    assert!(missing.contains("Not found"), "{missing}");
+}
+
+#[test]
+fn paths_out_of_the_site_are_refused() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let site = book.root.join("_build/html");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(book.root.join("book.toml"), site.join("leak.toml")).unwrap();
+        std::os::unix::fs::symlink(&book.root, site.join("up")).unwrap();
+    }
+    let secret = "[build]"; // in book.toml, in no page
+    for path in [
+        "/../book.toml",
+        "/%2e%2e/book.toml",
+        "/%2E%2E/book.toml",
+        "/..%2fbook.toml",
+        "/..%5cbook.toml",
+        "/a\\..\\book.toml",
+        "/chap_one/../../book.toml",
+        "/./index.html",
+        "//book.toml",
+        "/leak.toml",
+        "/up/book.toml",
+        "/%00",
+    ] {
+        let (status, body) = server.get(path);
+        assert!(
+            matches!(status, 400 | 403 | 404),
+            "{path}: {status}\n{body}"
+        );
+        assert!(!body.contains(secret), "{path}: {body}");
+    }
+}
+
+#[test]
+fn an_edit_is_rebuilt_and_announced_and_temp_files_are_not() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let mut events = server.events();
+    let builds = server.builds();
+
+    // Editor temp files beside the chapter: no rebuild.
+    book.write("src/chap_one/.basics.md.swp", "swap");
+    book.write("src/chap_one/basics.md~", "backup");
+    book.write("src/chap_one/4913", "");
+    book.write("src/chap_one/.#basics.md", "lock");
+    // Nor changes to the output folder.
+    book.write("_build/html/stray.txt", "x");
+    assert!(!events.wait_for("event:", Duration::from_millis(1500)));
+    assert_eq!(server.builds(), builds, "{}", server.log());
+
+    let path = book.root.join("src/chap_one/basics.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let saved = Instant::now();
+    std::fs::write(&path, format!("{text}\nWords freshly written.\n")).unwrap();
+    assert!(
+        events.wait_for("chap_one/basics.html", Duration::from_secs(10)),
+        "no event: {}\n{}",
+        events.text,
+        server.log()
+    );
+    eprintln!("edit to reload event: {} ms", saved.elapsed().as_millis());
+    assert!(events.text.contains("event: rebuilt"), "{}", events.text);
+    let (status, page) = server.get("/chap_one/basics.html");
+    assert_eq!(status, 200);
+    assert!(page.contains("Words freshly written."));
+    let start = Instant::now();
+    while server.builds() == builds && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(server.builds(), builds + 1, "{}", server.log());
+}
+
+#[test]
+fn a_broken_edit_is_reported_and_the_previous_page_stays() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let mut events = server.events();
+    let before = server.get("/preface.html").1;
+
+    let path = book.root.join("src/preface.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n![gone](img/<nothere>.png)\n")).unwrap();
+    assert!(
+        events.wait_for("build failed", Duration::from_secs(10)),
+        "{}\n{}",
+        events.text,
+        server.log()
+    );
+    assert!(events.text.contains("event: failed"), "{}", events.text);
+    assert!(events.text.contains("src/preface.md:"), "{}", events.text);
+    // Data, not markup: the JSON string carries the text as written.
+    assert!(events.text.contains("img/<nothere>.png"), "{}", events.text);
+    assert!(server
+        .wait_log("error: missing image")
+        .contains("error: missing image"));
+    let (status, page) = server.get("/preface.html");
+    assert_eq!(status, 200);
+    assert_eq!(page, before);
+
+    // A page opened now hears of the failure at once.
+    let mut late = server.events();
+    assert!(late.wait_for("event: failed", Duration::from_secs(5)));
+
+    // Fixed: a good rebuild clears it.
+    std::fs::write(&path, format!("{text}\nAll good again.\n")).unwrap();
+    assert!(
+        events.wait_for("event: rebuilt", Duration::from_secs(10)),
+        "{}\n{}",
+        events.text,
+        server.log()
+    );
+    assert!(server.get("/preface.html").1.contains("All good again."));
+}
