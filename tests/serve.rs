@@ -305,3 +305,26 @@ fn a_broken_edit_is_reported_and_the_previous_page_stays() {
     );
     assert!(server.get("/preface.html").1.contains("All good again."));
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_it() {
+    let book = TempBook::fixture("en");
+    let mut server = Server::start(&book);
+    let pid = server.child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}\n{}", server.wait_log("stopped"));
+    eprintln!("stopped in {} ms", start.elapsed().as_millis());
+}
