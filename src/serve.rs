@@ -115,7 +115,8 @@ pub fn serve(options: ServeOptions) -> bool {
     {
         let shared = shared.clone();
         let root = root.clone();
-        std::thread::spawn(move || rebuild_loop(session, &root, &changed, &shared));
+        let quiet = options.build.quiet;
+        std::thread::spawn(move || rebuild_loop(session, &root, &changed, &shared, quiet));
     }
 
     let url = url(address);
@@ -182,6 +183,7 @@ fn rebuild_loop(
     root: &Path,
     changed: &mpsc::Receiver<Vec<PathBuf>>,
     shared: &Shared,
+    quiet: bool,
 ) {
     while let Ok(mut paths) = changed.recv() {
         let first = Instant::now();
@@ -195,34 +197,43 @@ fn rebuild_loop(
         }
         paths.sort();
         paths.dedup();
-        let shown: Vec<String> = paths
-            .iter()
-            .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
-            .collect();
-        eprintln!("changed: {}", shown.join(", "));
         let started = Instant::now();
         let rebuilt = session.rebuild();
-        eprint!("{}", rebuilt.report);
-        let message = if rebuilt.failed {
-            Message::Failed(rebuilt.report.clone())
-        } else {
-            Message::Rebuilt(rebuilt.changed)
-        };
-        if let Message::Rebuilt(files) = &message {
-            eprintln!(
-                "rebuilt in {} ms ({} ms after the first change): {} file{} of the site changed",
-                started.elapsed().as_millis(),
-                first.elapsed().as_millis(),
-                files.len(),
-                if files.len() == 1 { "" } else { "s" }
-            );
-        }
         if let Ok(mut failure) = shared.failure.lock() {
-            *failure = rebuilt.failed.then_some(rebuilt.report);
+            *failure = rebuilt.failed.then(|| rebuilt.report.clone());
         }
         // No page listening is not an error.
-        let _ = shared.events.send(message);
+        let _ = shared.events.send(if rebuilt.failed {
+            Message::Failed(rebuilt.report.clone())
+        } else {
+            Message::Rebuilt(rebuilt.changed.clone())
+        });
+        eprint!("{}", rebuilt.report);
+        if !rebuilt.failed && !quiet {
+            let files = rebuilt.changed.len();
+            eprintln!(
+                "rebuilt after a change to {}: {files} file{} of the site written or removed in {} ms ({} ms after the save)",
+                shown(&paths, root),
+                if files == 1 { "" } else { "s" },
+                started.elapsed().as_millis(),
+                first.elapsed().as_millis(),
+            );
+        }
     }
+}
+
+/// The changed files, from the book root: the first few, then how many more.
+fn shown(paths: &[PathBuf], root: &Path) -> String {
+    const FEW: usize = 3;
+    let mut names: Vec<String> = paths
+        .iter()
+        .take(FEW)
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect();
+    if paths.len() > FEW {
+        names.push(format!("{} more", paths.len() - FEW));
+    }
+    names.join(", ")
 }
 
 /// The folders watched for changes, and the ones left out.
@@ -419,7 +430,10 @@ async fn file(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Re
     let path = match locate(&shared.site, uri.path()) {
         Located::File(path) => path,
         Located::Folder => {
-            let to = format!("{}/", uri.path());
+            // Relative to the request, so that `//host` never reads as another site's
+            // address; `./` so that a name with a colon never reads as a scheme.
+            let name = uri.path().rsplit('/').next().unwrap_or_default();
+            let to = format!("./{name}/");
             return (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, to)]).into_response();
         }
         Located::Missing => {

@@ -83,6 +83,12 @@ impl Server {
 
     /// GET `path` as written (no normalisation): the status and the body.
     fn get(&self, path: &str) -> (u16, String) {
+        let (status, _, body) = self.get_with_head(path);
+        (status, body)
+    }
+
+    /// GET `path`: the status, the head and the body.
+    fn get_with_head(&self, path: &str) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -101,11 +107,8 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("no status in {response:?}"));
-        let body = response
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, body)| body)
-            .to_string();
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        (status, head.to_lowercase(), body.to_string())
     }
 
     /// The stream of rebuild events.
@@ -177,8 +180,13 @@ fn serves_pages_with_the_reload_script_only_when_served() {
     for file in ["index.html", "chap_one/basics.html"] {
         assert!(!book.page(file).contains("__d2lbook"), "{file} on disk");
     }
-    // A folder: redirected to its `/`, then its index.
-    assert_eq!(server.get("/chap_one").0, 308);
+    // A folder: redirected to its `/` (relative, never to `//another-host`), then its index.
+    let (status, head, _) = server.get_with_head("/chap_one");
+    assert_eq!(status, 308);
+    assert!(head.contains("\r\nlocation: ./chap_one/\r\n"), "{head}");
+    let (status, head, _) = server.get_with_head("//chap_one");
+    assert_eq!(status, 308);
+    assert!(head.contains("\r\nlocation: ./chap_one/\r\n"), "{head}");
     let (status, chapter) = server.get("/chap_one/");
     assert_eq!(status, 200);
     assert!(chapter.contains("/__d2lbook/events"));
