@@ -21,7 +21,7 @@
     overlay.id = "d2lbook-errors";
     overlay.title = "Click to hide";
     overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;" +
-      "background:rgba(20,20,20,.94);color:#f3f3f3;padding:2em;cursor:pointer;";
+      "background:rgba(20,20,20,.97);color:#f3f3f3;padding:2em;cursor:pointer;";
     var title = document.createElement("h2");
     title.textContent = "The last rebuild failed; this is the previous version of the page";
     title.style.cssText = "color:#ff8a80;font:bold 1.1em sans-serif;margin:0 0 1em";
