@@ -6,7 +6,7 @@
 //! is served, never written into the site.
 
 use crate::build::Options;
-use crate::session::Session;
+use crate::session::{Rebuilt, Session};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -17,6 +17,7 @@ use axum::Router;
 use notify::RecursiveMode;
 use std::convert::Infallible;
 use std::net::{SocketAddr, TcpListener};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -115,8 +116,8 @@ pub fn serve(options: ServeOptions) -> bool {
     {
         let shared = shared.clone();
         let root = root.clone();
-        let quiet = options.build.quiet;
-        std::thread::spawn(move || rebuild_loop(session, &root, &changed, &shared, quiet));
+        let options = options.build.clone();
+        std::thread::spawn(move || rebuild_loop(session, &root, &changed, &shared, &options));
     }
 
     let url = url(address);
@@ -183,7 +184,7 @@ fn rebuild_loop(
     root: &Path,
     changed: &mpsc::Receiver<Vec<PathBuf>>,
     shared: &Shared,
-    quiet: bool,
+    options: &Options,
 ) {
     while let Ok(mut paths) = changed.recv() {
         let first = Instant::now();
@@ -198,7 +199,20 @@ fn rebuild_loop(
         paths.sort();
         paths.dedup();
         let started = Instant::now();
-        let rebuilt = session.rebuild();
+        let rebuilt = match std::panic::catch_unwind(AssertUnwindSafe(|| session.rebuild())) {
+            Ok(rebuilt) => rebuilt,
+            Err(_) => {
+                // A bug of ours, not of the book (the panic's message is printed above):
+                // start over with a fresh session rather than stop rebuilding.
+                session = Session::new(options.clone());
+                Rebuilt {
+                    report: "error: internal error: the rebuild panicked; the previous site is still served\n".into(),
+                    failed: true,
+                    changed: Vec::new(),
+                    site: None,
+                }
+            }
+        };
         if let Ok(mut failure) = shared.failure.lock() {
             *failure = rebuilt.failed.then(|| rebuilt.report.clone());
         }
@@ -209,7 +223,7 @@ fn rebuild_loop(
             Message::Rebuilt(rebuilt.changed.clone())
         });
         eprint!("{}", rebuilt.report);
-        if !rebuilt.failed && !quiet {
+        if !rebuilt.failed && !options.quiet {
             let files = rebuilt.changed.len();
             eprintln!(
                 "rebuilt after a change to {}: {files} file{} of the site written or removed in {} ms ({} ms after the save)",
