@@ -64,7 +64,7 @@ pub fn serve(options: ServeOptions) -> bool {
             return false;
         }
     };
-    let config = match crate::config::Config::load(&root)
+    let (config, out_dir) = match crate::config::Config::load(&root)
         .and_then(|config| crate::output::locate(&root, &config).map(|out| (config, out)))
     {
         Ok(found) => found,
@@ -76,7 +76,6 @@ pub fn serve(options: ServeOptions) -> bool {
             return false;
         }
     };
-    let (config, out_dir) = config;
     let listener = match TcpListener::bind((options.host.as_str(), options.port))
         .and_then(|l| l.set_nonblocking(true).map(|()| l))
     {
@@ -94,16 +93,7 @@ pub fn serve(options: ServeOptions) -> bool {
         return false;
     };
 
-    let mut session = Session::new(options.build.clone());
-    let first = session.rebuild();
-    eprint!("{}", first.report);
-    let (sender, _) = broadcast::channel(64);
-    let shared = Arc::new(Shared {
-        site: out_dir.join("html"),
-        events: sender,
-        failure: Mutex::new(first.failed.then_some(first.report)),
-    });
-
+    // Watching first: a save during the first build is rebuilt right after it.
     let (changes, changed) = mpsc::channel::<Vec<PathBuf>>();
     let watched = Watched::new(&root, &config, &out_dir);
     let _watcher = match watch(&watched, changes) {
@@ -113,6 +103,15 @@ pub fn serve(options: ServeOptions) -> bool {
             return false;
         }
     };
+    let mut session = Session::new(options.build.clone());
+    let first = session.rebuild();
+    eprint!("{}", first.report);
+    let (sender, _) = broadcast::channel(64);
+    let shared = Arc::new(Shared {
+        site: out_dir.join("html"),
+        events: sender,
+        failure: Mutex::new(first.failed.then_some(first.report)),
+    });
     {
         let shared = shared.clone();
         let root = root.clone();
