@@ -54,14 +54,14 @@ try:
 
     def get(path):
         with socket.create_connection((host, port)) as s:
-            s.sendall(f"GET /{path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
             data = b""
             while chunk := s.recv(65536):
                 data += chunk
             return data.decode("utf-8", "replace")
 
     events = socket.create_connection((host, port))
-    events.sendall(b"GET /__d2lbook/events HTTP/1.1\r\nHost: x\r\n\r\n")
+    events.sendall(f"GET /__d2lbook/events HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
     events.settimeout(30)
     head = b""
     while b"text/event-stream" not in head:

@@ -47,6 +47,8 @@ enum Message {
 
 struct Shared {
     site: PathBuf,
+    /// Listening on a loopback address only.
+    loopback: bool,
     events: broadcast::Sender<Message>,
     /// The report of the last rebuild when it failed, for pages opened since.
     failure: Mutex<Option<String>>,
@@ -109,6 +111,7 @@ pub fn serve(options: ServeOptions) -> bool {
     let (sender, _) = broadcast::channel(64);
     let shared = Arc::new(Shared {
         site: out_dir.join("html"),
+        loopback: address.ip().is_loopback(),
         events: sender,
         failure: Mutex::new(first.failed.then_some(first.report)),
     });
@@ -146,6 +149,10 @@ pub fn serve(options: ServeOptions) -> bool {
         let app = Router::new()
             .route(EVENTS, get(events))
             .fallback(file)
+            .layer(axum::middleware::from_fn_with_state(
+                shared.clone(),
+                check_host,
+            ))
             .with_state(shared);
         let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(listener) => listener,
@@ -396,6 +403,38 @@ fn watch(
         watcher.watch(folder, *mode)?;
     }
     Ok(watcher)
+}
+
+/// While listening on loopback, refuses requests naming another host than a loopback
+/// one: a web page could otherwise read the preview through DNS rebinding (its own name
+/// made to resolve to 127.0.0.1).
+async fn check_host(
+    State(shared): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if shared.loopback && !is_local(request.headers().get(header::HOST)) {
+        let refused = "this preview answers to localhost and IP addresses only\n";
+        return (StatusCode::FORBIDDEN, refused).into_response();
+    }
+    next.run(request).await
+}
+
+/// Whether a `Host` header names this machine: `localhost` (or a name under it) or an
+/// IP address.
+fn is_local(host: Option<&HeaderValue>) -> bool {
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    if let Some(bracketed) = host.strip_prefix('[') {
+        let ip = bracketed.split(']').next().unwrap_or_default();
+        return ip.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    let name = name.to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
 /// The stream of rebuild events; a page opened while the book is broken first hears

@@ -89,14 +89,18 @@ impl Server {
 
     /// GET `path`: the status, the head and the body.
     fn get_with_head(&self, path: &str) -> (u16, String, String) {
+        self.get_from(&self.address.clone(), path)
+    }
+
+    /// GET `path` with `host` in the `Host` header.
+    fn get_from(&self, host: &str, path: &str) -> (u16, String, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.address
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut response = Vec::new();
@@ -230,6 +234,33 @@ fn paths_out_of_the_site_are_refused() {
             "{path}: {status}\n{body}"
         );
         assert!(!body.contains(secret), "{path}: {body}");
+    }
+}
+
+#[test]
+fn only_local_host_names_are_answered() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let port = server.address.rsplit(':').next().unwrap().to_string();
+    for host in [
+        "localhost",
+        "LOCALHOST",
+        "book.localhost",
+        "127.0.0.1",
+        "[::1]",
+    ] {
+        let (status, _, body) = server.get_from(&format!("{host}:{port}"), "/");
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    // A name that a web page made resolve to 127.0.0.1 (DNS rebinding).
+    for host in [
+        "attacker.example",
+        "attacker.example:80",
+        "localhost.example",
+    ] {
+        let (status, _, body) = server.get_from(host, "/");
+        assert_eq!(status, 403, "{host}: {body}");
+        assert!(!body.contains("Fixture Book"));
     }
 }
 
