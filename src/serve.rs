@@ -98,7 +98,7 @@ pub fn serve(options: ServeOptions) -> bool {
     // Watching first: a save during the first build is rebuilt right after it.
     let (changes, changed) = mpsc::channel::<Vec<PathBuf>>();
     let watched = Watched::new(&root, &config, &out_dir);
-    let _watcher = match watch(&watched, changes) {
+    let watcher = match watch(&watched, changes) {
         Ok(watcher) => watcher,
         Err(e) => {
             eprintln!("error: cannot watch the book's files: {e}");
@@ -119,7 +119,10 @@ pub fn serve(options: ServeOptions) -> bool {
         let shared = shared.clone();
         let root = root.clone();
         let options = options.build.clone();
-        std::thread::spawn(move || rebuild_loop(session, &root, &changed, &shared, &options));
+        let watching = (watched, watcher);
+        std::thread::spawn(move || {
+            rebuild_loop(session, watching, &root, &changed, &shared, &options)
+        });
     }
 
     let url = url(address);
@@ -187,6 +190,7 @@ fn url(address: SocketAddr) -> String {
 /// time; changes that arrive during a rebuild are folded into the next one.
 fn rebuild_loop(
     mut session: Session,
+    (mut watched, mut watcher): (Watched, notify::RecommendedWatcher),
     root: &Path,
     changed: &mpsc::Receiver<Vec<PathBuf>>,
     shared: &Shared,
@@ -204,6 +208,7 @@ fn rebuild_loop(
         }
         paths.sort();
         paths.dedup();
+        watched.adopt(&mut watcher);
         let started = Instant::now();
         let rebuilt = match std::panic::catch_unwind(AssertUnwindSafe(|| session.rebuild())) {
             Ok(rebuilt) => rebuilt,
@@ -260,6 +265,8 @@ fn shown(paths: &[PathBuf], root: &Path) -> String {
 struct Watched {
     /// Each folder, and whether its subfolders are watched too.
     folders: Vec<(PathBuf, RecursiveMode)>,
+    /// Folders to watch once they exist (a `theme/` made while serving).
+    later: Vec<PathBuf>,
     filter: Filter,
 }
 
@@ -290,6 +297,7 @@ impl Watched {
         let library = real(root.join(&config.eval.library));
         let mut watched = Watched {
             folders: vec![(root.to_path_buf(), RecursiveMode::NonRecursive)],
+            later: Vec::new(),
             filter: Filter {
                 excluded: vec![
                     real(out_dir.to_path_buf()),
@@ -333,14 +341,30 @@ impl Watched {
         })
     }
 
-    /// Watches `folder` and all below it, unless it is missing (a book without its own
-    /// templates or theme), left out or already watched.
+    /// Watches `folder` and all below it, unless it is left out or already watched; a
+    /// missing one (a book without its own templates or theme) once it exists.
     fn add_tree(&mut self, folder: &Path) {
         let Ok(folder) = folder.canonicalize() else {
+            self.later.push(folder.to_path_buf());
             return;
         };
         if folder.is_dir() && !self.covers(&folder) && !self.filter.is_excluded(&folder) {
             self.folders.push((folder, RecursiveMode::Recursive));
+        }
+    }
+
+    /// Starts watching the folders of `later` that exist now.
+    fn adopt(&mut self, watcher: &mut notify::RecommendedWatcher) {
+        use notify::Watcher;
+        let waiting = std::mem::take(&mut self.later);
+        let watched = self.folders.len();
+        for folder in waiting {
+            self.add_tree(&folder);
+        }
+        for (folder, mode) in &self.folders[watched..] {
+            if let Err(e) = watcher.watch(folder, *mode) {
+                eprintln!("warning: cannot watch {}: {e}", folder.display());
+            }
         }
     }
 

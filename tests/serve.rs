@@ -304,6 +304,32 @@ fn an_edit_is_rebuilt_and_announced_and_temp_files_are_not() {
 }
 
 #[test]
+fn a_theme_folder_made_while_serving_is_watched() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let mut events = server.events();
+    std::fs::create_dir(book.root.join("theme")).unwrap();
+    book.write("theme/d2lbook.css", "body { color: red }\n");
+    assert!(
+        events.wait_for("theme/d2lbook.css", Duration::from_secs(10)),
+        "{}\n{}",
+        events.text,
+        server.log()
+    );
+    // The folder is now watched itself: an edit inside it rebuilds.
+    std::thread::sleep(Duration::from_millis(300));
+    events.text.clear();
+    book.write("theme/d2lbook.css", "body { color: blue }\n");
+    assert!(
+        events.wait_for("theme/d2lbook.css", Duration::from_secs(10)),
+        "{}\n{}",
+        events.text,
+        server.log()
+    );
+    assert!(server.get("/theme/d2lbook.css").1.contains("color: blue"));
+}
+
+#[test]
 fn a_broken_edit_is_reported_and_the_previous_page_stays() {
     let book = TempBook::fixture("en");
     let server = Server::start(&book);
