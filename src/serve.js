@@ -34,6 +34,15 @@
     document.body.append(overlay);
   }
   var events = new EventSource("/__d2lbook/events");
+  // Back after the server was restarted: what it serves may have changed meanwhile.
+  var lost = false;
+  events.addEventListener("error", function () { lost = true; });
+  events.addEventListener("open", function () {
+    if (lost) {
+      sessionStorage.setItem(key, String(scrollY));
+      location.reload();
+    }
+  });
   events.addEventListener("rebuilt", function (e) {
     hide();
     var changed = JSON.parse(e.data).changed;
