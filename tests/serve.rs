@@ -393,3 +393,30 @@ fn ctrl_c_stops_it() {
     assert!(status.success(), "{status}\n{}", server.wait_log("stopped"));
     eprintln!("stopped in {} ms", start.elapsed().as_millis());
 }
+
+#[test]
+fn a_book_broken_at_start_is_served_once_fixed() {
+    let book = TempBook::fixture("en");
+    let path = book.root.join("src/preface.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n![gone](img/nothere.png)\n")).unwrap();
+    let server = Server::start(&book);
+    // No site yet: a 404 page that still listens, and hears of the failure at once.
+    let (status, page) = server.get("/preface.html");
+    assert_eq!(status, 404);
+    assert!(page.contains("/__d2lbook/events"));
+    let mut events = server.events();
+    assert!(
+        events.wait_for("event: failed", Duration::from_secs(5)),
+        "{}",
+        events.text
+    );
+    std::fs::write(&path, &text).unwrap();
+    assert!(
+        events.wait_for("preface.html", Duration::from_secs(10)),
+        "{}\n{}",
+        events.text,
+        server.log()
+    );
+    assert_eq!(server.get("/preface.html").0, 200);
+}
