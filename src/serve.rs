@@ -6,7 +6,7 @@
 //! is served, never written into the site.
 
 use crate::build::Options;
-use crate::session::{Rebuilt, Session};
+use crate::session::Session;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
@@ -210,29 +210,24 @@ fn rebuild_loop(
         paths.dedup();
         watched.adopt(&mut watcher);
         let started = Instant::now();
-        let rebuilt = match std::panic::catch_unwind(AssertUnwindSafe(|| session.rebuild())) {
-            Ok(rebuilt) => rebuilt,
-            Err(_) => {
-                // A bug of ours, not of the book (the panic's message is printed above):
-                // start over with a fresh session rather than stop rebuilding.
-                session = Session::new(options.clone());
-                Rebuilt {
-                    report: "error: internal error: the rebuild panicked; the previous site is still served\n".into(),
-                    failed: true,
-                    changed: Vec::new(),
-                    site: None,
-                }
-            }
+        let Ok(rebuilt) = std::panic::catch_unwind(AssertUnwindSafe(|| session.rebuild())) else {
+            // A bug of ours, not of the book (the panic's message is printed above):
+            // start over with a fresh session rather than stop rebuilding.
+            session = Session::new(options.clone());
+            let report =
+                "error: internal error: the rebuild panicked; the previous site is still served\n";
+            eprint!("{report}");
+            announce(shared, Message::Failed(report.into()));
+            continue;
         };
-        if let Ok(mut failure) = shared.failure.lock() {
-            *failure = rebuilt.failed.then(|| rebuilt.report.clone());
-        }
-        // No page listening is not an error.
-        let _ = shared.events.send(if rebuilt.failed {
-            Message::Failed(rebuilt.report.clone())
-        } else {
-            Message::Rebuilt(rebuilt.changed.clone())
-        });
+        announce(
+            shared,
+            if rebuilt.failed {
+                Message::Failed(rebuilt.report.clone())
+            } else {
+                Message::Rebuilt(rebuilt.changed.clone())
+            },
+        );
         eprint!("{}", rebuilt.report);
         if !rebuilt.failed && !options.quiet {
             let files = rebuilt.changed.len();
@@ -245,6 +240,18 @@ fn rebuild_loop(
             );
         }
     }
+}
+
+/// Tells open pages (and pages opened later, of a failure) what a rebuild did.
+fn announce(shared: &Shared, message: Message) {
+    if let Ok(mut failure) = shared.failure.lock() {
+        *failure = match &message {
+            Message::Failed(report) => Some(report.clone()),
+            Message::Rebuilt(_) => None,
+        };
+    }
+    // No page listening is not an error.
+    let _ = shared.events.send(message);
 }
 
 /// The changed files, from the book root: the first few, then how many more.
