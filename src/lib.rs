@@ -21,5 +21,6 @@ pub mod parse;
 pub mod pdf;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod session;
 pub mod theme;

@@ -31,6 +31,22 @@ enum Command {
         #[command(subcommand)]
         target: Target,
     },
+    /// Preview the site: build it, serve it, rebuild and reload pages on each save
+    Serve {
+        /// The port to listen on (0: any free port; the URL says which)
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// The interface to listen on; other than a loopback address, this exposes the
+        /// site to the network
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Open the site in the browser
+        #[arg(long)]
+        open: bool,
+        /// Show cells without running them
+        #[arg(long)]
+        no_eval: bool,
+    },
     /// Remove the build output folder
     Clean,
 }
@@ -85,6 +101,23 @@ fn main() -> ExitCode {
                 Target::Lib { check } => d2lbook::build::lib(&options, check),
             };
             if outcome.failed {
+                return ExitCode::FAILURE;
+            }
+        }
+        Command::Serve {
+            port,
+            host,
+            open,
+            no_eval,
+        } => {
+            options.no_eval = no_eval;
+            let serve = d2lbook::serve::ServeOptions {
+                build: options,
+                host,
+                port,
+                open,
+            };
+            if !d2lbook::serve::serve(serve) {
                 return ExitCode::FAILURE;
             }
         }
