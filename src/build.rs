@@ -132,7 +132,13 @@ pub(crate) fn make_site(
         resolution,
         out_dir,
     } = prepare(options, diags, &mut memo.parsed)?;
-    let mut cache = MathCache::open(&out_dir.join("cache/math.json"));
+    // A session keeps the math cache open between rebuilds (it is read once, not at
+    // every save); the cache file is where the output folder says.
+    let math_file = out_dir.join("cache/math.json");
+    let cache = match &mut memo.math {
+        Some(cache) if cache.path() == math_file => cache,
+        slot => slot.insert(MathCache::open(&math_file)),
+    };
     let keys = collect_math(&docs);
     let math_total = keys.len();
     let (math, math_rendered) = cache.render_all(keys, book.config.html.math);
@@ -473,6 +479,7 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
 pub struct Memo {
     parsed: ParseMemo,
     pages: site::RenderMemo,
+    math: Option<MathCache>,
     /// Read and write the page cache of the output folder.
     persist: bool,
 }

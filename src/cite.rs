@@ -17,9 +17,13 @@ use std::collections::HashMap;
 pub struct Bibliography {
     library: Library,
     style: IndependentStyle,
+    /// A digest of the `.bib` text and the style's name: what `format`'s result depends
+    /// on besides the keys.
+    source: String,
 }
 
 /// How each cited key reads, and the formatted entries, all as IR inlines.
+#[derive(Clone)]
 pub struct Formatted {
     /// key → text inside a parenthetical citation (`Bishop, 2006`).
     pub paren: HashMap<String, Vec<Inline>>,
@@ -34,7 +38,7 @@ pub struct Formatted {
 }
 
 /// One entry of the bibliography: its key and its text as the style formats it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Hash)]
 pub struct BibEntry {
     pub key: String,
     pub text: Vec<Inline>,
@@ -75,16 +79,41 @@ impl Bibliography {
                 .help("use a CSL style name such as apa, ieee, chicago-author-date")])
             }
         };
-        Ok(Bibliography { library, style })
+        let source = crate::digest::hash(&[text.as_bytes(), style_name.as_bytes()]);
+        Ok(Bibliography {
+            library,
+            style,
+            source,
+        })
     }
 
     pub fn contains(&self, key: &str) -> bool {
         self.library.get(key).is_some()
     }
 
-    /// Formats the keys (in order of first citation); unknown keys are skipped.
+    /// Formats the keys (in order of first citation); unknown keys are skipped. The last
+    /// result is kept for the process: `serve` rebuilds at every save, and a book's
+    /// citations rarely change between two saves.
     pub fn format(&self, keys: &[String]) -> Formatted {
-        let locale_files = locales();
+        static LAST: std::sync::Mutex<Option<(String, Formatted)>> = std::sync::Mutex::new(None);
+        let key = crate::digest::hash(&[self.source.as_bytes(), keys.join("\n").as_bytes()]);
+        let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((k, formatted)) = last.as_ref() {
+            if *k == key {
+                return formatted.clone();
+            }
+        }
+        let formatted = self.format_now(keys);
+        *last = Some((key, formatted.clone()));
+        formatted
+    }
+
+    fn format_now(&self, keys: &[String]) -> Formatted {
+        // Decoding hayagriva's locales takes tens of milliseconds: once per process, not
+        // once per build (`serve` rebuilds at every save).
+        static LOCALES: std::sync::OnceLock<Vec<hayagriva::citationberg::Locale>> =
+            std::sync::OnceLock::new();
+        let locale_files = LOCALES.get_or_init(locales);
         let mut driver = BibliographyDriver::<Entry>::new();
         let entries: Vec<&Entry> = keys.iter().filter_map(|k| self.library.get(k)).collect();
         for &entry in &entries {
@@ -93,11 +122,11 @@ impl Bibliography {
                 driver.citation(CitationRequest::from_items(
                     vec![item],
                     &self.style,
-                    &locale_files,
+                    locale_files,
                 ));
             }
         }
-        let rendered = driver.finish(BibliographyRequest::new(&self.style, None, &locale_files));
+        let rendered = driver.finish(BibliographyRequest::new(&self.style, None, locale_files));
         let layout = &self.style.citation.layout;
         let open = layout.prefix.clone().unwrap_or_default();
         let close = layout.suffix.clone().unwrap_or_default();

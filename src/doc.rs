@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 /// A position in a source file: the path relative to the book root, 1-based line and
 /// column (in characters), and the length of the marked text in characters.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq)]
 pub struct Span {
     pub file: Arc<str>,
     pub line: usize,
@@ -65,12 +65,12 @@ pub fn floor_char_boundary(text: &str, at: usize) -> usize {
 }
 
 /// One section's document.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Hash, Clone, Default)]
 pub struct Doc {
     pub blocks: Vec<Block>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub enum Block {
     Heading(Heading),
     Paragraph(Vec<Inline>),
@@ -112,7 +112,7 @@ pub enum Block {
 }
 
 /// An output that content may be meant for alone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// The site (`.. only:: html`).
     Html,
@@ -120,7 +120,7 @@ pub enum Backend {
     Pdf,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Heading {
     pub level: u8,
     pub content: Vec<Inline>,
@@ -132,13 +132,13 @@ pub struct Heading {
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Label {
     pub name: String,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Figure {
     pub src: String,
     pub caption: Vec<Inline>,
@@ -149,7 +149,7 @@ pub struct Figure {
     pub number: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Table {
     pub caption: Vec<Inline>,
     pub label: Option<Label>,
@@ -160,7 +160,7 @@ pub struct Table {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     None,
     Left,
@@ -168,7 +168,7 @@ pub enum Align {
     Right,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Equation {
     pub tex: String,
     pub label: Option<Label>,
@@ -176,7 +176,7 @@ pub struct Equation {
     pub number: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Code {
     /// Language of a cell or listing (`rust`, `python`, …); empty for a bare fence.
     pub lang: String,
@@ -194,7 +194,7 @@ pub struct Code {
 }
 
 /// One piece of a cell's output.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Output {
     Stdout(String),
     Stderr(String),
@@ -214,7 +214,7 @@ pub enum Output {
 
 /// A tensor a cell showed. Its entries come formatted by the library (`d2l::eval`), which
 /// knows the dtype's rules, so that the site and the PDF show the same digits.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tensor {
     pub shape: Vec<usize>,
     /// candle's name of the element type (`f32`, `u32`, …).
@@ -236,7 +236,7 @@ impl Tensor {
 }
 
 /// The marks of a code cell (`//@hide` and friends), already removed from its code.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Default, PartialEq, Eq)]
 pub struct CellMarks {
     pub hide_code: bool,
     pub hide_output: bool,
@@ -248,21 +248,21 @@ pub struct CellMarks {
     pub allow_error: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Toc {
     pub entries: Vec<TocEntry>,
     pub maxdepth: usize,
     pub numbered: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct TocEntry {
     /// The path as written in the toc block.
     pub target: String,
     pub span: Span,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub enum Inline {
     Text(String),
     Code(String),
@@ -295,14 +295,14 @@ pub enum Inline {
     Cite(Cite),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
 pub enum RefKind {
     Numref,
     Ref,
     Eqref,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Ref {
     pub kind: RefKind,
     pub label: String,
@@ -319,20 +319,20 @@ pub struct Ref {
 pub struct PageId(pub usize);
 
 /// A place in the book: a section and an anchor in it (empty for the section's top).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq)]
 pub struct Place {
     pub page: PageId,
     pub anchor: String,
 }
 
 /// What a reference shows and where it points.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub text: String,
     pub place: Place,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
 pub enum CiteKind {
     /// `:cite:` and `:citep:`: `(Bishop, 2006; He et al., 2016)`.
     Paren,
@@ -340,7 +340,7 @@ pub enum CiteKind {
     Text,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub struct Cite {
     pub kind: CiteKind,
     pub keys: Vec<String>,
@@ -351,7 +351,7 @@ pub struct Cite {
 }
 
 /// A piece of a citation as `resolve` assembled it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Hash, Clone)]
 pub enum CitePart {
     /// What the style puts around and between the keys' texts: `(`, `; `, `)`.
     Text(String),

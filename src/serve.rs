@@ -33,8 +33,9 @@ pub struct ServeOptions {
 /// Where pages listen for rebuilds.
 const EVENTS: &str = "/__d2lbook/events";
 
-/// How long a burst of saves must be quiet before the rebuild.
-const DEBOUNCE: Duration = Duration::from_millis(100);
+/// How long a burst of saves must be quiet before the rebuild: an editor's save (a
+/// temporary file, a rename, a write) takes a few milliseconds.
+const DEBOUNCE: Duration = Duration::from_millis(30);
 
 /// What a rebuild tells open pages.
 #[derive(Clone)]

@@ -74,7 +74,12 @@ impl MathCache {
         }
     }
 
-    pub fn save(&self) -> std::io::Result<()> {
+    /// The file the cache is kept in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn save(&mut self) -> std::io::Result<()> {
         if !self.dirty {
             return Ok(());
         }
@@ -83,7 +88,9 @@ impl MathCache {
         }
         let tmp = self.path.with_extension("tmp");
         std::fs::write(&tmp, serde_json::to_vec(&self.file)?)?;
-        std::fs::rename(tmp, &self.path)
+        std::fs::rename(tmp, &self.path)?;
+        self.dirty = false;
+        Ok(())
     }
 
     /// Renders every key not yet cached; returns all of them and how many were rendered.

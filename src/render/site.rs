@@ -432,6 +432,7 @@ fn global_key(site: &Site, titles: &[(String, String)]) -> String {
 /// own and its neighbours'; all of them on a page with a toc block) and, on the page
 /// listing the bibliography, the entries. Two builds whose keys agree make the same page.
 fn page_key(site: &Site, i: usize, global: &str, titles: &[(String, String)]) -> String {
+    use std::hash::Hash;
     let doc = &site.ctx.docs[i];
     let mut has_toc = false;
     let mut has_bibliography = false;
@@ -445,13 +446,12 @@ fn page_key(site: &Site, i: usize, global: &str, titles: &[(String, String)]) ->
     } else {
         &titles[i.saturating_sub(1)..(i + 2).min(titles.len())]
     };
-    let bibliography = if has_bibliography {
-        format!("{:?}", site.ctx.resolution.bibliography)
-    } else {
-        String::new()
-    };
-    let inputs = format!("{global}|{i}|{doc:?}|{shown:?}|{bibliography}");
-    crate::digest::hash(&[inputs.as_bytes()])
+    let mut key = crate::digest::Fingerprint::default();
+    (global, i, &doc.blocks, shown).hash(&mut key);
+    if has_bibliography {
+        site.ctx.resolution.bibliography.hash(&mut key);
+    }
+    key.hex()
 }
 
 /// `window.NAME = JSON;`: data every page shares, as a script rather than a JSON file
