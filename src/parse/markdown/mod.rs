@@ -64,6 +64,23 @@ pub fn parse(text: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Dia
 
 /// The `toc` blocks of a file, without parsing the rest (for loading the book's order).
 pub fn toc_blocks(text: &str, file: &str) -> (Vec<Toc>, Vec<Diagnostic>) {
+    // Most sections have no toc block: a file with no line that could open one (after
+    // indentation and quote marks, a fence of ``` or ~~~ whose info starts with `toc`)
+    // is not parsed at load; the parse stage reads it in full anyway.
+    let may_open = |line: &str| {
+        let line =
+            line.trim_start_matches(|c: char| c.is_whitespace() || c == '>' || c == '\u{feff}');
+        ["```", "~~~"].iter().any(|fence| {
+            line.strip_prefix(fence).is_some_and(|rest| {
+                rest.trim_start_matches(['`', '~'])
+                    .trim_start()
+                    .starts_with("toc")
+            })
+        })
+    };
+    if !text.lines().any(may_open) {
+        return (Vec::new(), Vec::new());
+    }
     let text = super::clean_text(text);
     let closed = Fence::closed();
     let mut p = MdParser::new(&text, file, Path::new("."), &closed);
@@ -531,6 +548,27 @@ mod tests {
             Path::new("."),
             &Fence::new(Path::new("."), &[]),
         )
+    }
+
+    #[test]
+    fn toc_blocks_are_found_in_every_fence_shape_and_skipped_without_one() {
+        let entries = |text: &str| -> Vec<String> {
+            toc_blocks(text, "a.md")
+                .0
+                .iter()
+                .flat_map(|t| t.entries.iter().map(|e| e.target.clone()))
+                .collect()
+        };
+        for text in [
+            "```toc\na\n```\n",
+            "\u{feff}```toc\na\n```\n",
+            "~~~ toc\na\n~~~\n",
+            "- item\n\n  ````toc\n  a\n  ````\n",
+            "> ```toc\n> a\n> ```\n",
+        ] {
+            assert_eq!(entries(text), ["a"], "{text:?}");
+        }
+        assert!(entries("# Protocols\n\nA toc is not a fence.\n```rust\ntoc();\n```\n").is_empty());
     }
 
     #[test]
