@@ -5,7 +5,11 @@ the serving process's resident memory. The book is a copy (of the sample book, w
 running cells, or of one that bench/gen_book.py writes), so nothing of the checkout
 changes.
 
-usage: python3 bench/serve.py [sample|SECTIONS] [runs=7]   (after `cargo build`;
+With `cells` (the sample book, its cells run against the repository's `d2l-lib`), a cell
+edit is timed too: its section's program is built and run again, the others come from
+the eval cache.
+
+usage: python3 bench/serve.py [sample|cells|SECTIONS] [runs=7]   (after `cargo build`;
        D2LBOOK=path picks the binary, default $CARGO_TARGET_DIR/debug/d2lbook)
 """
 import os
@@ -28,16 +32,21 @@ runs = int(sys.argv[2]) if len(sys.argv) > 2 else 7
 
 work = tempfile.mkdtemp(prefix="d2lbook-serve-bench-")
 book = os.path.join(work, "book")
-if which == "sample":
+cells = which == "cells"
+if which in ("sample", "cells"):
     os.makedirs(book)
-    shutil.copy(os.path.join(ROOT, "book.toml"), book)
+    with open(os.path.join(ROOT, "book.toml")) as f:
+        toml = f.read()
+    with open(os.path.join(book, "book.toml"), "w") as f:
+        f.write(f'{toml}\n[eval]\nlibrary = "{os.path.join(ROOT, "d2l-lib")}"\n')
     shutil.copytree(os.path.join(ROOT, "chapters"), os.path.join(book, "chapters"))
     source, page = "chapters/chapter_preliminaries/ndarray.md", "chapter_preliminaries/ndarray.html"
 else:
     subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_book.py"), book, which], check=True)
     source, page = "src/ch0/s1.md", "ch0/s1.html"
 
-server = subprocess.Popen([D2LBOOK, "--root", book, "serve", "--port", "0", "--no-eval"],
+server = subprocess.Popen([D2LBOOK, "--root", book, "serve", "--port", "0"]
+                          + ([] if cells else ["--no-eval"]),
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 try:
     started = time.perf_counter()
@@ -89,7 +98,14 @@ try:
 
     prose = measure(lambda i: (original + f"\nA prose edit, number {i}.\n", f"number {i}."))
     heading = measure(lambda i: (original.replace(f"# {title}", f"# {title} v{i}", 1), f"{title} v{i}"))
-    for name, (event, served) in [("prose edit", prose), ("heading rename", heading)]:
+    timed = [("prose edit", prose), ("heading rename", heading)]
+    if cells:
+        # A new value printed by the section's first Rust cell.
+        cell = re.search(r"```\{\.rust \.input\}\n", original)
+        timed.append(("cell edit", measure(lambda i: (
+            original[:cell.end()] + f'println!("edited {i}");\n' + original[cell.end():],
+            f"edited {i}"))))
+    for name, (event, served) in timed:
         print(f"{name}: save -> reload event {event:.0f} ms, -> page served {served:.0f} ms "
               f"(medians of {runs})")
     status = open(f"/proc/{server.pid}/status").read()
