@@ -141,12 +141,13 @@ pub(crate) fn make_site(
     };
     let keys = collect_math(&docs);
     let math_total = keys.len();
-    let (math, math_rendered) = cache.render_all(keys, book.config.html.math);
+    let math_rendered = cache.render_missing(&keys, book.config.html.math);
     if let Err(e) = cache.save() {
         diags.push(Diagnostic::warning(format!(
             "cannot save the math cache: {e}"
         )));
     }
+    let math = cache.rendered(keys, book.config.html.math);
 
     let (theme, theme_diags) = theme::site(&book);
     diags.extend(theme_diags);
@@ -579,11 +580,11 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
     let words = words(&book, &diags);
     let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
     diags.extend(resolve_diags);
+    let mut cache = MathCache::open(&book.root.join("math.json"));
     let math = if katex {
-        let mut cache = MathCache::open(&book.root.join("math.json"));
-        cache
-            .render_all(collect_math(&docs), book.config.html.math)
-            .0
+        let keys = collect_math(&docs);
+        cache.render_missing(&keys, book.config.html.math);
+        cache.rendered(keys, book.config.html.math)
     } else {
         std::collections::HashMap::new()
     };

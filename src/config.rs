@@ -92,7 +92,7 @@ pub struct EvalConfig {
     pub inputs: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MathOutput {
     /// MathML rendered by KaTeX, styled by our CSS: no stylesheet or fonts of KaTeX needed.

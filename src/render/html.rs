@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 /// once for the whole site.
 pub struct Site<'a> {
     pub ctx: &'a RenderContext<'a>,
-    pub math: &'a HashMap<MathKey, Rendered>,
+    pub math: &'a HashMap<MathKey, &'a Rendered>,
     /// The book's templates and theme files, found at load.
     pub theme: &'a crate::theme::SiteTheme,
 }

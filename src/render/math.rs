@@ -56,6 +56,9 @@ pub struct MathCache {
     path: PathBuf,
     file: CacheFile,
     dirty: bool,
+    /// Each key's cache key, computed once per process (a session asks for thousands at
+    /// every rebuild).
+    hashes: HashMap<(MathKey, MathOutput), String>,
 }
 
 impl MathCache {
@@ -71,6 +74,7 @@ impl MathCache {
             path: path.to_path_buf(),
             file,
             dirty: false,
+            hashes: HashMap::new(),
         }
     }
 
@@ -93,33 +97,40 @@ impl MathCache {
         Ok(())
     }
 
-    /// Renders every key not yet cached; returns all of them and how many were rendered.
-    pub fn render_all(
-        &mut self,
-        keys: Vec<MathKey>,
-        mode: MathOutput,
-    ) -> (HashMap<MathKey, Rendered>, usize) {
-        let hashed: Vec<(String, MathKey)> =
-            keys.into_iter().map(|k| (cache_key(&k, mode), k)).collect();
-        let missing: Vec<&(String, MathKey)> = hashed
+    /// Renders every key not yet cached; returns how many were rendered.
+    pub fn render_missing(&mut self, keys: &[MathKey], mode: MathOutput) -> usize {
+        for k in keys {
+            self.hashes
+                .entry((k.clone(), mode))
+                .or_insert_with(|| cache_key(k, mode));
+        }
+        let missing: Vec<(&String, &MathKey)> = keys
             .iter()
-            .filter(|(h, _)| !self.file.entries.contains_key(h))
+            .map(|k| (&self.hashes[&(k.clone(), mode)], k))
+            .filter(|(h, _)| !self.file.entries.contains_key(*h))
             .collect();
         let fresh: Vec<(String, Entry)> = missing
             .par_iter()
-            .map(|(h, k)| (h.clone(), Entry::new(h, render_one(k, mode))))
+            .map(|(h, k)| ((*h).clone(), Entry::new(h, render_one(k, mode))))
             .collect();
         let rendered = fresh.len();
         self.dirty |= rendered > 0;
         self.file.entries.extend(fresh);
-        let out = hashed
-            .into_iter()
-            .map(|(h, k)| {
-                let r = self.file.entries[&h].rendered.clone();
-                (k, r)
+        rendered
+    }
+
+    /// What each key rendered to (after `render_missing`), borrowed from the cache: a
+    /// rebuild copies no math.
+    pub fn rendered(&self, keys: Vec<MathKey>, mode: MathOutput) -> HashMap<MathKey, &Rendered> {
+        keys.into_iter()
+            .filter_map(|k| {
+                let entry = match self.hashes.get(&(k.clone(), mode)) {
+                    Some(h) => self.file.entries.get(h),
+                    None => self.file.entries.get(&cache_key(&k, mode)),
+                };
+                entry.map(|e| (k, &e.rendered))
             })
-            .collect();
-        (out, rendered)
+            .collect()
     }
 }
 
@@ -211,8 +222,9 @@ mod tests {
                 display: true,
             },
         ];
-        let (out, rendered) = cache.render_all(keys.clone(), MathOutput::Mathml);
+        let rendered = cache.render_missing(&keys, MathOutput::Mathml);
         assert_eq!(rendered, 2);
+        let out = cache.rendered(keys.clone(), MathOutput::Mathml);
         let ok = out[&keys[0]].as_ref().unwrap();
         assert!(
             ok.starts_with("<math") && ok.contains('𝐰') && ok.contains('ℝ'),
@@ -225,7 +237,7 @@ mod tests {
         );
         cache.save().unwrap();
         let mut again = MathCache::open(&dir.join("math.json"));
-        let (_, rendered) = again.render_all(keys, MathOutput::Mathml);
+        let rendered = again.render_missing(&keys, MathOutput::Mathml);
         assert_eq!(rendered, 0, "a second build renders nothing");
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -239,8 +251,10 @@ mod tests {
             display: false,
         };
         let mut cache = MathCache::open(&path);
-        let (out, _) = cache.render_all(vec![key.clone()], MathOutput::Mathml);
-        let good = out[&key].clone().unwrap();
+        cache.render_missing(std::slice::from_ref(&key), MathOutput::Mathml);
+        let good = cache.rendered(vec![key.clone()], MathOutput::Mathml)[&key]
+            .clone()
+            .unwrap();
         cache.save().unwrap();
         // Someone puts markup of their own into the cache.
         let text = std::fs::read_to_string(&path).unwrap();
@@ -248,8 +262,9 @@ mod tests {
         assert_ne!(text, edited);
         std::fs::write(&path, edited).unwrap();
         let mut again = MathCache::open(&path);
-        let (out, rendered) = again.render_all(vec![key.clone()], MathOutput::Mathml);
+        let rendered = again.render_missing(std::slice::from_ref(&key), MathOutput::Mathml);
         assert_eq!(rendered, 1, "the edited entry fails its checksum");
+        let out = again.rendered(vec![key.clone()], MathOutput::Mathml);
         assert_eq!(out[&key].as_ref().unwrap(), &good);
         let _ = std::fs::remove_dir_all(dir);
     }
