@@ -171,7 +171,11 @@ pub(crate) fn make_site(
         &mut memo.pages,
     );
     diags.extend(render_diags);
-    if memo.persist {
+    // Saved when a page was rendered: a no-op build writes nothing, not even its cache.
+    let rendered_any = files
+        .as_ref()
+        .is_some_and(|f| f.reused < book.sections.len());
+    if memo.persist && rendered_any {
         let saved = std::fs::create_dir_all(out_dir.join("cache")).and_then(|()| {
             let tmp = pages_file.with_extension("tmp");
             std::fs::write(&tmp, memo.pages.to_json(&renderer()))?;
