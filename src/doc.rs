@@ -547,6 +547,74 @@ pub fn for_each_inline<'a>(blocks: &'a [Block], f: &mut impl FnMut(&'a Inline)) 
     }
 }
 
+/// Characters of scripts written without spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x303F | 0x3040..=0x30FF | 0x3100..=0x312F | 0x31F0..=0x31FF | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFD)
+}
+
+impl Inline {
+    /// The first character a reader sees of this inline (math and a citation without its
+    /// text count as Latin), or `None` for what shows nothing.
+    pub fn first_char(&self) -> Option<char> {
+        match self {
+            Inline::Text(t) | Inline::Code(t) => t.chars().next(),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => {
+                c.iter().find_map(Inline::first_char)
+            }
+            Inline::Link { content, .. } => content.iter().find_map(Inline::first_char),
+            Inline::Ref(r) => r.target.as_ref().and_then(|t| t.text.chars().next()),
+            Inline::Cite(c) => match c.shown.as_ref().and_then(|parts| parts.first()) {
+                Some(CitePart::Text(t)) => t.chars().next(),
+                Some(CitePart::Key { text, .. }) => text.iter().find_map(Inline::first_char),
+                None => Some('x'),
+            },
+            Inline::Math { .. } => Some('x'),
+            _ => None,
+        }
+    }
+
+    /// The last character a reader sees of this inline; see `first_char`.
+    pub fn last_char(&self) -> Option<char> {
+        match self {
+            Inline::Text(t) | Inline::Code(t) => t.chars().last(),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => {
+                c.iter().rev().find_map(Inline::last_char)
+            }
+            Inline::Link { content, .. } => content.iter().rev().find_map(Inline::last_char),
+            Inline::Ref(r) => r.target.as_ref().and_then(|t| t.text.chars().last()),
+            Inline::Cite(c) => match c.shown.as_ref().and_then(|parts| parts.last()) {
+                Some(CitePart::Text(t)) => t.chars().last(),
+                Some(CitePart::Key { text, .. }) => text.iter().rev().find_map(Inline::last_char),
+                None => Some('x'),
+            },
+            Inline::Math { .. } => Some('x'),
+            _ => None,
+        }
+    }
+}
+
+/// Drops the source line breaks that join two CJK characters: Japanese and Chinese put
+/// no space between words, so a paragraph wrapped in the source must not show one where
+/// it was wrapped (browsers render a newline as a space, and CSS cannot undo that
+/// everywhere). Neighbours are read through formatting, and references and citations by
+/// their resolved texts.
+pub fn join_cjk_lines(inlines: &mut Vec<Inline>) {
+    let mut i = 0;
+    while i < inlines.len() {
+        if matches!(inlines[i], Inline::SoftBreak) {
+            let before = inlines[..i].iter().rev().find_map(Inline::last_char);
+            let after = inlines[i + 1..].iter().find_map(Inline::first_char);
+            if before.is_some_and(is_cjk) && after.is_some_and(is_cjk) {
+                inlines.remove(i);
+                continue;
+            }
+        }
+        i += 1;
+    }
+}
+
 /// The plain text of inlines (for titles in `<title>`, search and `:ref:` texts).
 pub fn plain_text(inlines: &[Inline]) -> String {
     let mut out = String::new();

@@ -133,6 +133,12 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
             formatted.entries
         })
     };
+    // Last: the line breaks' neighbours include the texts of references and citations.
+    for doc in docs.iter_mut() {
+        visit_blocks_mut(&mut doc.blocks, &mut |block| {
+            visit_inlines_mut(block, &mut join_cjk_lines)
+        });
+    }
     let (assets, asset_diags) = crate::assets::find(book, docs);
     diags.extend(asset_diags);
     (

@@ -857,3 +857,33 @@ fn a_toolchain_file_is_part_of_the_cache_key() {
     );
     assert!(book.page("tc.html").contains("<pre>42</pre>"));
 }
+
+#[test]
+fn in_the_pdf_a_cells_output_stays_on_the_page_of_its_code() {
+    let mut body = String::from("# Kept\n\n");
+    for k in 0..24 {
+        // Paragraphs of different lengths move the cells to every height of a page.
+        body.push_str(&"Words that move the next cell down the page. ".repeat(k % 9 + 2));
+        body.push_str("\n\n");
+        body.push_str(&cell(&format!(
+            "let code{k} = {k};\nfor line in 0..6 {{\n    println!(\"output{k} line{{line}}\");\n}}"
+        )));
+    }
+    let book = book(&[("kept", &body)], "");
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    let text = common::pdftotext(&book.root.join("_build/pdf/e.pdf"));
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    assert!(pages.len() > 3, "{text}");
+    let page_of = |needle: &str| {
+        pages
+            .iter()
+            .position(|p| p.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} is not in the PDF:\n{text}"))
+    };
+    for k in 0..24 {
+        let code = page_of(&format!("let code{k} = {k};"));
+        assert_eq!(code, page_of(&format!("output{k} line0")), "cell {k}");
+        assert_eq!(code, page_of(&format!("output{k} line5")), "cell {k}");
+    }
+}

@@ -180,6 +180,9 @@ impl<'a> MdParser<'a> {
         options.insert(Options::ENABLE_TABLES);
         options.insert(Options::ENABLE_MATH);
         options.insert(Options::ENABLE_STRIKETHROUGH);
+        // Curly quotes and dashes, as Sphinx's smartquotes gave d2l books (never in code
+        // or math, which are not text events).
+        options.insert(Options::ENABLE_SMART_PUNCTUATION);
         let part = &self.text[range.clone()];
         self.events = Parser::new_ext(part, options)
             .into_offset_iter()

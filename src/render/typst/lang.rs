@@ -61,10 +61,3 @@ pub fn font_lists(
     };
     (keep(body), keep(code))
 }
-
-/// Characters of scripts written without spaces between words.
-pub(super) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x2E80..=0x303F | 0x3040..=0x30FF | 0x3100..=0x312F | 0x31F0..=0x31FF | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFFEF | 0x20000..=0x3FFFD)
-}

@@ -20,7 +20,6 @@ use super::RenderContext;
 use crate::diag::Diagnostic;
 use crate::doc::*;
 use crate::resolve::{number_text, Kind};
-use lang::is_cjk;
 pub use lang::{cjk_families, font_lists, lang_region};
 pub use math::convert_math;
 use std::collections::{HashMap, HashSet};
@@ -638,6 +637,12 @@ impl<'a> Writer<'a> {
         let marks = c.cell.clone();
         let show_code = !marks.as_ref().is_some_and(|m| m.hide_code);
         let show_output = !marks.as_ref().is_some_and(|m| m.hide_output);
+        // A cell's code and outputs form one block, which the template keeps on one page
+        // when it fits there.
+        let cell = show_code && show_output && !c.outputs.is_empty();
+        if cell {
+            self.out.push_str("#d2l.cell[\n");
+        }
         if show_code {
             // rustdoc's hidden lines stay hidden on paper.
             let code = match hidden_lines(c) {
@@ -665,10 +670,8 @@ impl<'a> Writer<'a> {
             self.target_label(&c.label);
             self.out.push_str("\n\n");
         }
-        if !show_output {
-            return;
-        }
-        for output in &c.outputs {
+        let outputs = if show_output { &c.outputs[..] } else { &[] };
+        for output in outputs {
             match output {
                 Output::Stdout(text) => self.output_text(text, "stdout"),
                 Output::Stderr(text) => self.output_text(text, "stderr"),
@@ -699,6 +702,9 @@ impl<'a> Writer<'a> {
                 Output::Tensor(t) => self.out.push_str(&tensor(t)),
             }
         }
+        if cell {
+            self.out.push_str("]\n\n");
+        }
     }
 
     fn output_text(&mut self, text: &str, kind: &str) {
@@ -717,19 +723,8 @@ impl<'a> Writer<'a> {
     // ----- inlines ------------------------------------------------------------------------
 
     fn inlines(&mut self, inlines: &[Inline]) {
-        for (i, inline) in inlines.iter().enumerate() {
-            match inline {
-                Inline::SoftBreak => {
-                    // A line break of the source joins CJK text without a space.
-                    let before = inlines[..i].iter().rev().find_map(last_char);
-                    let after = inlines[i + 1..].iter().find_map(first_char);
-                    if !(before.is_some_and(is_cjk) && after.is_some_and(is_cjk)) {
-                        self.out.push_str("#\" \"");
-                    }
-                    self.out.push('\n');
-                }
-                _ => self.inline(inline),
-            }
+        for inline in inlines {
+            self.inline(inline);
         }
     }
 
@@ -787,7 +782,9 @@ impl<'a> Writer<'a> {
             },
             Inline::Math { tex, span } => self.math(tex, span, false, None),
             Inline::Html(_) => {}
-            Inline::SoftBreak => self.out.push_str("#\" \"\n"),
+            // A newline is a space in Typst markup (`resolve` has dropped those between
+            // CJK characters).
+            Inline::SoftBreak => self.out.push('\n'),
             Inline::HardBreak => self.out.push_str("#linebreak()\n"),
             Inline::Ref(r) => self.reference(r),
             Inline::Cite(c) => self.cite(c),
@@ -906,30 +903,6 @@ fn length(value: &str) -> Option<String> {
 
 fn round(n: f64) -> f64 {
     (n * 100.0).round() / 100.0
-}
-
-fn last_char(inline: &Inline) -> Option<char> {
-    match inline {
-        Inline::Text(t) | Inline::Code(t) => t.chars().last(),
-        Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => {
-            c.iter().rev().find_map(last_char)
-        }
-        Inline::Link { content, .. } => content.iter().rev().find_map(last_char),
-        Inline::Ref(r) => r.target.as_ref().and_then(|t| t.text.chars().last()),
-        Inline::Math { .. } | Inline::Cite(_) => Some('x'),
-        _ => None,
-    }
-}
-
-fn first_char(inline: &Inline) -> Option<char> {
-    match inline {
-        Inline::Text(t) | Inline::Code(t) => t.chars().next(),
-        Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => c.iter().find_map(first_char),
-        Inline::Link { content, .. } => content.iter().find_map(first_char),
-        Inline::Ref(r) => r.target.as_ref().and_then(|t| t.text.chars().next()),
-        Inline::Math { .. } | Inline::Cite(_) => Some('x'),
-        _ => None,
-    }
 }
 
 /// A tensor as the template's table: its caption and its rows of entries, every text
