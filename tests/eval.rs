@@ -96,16 +96,18 @@ fn tensors_are_tables_built_from_their_data_also_from_the_cache() {
     assert_eq!(outputs.len(), 4, "{}", pages[0]);
     assert!(
         outputs[0].contains(
-            "<div class=\"output output-html\"><table class=\"tensor\">\
-             <caption>Tensor[2, 2] f32</caption><tbody>\
+            "<figure class=\"output output-tensor\"><figcaption>Tensor[2, 2] f32</figcaption>\
+             <table class=\"tensor\"><tbody>\
              <tr><td>1.0000</td><td>2.5000</td></tr><tr><td>3.0000</td><td>4.0000</td></tr>\
-             </tbody></table></div>"
+             </tbody></table></figure>"
         ),
         "{}",
         outputs[0]
     );
     assert!(
-        outputs[1].contains("<caption>Tensor[] u32</caption><tbody><tr><td>24</td></tr>"),
+        outputs[1].contains(
+            "<figcaption>Tensor[] u32</figcaption><table class=\"tensor\"><tbody><tr><td>24</td></tr>"
+        ),
         "{}",
         outputs[1]
     );
