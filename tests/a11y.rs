@@ -1,6 +1,7 @@
 //! The sample book's site, cells run, read in headless Chromium by `tests/a11y/check.js`:
 //! axe-core finds no serious or critical accessibility violation on any page, in the
-//! light or the dark palette, and the details a reader notices hold at 1280 and 390 px
+//! light and the dark palette at 1280 px and on a phone (390 px, touch), and the details
+//! a reader notices hold at both widths
 //! (code buttons off the code, tensors under their caption, plot text of 10 px or more,
 //! plots named, Japanese justified). Needs Node, Chromium and `npm ci` in tests/a11y,
 //! which `.ci/run` installs; without them the test fails and says so.
@@ -57,7 +58,9 @@ fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
     // The findings, minor and moderate ones included, for whoever reads the test's output.
     println!("{report}");
     assert!(
-        report.contains("on 10 pages, light and dark: 0 critical, 0 serious"),
+        report.contains(
+            "on 10 pages, light and dark at 1280 px, light at 390 px: 0 critical, 0 serious"
+        ),
         "{report}"
     );
     assert!(

@@ -594,10 +594,11 @@ impl<'a> PageRenderer<'a> {
 }
 
 fn cell_output(output: &Output, out: &mut String) {
+    // A long line scrolls sideways: a tab stop lets a keyboard scroll it too.
     let pre = |class: &str, text: &str, out: &mut String| {
         let _ = write!(
             out,
-            "<div class=\"output {class}\"><pre>{}</pre></div>",
+            "<div class=\"output {class}\"><pre tabindex=\"0\">{}</pre></div>",
             escape(text.trim_end_matches('\n'))
         );
     };

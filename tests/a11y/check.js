@@ -1,5 +1,6 @@
 // Reads a built site in headless Chromium the way readers meet it, and reports:
-// - axe-core's accessibility violations on every page, in the light and the dark palette;
+// - axe-core's accessibility violations on every page, in the light and the dark palette
+//   at 1280 px and on a phone (390 px, touch);
 // - details a reader notices on a phone (390 px, touch) and a desktop (1280 px): copy
 //   buttons that cover code, tensors pushed away from their caption, plot text under
 //   10 px, plots without a name, Japanese paragraphs that are not justified.
@@ -79,12 +80,26 @@ const measure = `(() => {
   return problems;
 })()`;
 
+const runAxe = `axe.run(document, { resultTypes: ["violations"] }).then((r) =>
+  r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map((n) => n.target.join(" ") + (n.any[0] ? " (" + n.any[0].message + ")" : "")),
+  })))`;
+
 async function main() {
   const files = pages(site);
   if (files.length === 0) throw new Error(`no pages under ${site}`);
   const counts = { critical: 0, serious: 0, moderate: 0, minor: 0 };
   const findings = [];
   const failures = [];
+  const record = (name, how, violations) => {
+    for (const v of violations) {
+      counts[v.impact] = (counts[v.impact] || 0) + v.nodes.length;
+      findings.push(`${v.impact} ${v.id} [${name}, ${how}] ${v.help}\n` +
+        v.nodes.slice(0, 5).map((n) => `    ${n}`).join("\n") +
+        (v.nodes.length > 5 ? `\n    … ${v.nodes.length - 5} more` : ""));
+    }
+  };
 
   const desktop = await launch({ width: 1280, height: 900 });
   try {
@@ -94,18 +109,7 @@ async function main() {
       await desktop.evaluate(axeSource);
       for (const theme of ["light", "dark"]) {
         await desktop.evaluate(`document.documentElement.setAttribute("data-theme", "${theme}")`);
-        const violations = await desktop.evaluate(`axe.run(document, {
-            resultTypes: ["violations"],
-          }).then((r) => r.violations.map((v) => ({
-            id: v.id, impact: v.impact, help: v.help,
-            nodes: v.nodes.map((n) => n.target.join(" ") + (n.any[0] ? " (" + n.any[0].message + ")" : "")),
-          })))`);
-        for (const v of violations) {
-          counts[v.impact] = (counts[v.impact] || 0) + v.nodes.length;
-          findings.push(`${v.impact} ${v.id} [${name}, ${theme}] ${v.help}\n` +
-            v.nodes.slice(0, 5).map((n) => `    ${n}`).join("\n") +
-            (v.nodes.length > 5 ? `\n    … ${v.nodes.length - 5} more` : ""));
-        }
+        record(name, `1280 px, ${theme}`, await desktop.evaluate(runAxe));
       }
       for (const problem of await desktop.evaluate(measure)) failures.push(`[${name}, 1280 px] ${problem}`);
     }
@@ -118,13 +122,15 @@ async function main() {
     for (const file of files) {
       const name = path.relative(site, file);
       await phone.open(pathToFileURL(file).href);
+      await phone.evaluate(axeSource);
+      record(name, "390 px", await phone.evaluate(runAxe));
       for (const problem of await phone.evaluate(measure)) failures.push(`[${name}, 390 px] ${problem}`);
     }
   } finally {
     await phone.close();
   }
 
-  console.log(`axe-core on ${files.length} pages, light and dark: ` +
+  console.log(`axe-core on ${files.length} pages, light and dark at 1280 px, light at 390 px: ` +
     Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", "));
   for (const f of findings) console.log(f);
   console.log(`reading checks at 1280 and 390 px: ${failures.length} problems`);
