@@ -23,10 +23,10 @@ fn require(program: &str, install: &str) {
     );
 }
 
-#[test]
-fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let checks = Path::new(root).join("tests/a11y");
+/// Runs check.js on the site `book` built; asserts it found nothing serious on `pages`
+/// pages and prints what it found.
+fn check(book: &TempBook, pages: usize) {
+    let checks = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/a11y");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".into());
     require("node", "Node.js (Debian: nodejs)");
     require(&chromium, "Chromium (Debian: chromium; or set CHROMIUM)");
@@ -34,16 +34,6 @@ fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
         checks.join("node_modules/axe-core/axe.min.js").is_file(),
         "axe-core is not installed: run `npm ci` in tests/a11y (`.ci/run` does)"
     );
-
-    let book = TempBook::sample();
-    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
-    book.write(
-        "book.toml",
-        &format!("{toml}\n[eval]\nlibrary = \"{root}/d2l-lib\"\n"),
-    );
-    let run = book.run(&["--strict", "build", "html"]);
-    assert!(run.ok, "{}", run.stderr);
-
     let out = Command::new("node")
         .arg(checks.join("check.js"))
         .arg(book.root.join("_build/html"))
@@ -58,9 +48,9 @@ fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
     // The findings, minor and moderate ones included, for whoever reads the test's output.
     println!("{report}");
     assert!(
-        report.contains(
-            "on 10 pages, light and dark at 1280 px, light at 390 px: 0 critical, 0 serious"
-        ),
+        report.contains(&format!(
+            "on {pages} pages, light and dark at 1280 px, light at 390 px: 0 critical, 0 serious"
+        )),
         "{report}"
     );
     assert!(
@@ -68,4 +58,28 @@ fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
         "{report}"
     );
     assert!(out.status.success(), "{report}");
+}
+
+#[test]
+fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let book = TempBook::sample();
+    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[eval]\nlibrary = \"{root}/d2l-lib\"\n"),
+    );
+    let run = book.run(&["--strict", "build", "html"]);
+    assert!(run.ok, "{}", run.stderr);
+    check(&book, 10);
+}
+
+/// An mdBook book brings what the sample lacks: parts and separators in the sidebar,
+/// code with rustdoc's hidden lines behind a second button.
+#[test]
+fn an_mdbook_site_passes_axe_too() {
+    let book = TempBook::fixture("mdbook-style");
+    let run = book.run(&["build", "html", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    check(&book, 9);
 }
