@@ -17,7 +17,11 @@ async function launch({ width = 1280, height = 900 } = {}) {
     ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
       "--disable-background-networking", "--no-first-run", "--hide-scrollbars",
       "--allow-file-access-from-files", `--user-data-dir=${profile}`,
-      `--window-size=${width},${height}`, "--remote-debugging-pipe", "about:blank"],
+      `--window-size=${width},${height}`, "--remote-debugging-pipe",
+      // Headless Chromium reports no pointer that can hover: a desktop has a mouse.
+      ...(width < 600 ? [] : ["--blink-settings=primaryHoverType=2,availableHoverTypes=2," +
+        "primaryPointerType=4,availablePointerTypes=4"]),
+      "about:blank"],
     { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] },
   );
   let stderr = "";
