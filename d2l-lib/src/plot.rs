@@ -454,7 +454,9 @@ impl Plot {
         self
     }
 
-    /// Draws the figure. Fails if some data could not be read (a tensor that does not
+    /// Draws the figure: an SVG with `role="img"` and an `aria-label` naming it ("Plot:
+    /// loss against epoch"), its text sized to stay readable where a phone shrinks it.
+    /// Fails if some data could not be read (a tensor that does not
     /// convert, x and y of different lengths), if a limit is empty or not positive on a
     /// log axis, or if drawing fails.
     pub fn build(&self) -> Result<Figure> {
