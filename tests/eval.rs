@@ -99,7 +99,7 @@ fn tensors_are_tables_built_from_their_data_also_from_the_cache() {
     assert_eq!(outputs.len(), 4, "{}", pages[0]);
     assert!(
         outputs[0].contains(
-            "<figure class=\"output output-tensor\"><figcaption>Tensor[2, 2] f32</figcaption>\
+            "<figure class=\"output output-tensor\" tabindex=\"0\"><figcaption>Tensor[2, 2] f32</figcaption>\
              <table class=\"tensor\"><tbody>\
              <tr><td>1.0000</td><td>2.5000</td></tr><tr><td>3.0000</td><td>4.0000</td></tr>\
              </tbody></table></figure>"

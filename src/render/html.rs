@@ -622,10 +622,11 @@ fn cell_output(output: &Output, out: &mut String) {
         },
         // The caption above the table, not in it: a table's caption sets its least width,
         // and a scalar or a column would stretch under it with its numbers pushed right.
+        // A wide tensor scrolls sideways: a tab stop lets a keyboard scroll it.
         Output::Tensor(t) => {
             let _ = write!(
                 out,
-                "<figure class=\"output output-tensor\"><figcaption>{}</figcaption><table class=\"tensor\"><tbody>",
+                "<figure class=\"output output-tensor\" tabindex=\"0\"><figcaption>{}</figcaption><table class=\"tensor\"><tbody>",
                 escape(&super::tensor_caption(t))
             );
             for row in t.rows() {
@@ -726,7 +727,7 @@ mod tests {
         // wide as its numbers.
         assert_eq!(
             tensor(vec![2, 2], None, &["0", "1", "2", "3"]),
-            "<figure class=\"output output-tensor\"><figcaption>Tensor[2, 2] f32</figcaption>\
+            "<figure class=\"output output-tensor\" tabindex=\"0\"><figcaption>Tensor[2, 2] f32</figcaption>\
              <table class=\"tensor\"><tbody>\
              <tr><td>0</td><td>1</td></tr><tr><td>2</td><td>3</td></tr></tbody></table></figure>"
         );
