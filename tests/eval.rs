@@ -44,25 +44,28 @@ fn cells_share_bindings_and_show_values_of_each_kind() {
     let outputs: Vec<&str> = page.split("<div class=\"cell\">").skip(1).collect();
     assert_eq!(outputs.len(), 6, "{page}");
     assert!(
-        outputs[0].contains("<caption>Tensor[2, 3] f32</caption>"),
+        outputs[0].contains("<figcaption>Tensor[2, 3] f32</figcaption>"),
         "{}",
         outputs[0]
     );
     assert!(outputs[0].contains("<td>5</td>"));
     assert!(
-        outputs[1].contains("<div class=\"output output-text\"><pre>to stdout</pre></div>"),
+        outputs[1].contains(
+            "<div class=\"output output-text\"><pre tabindex=\"0\">to stdout</pre></div>"
+        ),
         "{}",
         outputs[1]
     );
-    assert!(outputs[1].contains("<div class=\"output output-stderr\"><pre>to stderr</pre></div>"));
+    assert!(outputs[1]
+        .contains("<div class=\"output output-stderr\"><pre tabindex=\"0\">to stderr</pre></div>"));
     assert!(
         outputs[1].contains("<td>30</td>"),
         "y = 2x is shared from the cell before: {}",
         outputs[1]
     );
-    assert!(outputs[2].contains("<pre>displayed</pre>"));
+    assert!(outputs[2].contains("<pre tabindex=\"0\">displayed</pre>"));
     assert!(
-        outputs[3].contains("<pre>P { a: 7 }</pre>"),
+        outputs[3].contains("<pre tabindex=\"0\">P { a: 7 }</pre>"),
         "Debug when there is no Display"
     );
     assert!(!outputs[4].contains("cell-outputs"), "() shows nothing");
@@ -96,16 +99,18 @@ fn tensors_are_tables_built_from_their_data_also_from_the_cache() {
     assert_eq!(outputs.len(), 4, "{}", pages[0]);
     assert!(
         outputs[0].contains(
-            "<div class=\"output output-html\"><table class=\"tensor\">\
-             <caption>Tensor[2, 2] f32</caption><tbody>\
+            "<figure class=\"output output-tensor\" tabindex=\"0\"><figcaption>Tensor[2, 2] f32</figcaption>\
+             <table class=\"tensor\"><tbody>\
              <tr><td>1.0000</td><td>2.5000</td></tr><tr><td>3.0000</td><td>4.0000</td></tr>\
-             </tbody></table></div>"
+             </tbody></table></figure>"
         ),
         "{}",
         outputs[0]
     );
     assert!(
-        outputs[1].contains("<caption>Tensor[] u32</caption><tbody><tr><td>24</td></tr>"),
+        outputs[1].contains(
+            "<figcaption>Tensor[] u32</figcaption><table class=\"tensor\"><tbody><tr><td>24</td></tr>"
+        ),
         "{}",
         outputs[1]
     );
@@ -116,7 +121,7 @@ fn tensors_are_tables_built_from_their_data_also_from_the_cache() {
     );
     // A large tensor is candle's text.
     assert!(
-        outputs[3].contains("<div class=\"output output-text\"><pre>")
+        outputs[3].contains("<div class=\"output output-text\"><pre tabindex=\"0\">")
             && outputs[3].contains("Tensor[[30, 2], f32]")
             && !outputs[3].contains("<table"),
         "{}",
@@ -150,7 +155,7 @@ fn compile_errors_are_located_in_the_chapter() {
     assert!(book.build_html().ok);
     let page = book.page("broken.html");
     assert!(
-        page.contains("<pre>error[E0425]: cannot find value `undefined_name` in this scope: not found in this scope\n  --&gt; src/broken.md:8:13"),
+        page.contains("<pre tabindex=\"0\">error[E0425]: cannot find value `undefined_name` in this scope: not found in this scope\n  --&gt; src/broken.md:8:13"),
         "{page}"
     );
 }
@@ -185,7 +190,7 @@ fn panics_and_errors_show_under_their_cell_and_stop_the_section() {
     let run = book.build_html();
     assert!(run.ok, "{}", run.stderr);
     let page = book.page("fails.html");
-    assert!(page.contains("<div class=\"output output-error\"><pre>panicked at src/fails.md:10:14:\nindex out of bounds"), "{page}");
+    assert!(page.contains("<div class=\"output output-error\"><pre tabindex=\"0\">panicked at src/fails.md:10:14:\nindex out of bounds"), "{page}");
     assert!(
         page.contains("<div class=\"output output-note\">not run: an earlier cell failed</div>")
     );
@@ -263,8 +268,12 @@ fn hide_marks() {
     assert!(book.build_html().ok);
     let page = book.page("hidden.html");
     assert!(!page.contains("secret setup"));
-    assert!(page.contains("<pre>only the output</pre>") && !page.contains("hide_code"));
-    assert!(page.contains("only the code") && !page.contains("<pre>only the code</pre>"));
+    assert!(
+        page.contains("<pre tabindex=\"0\">only the output</pre>") && !page.contains("hide_code")
+    );
+    assert!(
+        page.contains("only the code") && !page.contains("<pre tabindex=\"0\">only the code</pre>")
+    );
 }
 
 #[test]
@@ -297,7 +306,7 @@ fn cache_reruns_only_what_changed() {
         "{}",
         code.stderr
     );
-    assert!(book.page("b.html").contains("<pre>b2</pre>"));
+    assert!(book.page("b.html").contains("<pre tabindex=\"0\">b2</pre>"));
     // Failures are cached too, and still fail the build.
     book.write("src/b.md", &format!("# B\n\n{}", cell("panic!(\"boom\");")));
     assert_eq!(book.build_html().code, Some(1));
@@ -395,8 +404,12 @@ fn sections_of_two_books_and_alike_file_names_never_mix() {
     });
     assert!(a.ok, "{}", a.stderr);
     assert!(b.ok, "{}", b.stderr);
-    assert!(one.page("same.html").contains("<pre>book one</pre>"));
-    assert!(two.page("same.html").contains("<pre>book two</pre>"));
+    assert!(one
+        .page("same.html")
+        .contains("<pre tabindex=\"0\">book one</pre>"));
+    assert!(two
+        .page("same.html")
+        .contains("<pre tabindex=\"0\">book two</pre>"));
     // File names that slug alike within one book.
     let sections: Vec<(&str, String)> = ["線形", "代数", "a-b", "a_b"]
         .iter()
@@ -412,7 +425,7 @@ fn sections_of_two_books_and_alike_file_names_never_mix() {
     for name in ["線形", "代数", "a-b", "a_b"] {
         let page = alike.page(&format!("{name}.html"));
         assert!(
-            page.contains(&format!("<pre>in {name}</pre>")),
+            page.contains(&format!("<pre tabindex=\"0\">in {name}</pre>")),
             "{name}: {page}"
         );
     }
@@ -448,12 +461,16 @@ fn printed_text_never_moves_outputs_nor_injects_html() {
     assert_eq!(outputs.len(), 8, "{page}");
     // Without a newline, the next cell's output still goes to the next cell.
     assert!(
-        outputs[0].contains("<pre>no newline</pre>"),
+        outputs[0].contains("<pre tabindex=\"0\">no newline</pre>"),
         "{}",
         outputs[0]
     );
     assert!(!outputs[0].contains("second") && !outputs[0].contains('\u{1e}'));
-    assert!(outputs[1].contains("<pre>second</pre>"), "{}", outputs[1]);
+    assert!(
+        outputs[1].contains("<pre tabindex=\"0\">second</pre>"),
+        "{}",
+        outputs[1]
+    );
     // Marker-like text is text: no markup gets into the page, no output moves.
     assert!(!page.contains("<b>injected</b>"), "{page}");
     assert!(
@@ -547,7 +564,7 @@ fn a_flood_of_output_is_drained_and_cut() {
         "{}",
         &page[page.len().saturating_sub(3000)..]
     );
-    assert!(page.contains("<pre>after the flood</pre>"));
+    assert!(page.contains("<pre tabindex=\"0\">after the flood</pre>"));
 }
 
 #[test]
@@ -614,9 +631,15 @@ fn cache_follows_included_files_inputs_path_crates_and_the_device() {
         "{}",
         first.stderr
     );
-    assert!(book.page("inc.html").contains("<pre>first</pre>"));
-    assert!(book.page("inp.html").contains("<pre>1,2</pre>"));
-    assert!(book.page("dep.html").contains("<pre>one</pre>"));
+    assert!(book
+        .page("inc.html")
+        .contains("<pre tabindex=\"0\">first</pre>"));
+    assert!(book
+        .page("inp.html")
+        .contains("<pre tabindex=\"0\">1,2</pre>"));
+    assert!(book
+        .page("dep.html")
+        .contains("<pre tabindex=\"0\">one</pre>"));
     let again = book.build_html();
     assert!(
         again.stderr.contains("0 run, 3 from cache") && !again.stderr.contains("note: eval"),
@@ -630,7 +653,9 @@ fn cache_follows_included_files_inputs_path_crates_and_the_device() {
         "{}",
         included.stderr
     );
-    assert!(book.page("inc.html").contains("<pre>second</pre>"));
+    assert!(book
+        .page("inc.html")
+        .contains("<pre tabindex=\"0\">second</pre>"));
     book.write("data/table.csv", "3,4");
     let input = book.build_html();
     assert!(
@@ -638,7 +663,9 @@ fn cache_follows_included_files_inputs_path_crates_and_the_device() {
         "{}",
         input.stderr
     );
-    assert!(book.page("inp.html").contains("<pre>3,4</pre>"));
+    assert!(book
+        .page("inp.html")
+        .contains("<pre tabindex=\"0\">3,4</pre>"));
     book.write(
         "helper/src/lib.rs",
         "pub fn word() -> &'static str { \"two\" }\n",
@@ -649,7 +676,9 @@ fn cache_follows_included_files_inputs_path_crates_and_the_device() {
         "{}",
         path_crate.stderr
     );
-    assert!(book.page("dep.html").contains("<pre>two</pre>"));
+    assert!(book
+        .page("dep.html")
+        .contains("<pre tabindex=\"0\">two</pre>"));
     let device = book.run_with_env(
         &["build", "html"],
         &[("CUDA_VISIBLE_DEVICES", "d2lbook-test")],
@@ -752,7 +781,9 @@ fn processes_started_by_cells_never_outlive_their_section() {
         "the build waited for the children: {}",
         run.stderr
     );
-    assert!(book.page("spawn.html").contains("<pre>spawned</pre>"));
+    assert!(book
+        .page("spawn.html")
+        .contains("<pre tabindex=\"0\">spawned</pre>"));
     wait_for(
         "the children to die",
         std::time::Duration::from_secs(5),
@@ -821,10 +852,14 @@ fn a_book_built_from_its_own_folder_runs_its_cells() {
     assert!(!run.stderr.contains("note: eval"), "{}", run.stderr);
     let page = book.page("here.html");
     let outputs = cell_outputs(&page);
-    assert!(outputs[0].contains("<pre>42</pre>"), "{}", outputs[0]);
+    assert!(
+        outputs[0].contains("<pre tabindex=\"0\">42</pre>"),
+        "{}",
+        outputs[0]
+    );
     assert!(outputs[1].contains("要素数: 12"), "{}", outputs[1]);
     assert!(
-        outputs[1].contains("<caption>Tensor[2] f32</caption>"),
+        outputs[1].contains("<figcaption>Tensor[2] f32</figcaption>"),
         "{}",
         outputs[1]
     );
@@ -855,7 +890,9 @@ fn a_toolchain_file_is_part_of_the_cache_key() {
         "{}",
         again.stderr
     );
-    assert!(book.page("tc.html").contains("<pre>42</pre>"));
+    assert!(book
+        .page("tc.html")
+        .contains("<pre tabindex=\"0\">42</pre>"));
 }
 
 #[test]

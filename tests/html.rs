@@ -69,6 +69,32 @@ fn figures_have_numbers_sizes_and_captions_with_math_and_citations() {
 }
 
 #[test]
+fn alt_texts_read_math_as_text_not_tex() {
+    // A screen reader reads the alt text as it is: TeX would be spelled out, backslashes
+    // and braces included.
+    let page = basics();
+    assert!(
+        page.contains("<img src=\"../img/arrow.svg\" alt=\"An arrow with x and Bishop.2006\""),
+        "{page}"
+    );
+    let book = one_section_book(
+        "# S\n\n![Loss $\\frac{1}{2}(\\hat{y} - y)^2$ for $\\alpha \\in \\mathbb{R}^{d}$](a.svg)\n:label:`fig_loss`\n",
+    )
+    .with(&[("src/a.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"/>")]);
+    let run = book.run(&["build", "html", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    assert!(
+        page.contains("alt=\"Loss 1/2(y - y)^2 for α ∈ ℝ^d\""),
+        "{page}"
+    );
+    for alt in page.split(" alt=\"").skip(1) {
+        let alt = &alt[..alt.find('"').unwrap()];
+        assert!(!alt.contains('\\') && !alt.contains('{'), "{alt}");
+    }
+}
+
+#[test]
 fn every_reference_kind_resolves_to_text_and_link() {
     let page = basics();
     for expected in [
@@ -164,7 +190,7 @@ fn citations_link_to_bibliography_entries() {
 #[test]
 fn code_is_highlighted_and_marks_are_honoured() {
     let page = basics();
-    assert!(page.contains("<div class=\"cell\"><div class=\"cell-input\"><div class=\"code-block\"><button class=\"copy-button\" type=\"button\">Copy</button><pre class=\"code\"><code class=\"language-rust\">"), "{page}");
+    assert!(page.contains("<div class=\"cell\"><div class=\"cell-input\"><div class=\"code-block\"><button class=\"copy-button\" type=\"button\">Copy</button><pre class=\"code\" tabindex=\"0\"><code class=\"language-rust\">"), "{page}");
     assert!(page.contains("hl-keyword"), "syntect classes");
     assert!(
         !page.contains("hidden_entirely"),
@@ -410,17 +436,20 @@ fn the_sample_book_builds_without_warnings() {
     let scratch = book.page("chapter_linear_networks/linear-regression-scratch.html");
     assert!(
         scratch.contains(
-            "<caption>Tensor[4] f32</caption><tbody><tr><td>0</td><td>4</td><td>8</td><td>12</td>"
+            "<figcaption>Tensor[4] f32</figcaption><table class=\"tensor\"><tbody><tr><td>0</td><td>4</td><td>8</td><td>12</td>"
         ),
         "{scratch}"
     );
     assert!(scratch.contains("エポック 3: 損失 0.0000"), "{scratch}");
     assert_eq!(
         scratch
-            .matches("<div class=\"output output-svg\"><svg")
+            .matches("<div class=\"output output-svg\"><svg role=\"img\" aria-label=\"Plot: ")
             .count(),
-        2
+        2,
+        "plots are images named by their axes"
     );
+    assert!(scratch.contains("aria-label=\"Plot: label against feature 2\""));
+    assert!(scratch.contains("aria-label=\"Plot: loss against step\""));
     assert!(scratch.contains("minibatch loss"));
 }
 

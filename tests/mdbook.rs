@@ -153,7 +153,10 @@ fn included_code_and_hidden_lines() {
     assert!(text_of(hidden).contains("greet(\"Cargo\");"), "{hidden}");
     // `# ` lines written in the chapter: hidden, without their mark; the rest shown.
     let values = book.page("ch02-00-values.html");
-    let code = values.split("<pre class=\"code\">").nth(1).unwrap();
+    let code = values
+        .split("<pre class=\"code\" tabindex=\"0\">")
+        .nth(1)
+        .unwrap();
     let visible_and_hidden: Vec<&str> = code.split("<span class=\"hidden-line\">").collect();
     assert_eq!(visible_and_hidden.len(), 3, "{code}");
     assert!(text_of(visible_and_hidden[1]).starts_with("fn main() {"));

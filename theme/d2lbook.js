@@ -74,7 +74,9 @@
         return;
       }
       if (item[4] === "separator") {
-        out.push('<li class="nav-separator" role="separator"></li>');
+        // A rule between items, for the eye only: a list may hold list items only (a
+        // role="separator" item is not one), and an empty item would be read out.
+        out.push('<li class="nav-separator" aria-hidden="true"></li>');
         return;
       }
       if (item[4] === "draft") {

@@ -44,6 +44,20 @@ const CYCLE: [RGBColor; 10] = [
 
 const FONT: &str = "sans-serif";
 
+/// Text sizes at the default width, in the SVG's pixels. A page shows a figure at most as
+/// wide as its column, which is about 320 px on a 390 px phone: there the tick labels
+/// still read at 10 px.
+const TICK_PX: f64 = 13.5;
+const AXIS_LABEL_PX: f64 = 15.0;
+const TITLE_PX: f64 = 17.0;
+const LEGEND_PX: f64 = 13.5;
+
+/// The font to ask plotters for to get text of about `px`: its SVG backend writes whole
+/// sizes divided by 1.24.
+fn font(px: f64) -> (&'static str, f64) {
+    (FONT, (px * 1.24).round())
+}
+
 /// A finished figure: an SVG document with `width`, `height` and `viewBox`, so that it
 /// scales in HTML. Shown by `d2l::show!` (a cell's last expression) as `image/svg+xml`.
 #[derive(Clone, PartialEq, Eq)]
@@ -440,7 +454,9 @@ impl Plot {
         self
     }
 
-    /// Draws the figure. Fails if some data could not be read (a tensor that does not
+    /// Draws the figure: an SVG with `role="img"` and an `aria-label` naming it ("Plot:
+    /// loss against epoch"), its text sized to stay readable where a phone shrinks it.
+    /// Fails if some data could not be read (a tensor that does not
     /// convert, x and y of different lengths), if a limit is empty or not positive on a
     /// log axis, or if drawing fails.
     pub fn build(&self) -> Result<Figure> {
@@ -518,8 +534,15 @@ impl Plot {
 
     fn draw(&self, x: Axis, y: Axis) -> Result<String> {
         let (width, height) = self.size;
-        let x_ticks = x.ticks(x_label_count(width));
-        let y_ticks = y.ticks(y_label_count(height));
+        // A wider figure is shrunk more to fit a phone: its text grows with it, up to half
+        // as large again (beyond that it would be too large on a desktop).
+        let scale = (width as f64 / DEFAULT_SIZE.0 as f64).clamp(1.0, 1.5);
+        let tick_px = TICK_PX * scale;
+        let label_px = AXIS_LABEL_PX * scale;
+        let x_count = x_label_count(width, tick_px);
+        let y_count = y_label_count(height, tick_px);
+        let x_ticks = x.ticks(x_count);
+        let y_ticks = y.ticks(y_count);
         let x_fmt = x.formatter(&x_ticks);
         let y_fmt = y.formatter(&y_ticks);
         let widest_y = y_ticks
@@ -527,8 +550,11 @@ impl Plot {
             .map(|v| y_fmt(v).chars().count())
             .max()
             .unwrap_or(1);
-        let y_area = 10 + (widest_y as u32) * 7 + if self.ylabel.is_some() { 18 } else { 0 };
-        let x_area = 22 + if self.xlabel.is_some() { 18 } else { 0 };
+        // (A digit of a sans-serif font is about 0.6 em wide.)
+        let label_area = |has: bool| if has { label_px * 1.3 } else { 0.0 };
+        let y_area = (10.0 + widest_y as f64 * tick_px * 0.6 + label_area(self.ylabel.is_some()))
+            .round() as u32;
+        let x_area = (tick_px * 1.7 + label_area(self.xlabel.is_some())).round() as u32;
         let clip = Clip {
             x0: x.lo.min(x.hi),
             x1: x.lo.max(x.hi),
@@ -550,19 +576,19 @@ impl Plot {
                 .x_label_area_size(x_area)
                 .y_label_area_size(y_area);
             if let Some(title) = &self.title {
-                builder.caption(title, (FONT, 17.36));
+                builder.caption(title, font(TITLE_PX * scale));
             }
             let mut chart = builder.build_cartesian_2d(x.clone(), y.clone())?;
             let mut mesh = chart.configure_mesh();
-            mesh.x_labels(x_label_count(width))
-                .y_labels(y_label_count(height))
+            mesh.x_labels(x_count)
+                .y_labels(y_count)
                 .x_label_formatter(&x_fmt)
                 .y_label_formatter(&y_fmt)
                 .max_light_lines(0)
                 .bold_line_style(BLACK.mix(0.12))
                 .axis_style(BLACK.mix(0.8))
-                .label_style((FONT, 12.4))
-                .axis_desc_style((FONT, 14.88));
+                .label_style(font(tick_px))
+                .axis_desc_style(font(label_px));
             if let Some(label) = &self.xlabel {
                 mesh.x_desc(label);
             }
@@ -649,14 +675,41 @@ impl Plot {
                     .position(legend_corner)
                     .legend_area_size(26)
                     .margin(6)
-                    .label_font((FONT, 13.64))
+                    .label_font(font(LEGEND_PX * scale))
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK.mix(0.25))
                     .draw()?;
             }
             root.present()?;
         }
-        Ok(svg)
+        // Named for screen readers, which otherwise read out every tick label.
+        let named = format!(
+            "<svg role=\"img\" aria-label=\"{}\" ",
+            escape_xml(&self.description())
+        );
+        Ok(svg.replacen("<svg ", &named, 1))
+    }
+
+    /// What the figure shows, in words: "Plot: " and its title, else its y label against
+    /// its x label, else its series' labels.
+    fn description(&self) -> String {
+        let labels: Vec<&str> = self
+            .series
+            .iter()
+            .map(|s| s.label.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let what = match (&self.title, &self.ylabel, &self.xlabel) {
+            (Some(title), _, _) => title.clone(),
+            (None, Some(y), Some(x)) => format!("{y} against {x}"),
+            (None, Some(label), None) | (None, None, Some(label)) => label.clone(),
+            (None, None, None) => labels.join(", "),
+        };
+        if what.is_empty() {
+            "Plot".to_string()
+        } else {
+            format!("Plot: {what}")
+        }
     }
 
     /// The corner of the plotting area with the fewest data points under it.
@@ -771,12 +824,20 @@ fn dash_pattern(dash: Stroke) -> (i32, i32) {
     }
 }
 
-fn x_label_count(width: u32) -> usize {
-    (width / 60).clamp(3, 12) as usize
+/// About as many x ticks as labels of four or five digits fit side by side.
+fn x_label_count(width: u32, tick_px: f64) -> usize {
+    (width as f64 / (tick_px * 4.4)).clamp(3.0, 12.0) as usize
 }
 
-fn y_label_count(height: u32) -> usize {
-    (height / 45).clamp(3, 12) as usize
+fn y_label_count(height: u32, tick_px: f64) -> usize {
+    (height as f64 / (tick_px * 3.3)).clamp(3.0, 12.0) as usize
+}
+
+fn escape_xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// One axis, linear in "axis space": the values themselves, or their log10 on a log axis.
@@ -854,9 +915,9 @@ impl Axis {
             if decades {
                 format!("10{}", superscript(v.round() as i64))
             } else if log {
-                format_number(10f64.powf(v), step, magnitude)
+                minus_signs(format_number(10f64.powf(v), step, magnitude))
             } else {
-                format_number(v, step, magnitude)
+                minus_signs(format_number(v, step, magnitude))
             }
         }
     }
@@ -925,6 +986,12 @@ fn format_number(v: f64, step: f64, magnitude: f64) -> String {
     }
     let decimals = (-(step.log10().floor()) as i64 + 1).clamp(0, 10) as usize;
     trim_zeros(&format!("{v:.decimals$}"))
+}
+
+/// A negative number is typeset with a minus sign (U+2212), as wide as a plus and at its
+/// height, not with a hyphen.
+fn minus_signs(number: String) -> String {
+    number.replace('-', "\u{2212}")
 }
 
 fn trim_zeros(s: &str) -> String {
@@ -1110,6 +1177,7 @@ mod tests {
             .unwrap();
         let svg = fig.svg();
         assert!(svg.starts_with("<svg"), "{}", &svg[..40]);
+        assert!(svg.contains(r#"aria-label="Plot: Training""#));
         assert!(svg.contains(r#"width="420""#) && svg.contains(r#"height="300""#));
         assert!(svg.contains(r#"viewBox="0 0 420 300""#));
         assert!(svg.contains("squares"));
@@ -1119,6 +1187,79 @@ mod tests {
         assert!(svg.contains(r#"font-family="sans-serif""#));
         assert!(svg.contains("#BF00BF") || svg.to_lowercase().contains("#bf00bf"));
         assert!(svg.trim_end().ends_with("</svg>"));
+    }
+
+    /// The font sizes of the SVG's texts, in its pixels.
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.split("font-size=\"")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn plots_are_named_for_screen_readers() {
+        let xs = [0.0, 1.0, 2.0];
+        let named = |plot: Plot| {
+            let svg = plot.build().unwrap().into_svg();
+            let start = &svg[..svg.find('>').unwrap()];
+            assert!(
+                start.starts_with("<svg role=\"img\" aria-label=\""),
+                "{start}"
+            );
+            start
+                .split("aria-label=\"")
+                .nth(1)
+                .unwrap()
+                .split('"')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let plot = Plot::new().line(xs, xs, "train loss");
+        assert_eq!(named(plot.clone()), "Plot: train loss");
+        let plot = plot.xlabel("epoch").ylabel("loss");
+        assert_eq!(named(plot.clone()), "Plot: loss against epoch");
+        assert_eq!(
+            named(plot.title("Loss & \"accuracy\"")),
+            "Plot: Loss &amp; &quot;accuracy&quot;"
+        );
+        assert_eq!(named(Plot::new()), "Plot");
+    }
+
+    #[test]
+    fn negative_ticks_have_minus_signs() {
+        let fig = Plot::new()
+            .line([-3.0, 0.0, 3.0], [-1e-5, 0.0, 2e-5], "")
+            .build()
+            .unwrap();
+        let svg = fig.svg();
+        // plotters writes each text on a line of its own.
+        let texts: Vec<&str> = svg.lines().filter(|l| !l.starts_with('<')).collect();
+        assert!(
+            texts.contains(&"\u{2212}2") && texts.contains(&"2"),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|t| t.contains("e\u{2212}5")), "{texts:?}");
+        assert!(texts.iter().all(|t| !t.contains('-')), "{texts:?}");
+    }
+
+    #[test]
+    fn text_stays_readable_when_a_phone_shrinks_the_figure() {
+        // At the default width the smallest text is 13.5 px or a little more: 10 px when a
+        // 390 px phone shows the figure about 310 px wide.
+        let plot = Plot::new()
+            .line([0.0, 1.0], [0.0, 1.0], "a")
+            .xlabel("x")
+            .ylabel("y");
+        let sizes = font_sizes(plot.build().unwrap().svg());
+        assert!(sizes.len() > 8, "{sizes:?}");
+        let smallest = sizes.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!((13.5..13.9).contains(&smallest), "{sizes:?}");
+        // A figure half as wide again shrinks more: its text grows with it.
+        let wide = font_sizes(plot.size(630, 300).build().unwrap().svg());
+        let widest = wide.iter().copied().fold(f64::INFINITY, f64::min);
+        assert!((20.0..20.5).contains(&widest), "{wide:?}");
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl<'a> PageRenderer<'a> {
                     out,
                     "<img src=\"{}\" alt=\"{}\"{style}>",
                     escape(&f.src),
-                    escape(&plain_text(&f.caption))
+                    escape(&alt_text(&f.caption))
                 );
                 self.caption("figcaption", Kind::Figure, &f.number, &f.caption, out);
                 out.push_str("</figure>\n");
@@ -283,9 +283,10 @@ impl<'a> PageRenderer<'a> {
                 }
                 None => (String::new(), highlight(&c.code, &c.lang)),
             };
+            // The code scrolls sideways: a tab stop lets a keyboard scroll it too.
             let _ = write!(
                 out,
-                "<div class=\"code-block\">{toggle}<button class=\"copy-button\" type=\"button\">{}</button><pre class=\"code\"><code class=\"language-{}\">{code}</code></pre></div>",
+                "<div class=\"code-block\">{toggle}<button class=\"copy-button\" type=\"button\">{}</button><pre class=\"code\" tabindex=\"0\"><code class=\"language-{}\">{code}</code></pre></div>",
                 escape(&self.site.ctx.words.copy),
                 escape(&c.lang),
             );
@@ -593,10 +594,11 @@ impl<'a> PageRenderer<'a> {
 }
 
 fn cell_output(output: &Output, out: &mut String) {
+    // A long line scrolls sideways: a tab stop lets a keyboard scroll it too.
     let pre = |class: &str, text: &str, out: &mut String| {
         let _ = write!(
             out,
-            "<div class=\"output {class}\"><pre>{}</pre></div>",
+            "<div class=\"output {class}\"><pre tabindex=\"0\">{}</pre></div>",
             escape(text.trim_end_matches('\n'))
         );
     };
@@ -618,10 +620,13 @@ fn cell_output(output: &Output, out: &mut String) {
             }
             _ => pre("output-text", data, out),
         },
+        // The caption above the table, not in it: a table's caption sets its least width,
+        // and a scalar or a column would stretch under it with its numbers pushed right.
+        // A wide tensor scrolls sideways: a tab stop lets a keyboard scroll it.
         Output::Tensor(t) => {
             let _ = write!(
                 out,
-                "<div class=\"output output-html\"><table class=\"tensor\"><caption>{}</caption><tbody>",
+                "<figure class=\"output output-tensor\" tabindex=\"0\"><figcaption>{}</figcaption><table class=\"tensor\"><tbody>",
                 escape(&super::tensor_caption(t))
             );
             for row in t.rows() {
@@ -631,9 +636,23 @@ fn cell_output(output: &Output, out: &mut String) {
                 }
                 out.push_str("</tr>");
             }
-            out.push_str("</tbody></table></div>");
+            out.push_str("</tbody></table></figure>");
         }
     }
+}
+
+/// A caption as the alt text of its image: plain text, its math as it reads (`\mathbf{x}`
+/// → x), since a screen reader would spell out the TeX.
+fn alt_text(caption: &[Inline]) -> String {
+    caption
+        .iter()
+        .map(|inline| match inline {
+            Inline::Math { tex, .. } => super::math_text::math_text(tex),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => alt_text(c),
+            Inline::Link { content, .. } => alt_text(content),
+            other => plain_text(std::slice::from_ref(other)),
+        })
+        .collect()
 }
 
 /// `400` (a bare number, as d2l sometimes writes) means pixels.
@@ -704,20 +723,22 @@ mod tests {
             );
             out
         };
-        // The markup d2l used to write itself, byte for byte.
+        // The caption is the figure's, outside the table, so that the table is only as
+        // wide as its numbers.
         assert_eq!(
             tensor(vec![2, 2], None, &["0", "1", "2", "3"]),
-            "<div class=\"output output-html\"><table class=\"tensor\">\
-             <caption>Tensor[2, 2] f32</caption><tbody>\
-             <tr><td>0</td><td>1</td></tr><tr><td>2</td><td>3</td></tr></tbody></table></div>"
+            "<figure class=\"output output-tensor\" tabindex=\"0\"><figcaption>Tensor[2, 2] f32</figcaption>\
+             <table class=\"tensor\"><tbody>\
+             <tr><td>0</td><td>1</td></tr><tr><td>2</td><td>3</td></tr></tbody></table></figure>"
         );
-        assert!(tensor(vec![], None, &["66"])
-            .contains("<caption>Tensor[] f32</caption><tbody><tr><td>66</td></tr></tbody>"));
+        assert!(tensor(vec![], None, &["66"]).contains(
+            "<figcaption>Tensor[] f32</figcaption><table class=\"tensor\"><tbody><tr><td>66</td></tr></tbody>"
+        ));
         assert!(tensor(vec![3, 0], None, &[]).contains("<tbody></tbody>"));
         // The device is named; whatever the entries hold is text.
         let odd = tensor(vec![2], Some("Cuda { gpu_id: 0 }"), &["<b>", "&"]);
         assert!(
-            odd.contains("<caption>Tensor[2] f32 Cuda { gpu_id: 0 }</caption>"),
+            odd.contains("<figcaption>Tensor[2] f32 Cuda { gpu_id: 0 }</figcaption>"),
             "{odd}"
         );
         assert!(

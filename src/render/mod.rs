@@ -11,6 +11,7 @@ pub mod escape;
 pub mod highlight;
 pub mod html;
 pub mod math;
+mod math_text;
 mod mathml;
 pub mod site;
 mod tex_macros;
