@@ -21,6 +21,7 @@ pub mod parse;
 pub mod pdf;
 pub mod render;
 pub mod resolve;
+pub mod scaffold;
 pub mod serve;
 pub mod session;
 pub mod theme;

@@ -49,6 +49,17 @@ enum Command {
     },
     /// Remove the build output folder
     Clean,
+    /// Start a new book in DIR (a new or empty folder) that builds at once
+    New {
+        /// The folder to create
+        dir: PathBuf,
+        /// The language of the book and of its sample text
+        #[arg(long, default_value = "en", value_parser = d2lbook::scaffold::LANGUAGES)]
+        lang: String,
+        /// The book's title
+        #[arg(long)]
+        title: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +130,27 @@ fn main() -> ExitCode {
             };
             if !d2lbook::serve::serve(serve) {
                 return ExitCode::FAILURE;
+            }
+        }
+        Command::New { dir, lang, title } => {
+            let title = title.unwrap_or_else(|| {
+                if lang == "ja" {
+                    "はじめての本"
+                } else {
+                    "My Book"
+                }
+                .to_string()
+            });
+            if let Err(e) = d2lbook::scaffold::create(&dir, &lang, &title) {
+                eprint!("{}", d2lbook::diag::render_all(&[e], &cli.root));
+                return ExitCode::FAILURE;
+            }
+            if !cli.quiet {
+                eprintln!(
+                    "created a book in {0}; build it with `d2lbook --root {0} build html`, \
+                     or preview it with `d2lbook --root {0} serve`",
+                    dir.display()
+                );
             }
         }
         Command::Clean => {
