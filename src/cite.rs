@@ -4,6 +4,8 @@
 //! every backend shows them the way it shows any text. `resolve` assembles citations from
 //! these texts.
 
+mod latex;
+
 use crate::diag::Diagnostic;
 use crate::doc::{span_of, Inline};
 use hayagriva::archive::{locales, ArchivedStyle};
@@ -44,45 +46,83 @@ pub struct BibEntry {
     pub text: Vec<Inline>,
 }
 
+/// A CSL style: one bundled with hayagriva, by name, or a book's own `.csl` file.
+pub struct CitationStyle {
+    csl: IndependentStyle,
+    /// What the formatted texts depend on besides the `.bib`: the name, or the file's text.
+    id: String,
+}
+
+impl CitationStyle {
+    /// A style of hayagriva's archive (`apa`, `ieee`, …).
+    pub fn named(name: &str) -> Result<CitationStyle, Diagnostic> {
+        match ArchivedStyle::by_name(name).map(ArchivedStyle::get) {
+            Some(Style::Independent(csl)) => Ok(CitationStyle {
+                csl,
+                id: name.to_string(),
+            }),
+            _ => Err(
+                Diagnostic::error(format!("unknown citation style '{name}'"))
+                    .help("use a CSL style name such as apa, ieee, chicago-author-date"),
+            ),
+        }
+    }
+
+    /// A `.csl` file's text; `path` names it in diagnostics.
+    pub fn from_csl(text: &str, path: &str) -> Result<CitationStyle, Diagnostic> {
+        match Style::from_xml(text) {
+            Ok(Style::Independent(csl)) => Ok(CitationStyle {
+                csl,
+                id: text.to_string(),
+            }),
+            Ok(Style::Dependent(d)) => Err(Diagnostic::error(format!(
+                "the citation style {path} is a dependent style"
+            ))
+            .help(format!(
+                "it only names its parent style ({}); use the parent's .csl file",
+                d.parent_link.href
+            ))),
+            Err(e) => Err(Diagnostic::error(format!(
+                "invalid citation style {path}: {e}"
+            ))),
+        }
+    }
+}
+
 impl Bibliography {
     /// Parses a BibTeX/BibLaTeX file; `file` is its path for diagnostics.
     pub fn parse(
         text: &str,
         file: &str,
-        style_name: &str,
+        style: CitationStyle,
     ) -> Result<Bibliography, Vec<Diagnostic>> {
-        let library = hayagriva::io::from_biblatex_str(text).map_err(|errors| {
+        // The errors' own Display ends in a byte range ("…: 35-35"); the span says where,
+        // as a line and column.
+        let located = |span: std::ops::Range<usize>, what: String| {
+            Diagnostic::error(format!("invalid bibliography: {what}"))
+                .at(&span_of(text, file, span))
+        };
+        let mut bib = biblatex::Bibliography::parse(text)
+            .map_err(|e| vec![located(e.span, e.kind.to_string())])?;
+        for entry in bib.iter_mut() {
+            for (field, chunks) in entry.fields.iter_mut() {
+                latex::tidy_field(field, chunks);
+            }
+        }
+        let parsed = hayagriva::io::from_biblatex(&bib).map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| {
-                    // The errors' own Display ends in a byte range ("…: 35-35"); the
-                    // span says where, as a line and column.
-                    let (span, what) = match &e {
-                        hayagriva::io::BibLaTeXError::Parse(p) => {
-                            (p.span.clone(), p.kind.to_string())
-                        }
-                        hayagriva::io::BibLaTeXError::Type(t) => {
-                            (t.span.clone(), t.kind.to_string())
-                        }
-                    };
-                    Diagnostic::error(format!("invalid bibliography: {what}"))
-                        .at(&span_of(text, file, span))
-                })
+                .map(|e| located(e.span, e.kind.to_string()))
                 .collect::<Vec<_>>()
         })?;
-        let style = match ArchivedStyle::by_name(style_name).map(ArchivedStyle::get) {
-            Some(Style::Independent(style)) => style,
-            _ => {
-                return Err(vec![Diagnostic::error(format!(
-                    "unknown citation style '{style_name}'"
-                ))
-                .help("use a CSL style name such as apa, ieee, chicago-author-date")])
-            }
-        };
-        let source = crate::digest::hash(&[text.as_bytes(), style_name.as_bytes()]);
+        let mut library = Library::new();
+        for entry in parsed.iter() {
+            library.push(&latex::tidy_names(entry.clone()));
+        }
+        let source = crate::digest::hash(&[text.as_bytes(), style.id.as_bytes()]);
         Ok(Bibliography {
             library,
-            style,
+            style: style.csl,
             source,
         })
     }
@@ -114,19 +154,32 @@ impl Bibliography {
         static LOCALES: std::sync::OnceLock<Vec<hayagriva::citationberg::Locale>> =
             std::sync::OnceLock::new();
         let locale_files = LOCALES.get_or_init(locales);
-        let mut driver = BibliographyDriver::<Entry>::new();
         let entries: Vec<&Entry> = keys.iter().filter_map(|k| self.library.get(k)).collect();
-        for &entry in &entries {
-            for purpose in [None, Some(CitePurpose::Prose)] {
-                let item = CitationItem::new(entry, None, None, false, purpose);
-                driver.citation(CitationRequest::from_items(
-                    vec![item],
-                    &self.style,
-                    locale_files,
-                ));
+        let cite_all = |style: &IndependentStyle, purposes: &[Option<CitePurpose>]| {
+            let mut driver = BibliographyDriver::<Entry>::new();
+            for &entry in &entries {
+                for &purpose in purposes {
+                    let item = CitationItem::new(entry, None, None, false, purpose);
+                    driver.citation(CitationRequest::from_items(vec![item], style, locale_files));
+                }
             }
+            driver.finish(BibliographyRequest::new(style, None, locale_files))
+        };
+        let rendered = cite_all(&self.style, &[None, Some(CitePurpose::Prose)]);
+        // hayagriva carries a citation's added names (`Li, Andersen, Park, et al.`) into
+        // its bibliography entry, cutting the entry's author list to them. CSL adds names
+        // to citations only: the entries come from citations that show every name and
+        // add none, which leaves them the year suffixes (`2016a`) the citations above got
+        // because no name told two works apart.
+        let mut listed = self.style.clone();
+        let citation = &mut listed.citation;
+        if citation.disambiguate_add_names {
+            citation.disambiguate_add_names = false;
+            citation.name_options.et_al_min = None;
+            citation.name_options.et_al_use_first = None;
         }
-        let rendered = driver.finish(BibliographyRequest::new(&self.style, None, locale_files));
+        citation.disambiguate_add_givenname = false;
+        let list = cite_all(&listed, &[None]).bibliography;
         let layout = &self.style.citation.layout;
         let open = layout.prefix.clone().unwrap_or_default();
         let close = layout.suffix.clone().unwrap_or_default();
@@ -144,8 +197,7 @@ impl Bibliography {
                 prose.insert(key, text);
             }
         }
-        let entries = rendered
-            .bibliography
+        let entries = list
             .map(|b| {
                 b.items
                     .into_iter()
@@ -293,7 +345,8 @@ mod tests {
 
     #[test]
     fn apa_texts_disambiguation_and_accents() {
-        let bib = Bibliography::parse(BIB, "refs.bib", "apa").unwrap();
+        let bib =
+            Bibliography::parse(BIB, "refs.bib", CitationStyle::named("apa").unwrap()).unwrap();
         let keys: Vec<String> = [
             "Bishop.2006",
             "He.Zhang.Ren.ea.2016",
@@ -337,10 +390,28 @@ mod tests {
     }
 
     #[test]
+    fn lowercase_particles_stay_particles() {
+        let bib = r#"@book{F.1668, author = {de la Fontaine, Jean and Ram{\'o}n y Cajal, Santiago},
+            title = {Fables~choisies}, publisher = {Barbin}, year = {1668}}"#;
+        let bib =
+            Bibliography::parse(bib, "refs.bib", CitationStyle::named("apa").unwrap()).unwrap();
+        let f = bib.format(&["F.1668".to_string()]);
+        // hayagriva places a particle after the given names, as CSL's dropping particles.
+        assert_eq!(
+            plain_text(&f.entries[0].text),
+            "Fontaine, J. de la, & Ramón y Cajal, S. (1668). Fables\u{a0}choisies. Barbin."
+        );
+    }
+
+    #[test]
     fn parse_errors_are_located() {
-        let errors = Bibliography::parse("@book{a,\n  title = {x\n", "refs.bib", "apa")
-            .err()
-            .unwrap();
+        let errors = Bibliography::parse(
+            "@book{a,\n  title = {x\n",
+            "refs.bib",
+            CitationStyle::named("apa").unwrap(),
+        )
+        .err()
+        .unwrap();
         let span = errors[0].span.as_ref().unwrap();
         assert_eq!((span.file.as_ref(), span.line), ("refs.bib", 3));
         assert_eq!(
