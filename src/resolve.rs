@@ -127,6 +127,7 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                                     && (cjk_paragraph || cjk_before(&inlines[..i]));
                                 if full_width {
                                     i -= drop_space_before(inlines, i);
+                                    drop_space_after(inlines, i);
                                 }
                                 if let Inline::Cite(c) = &mut inlines[i] {
                                     c.shown = Some(assemble(
@@ -205,6 +206,33 @@ fn drop_space_before(inlines: &mut Vec<Inline>, i: usize) -> usize {
         removed += 1;
     }
     removed
+}
+
+/// Removes the spaces and line break after `inlines[i]` when CJK text follows them:
+/// `（Bishop, 2006） を` reads `（Bishop, 2006）を`. Before a Latin word they stay.
+fn drop_space_after(inlines: &mut Vec<Inline>, i: usize) {
+    let next = inlines[i + 1..]
+        .iter()
+        .find(|inline| !matches!(inline, Inline::SoftBreak))
+        .and_then(|inline| match inline {
+            Inline::Text(t) => t.trim_start().chars().next(),
+            _ => None,
+        });
+    if !next.is_some_and(is_cjk) {
+        return;
+    }
+    while let Some(inline) = inlines.get_mut(i + 1) {
+        match inline {
+            Inline::SoftBreak => {
+                inlines.remove(i + 1);
+            }
+            Inline::Text(t) => {
+                *t = t.trim_start().to_string();
+                break;
+            }
+            _ => break,
+        }
+    }
 }
 
 /// How a citation reads: the keys' texts for its kind, in the style's brackets and

@@ -114,7 +114,7 @@ fn apa_reference_list_on_the_site() {
         // Japanese text: full-width parentheses, no space before them.
         "多層のニューラルネットワークを使う（Kingma & Ba, 2014）。",
         // An English word before the citation in an English book: ASCII, as written.
-        "Adam (Kingma & Ba, 2014)は広く使われる。",
+        "Adam (Kingma & Ba, 2014) は広く使われる。",
     ] {
         assert!(
             index.contains(expected),
@@ -152,14 +152,15 @@ fn apa_reference_list_in_the_pdf() {
     for expected in [
         "(Li, Andersen, Park, et al., 2014; Zhang et al., 2023)",
         "多層のニューラルネットワークを使う（Kingma & Ba, 2014）。",
-        "Adam (Kingma & Ba, 2014)は",
+        "Adam (Kingma & Ba, 2014) は",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
 }
 
 /// In a Japanese book, a citation in a Japanese paragraph is in full-width parentheses
-/// even after a Latin word; an English paragraph keeps ASCII ones.
+/// even after a Latin word, without the spaces around it; an English paragraph keeps
+/// ASCII ones.
 #[test]
 fn japanese_book_full_width_parentheses() {
     let book = TempBook::fixture("references");
