@@ -120,9 +120,15 @@ impl Bibliography {
             library.push(&latex::tidy_names(entry.clone()));
         }
         let source = crate::digest::hash(&[text.as_bytes(), style.id.as_bytes()]);
+        let mut style = style.csl;
+        // hayagriva marks works apart by given names (`J. Smith` / `K. Smith`) without
+        // showing them, leaving two identical `(Smith, 2020)` where the list has `2020a`
+        // and `2020b`. Without it such works get year suffixes, in the text and the
+        // list alike.
+        style.citation.disambiguate_add_givenname = false;
         Ok(Bibliography {
             library,
-            style: style.csl,
+            style,
             source,
         })
     }
@@ -169,8 +175,9 @@ impl Bibliography {
         // hayagriva carries a citation's added names (`Li, Andersen, Park, et al.`) into
         // its bibliography entry, cutting the entry's author list to them. CSL adds names
         // to citations only: the entries come from citations that show every name and
-        // add none, which leaves them the year suffixes (`2016a`) the citations above got
-        // because no name told two works apart.
+        // add none. Two such citations read alike exactly when adding names could not
+        // tell the works apart above, so the entries get the same year suffixes (`2016a`)
+        // as the citations.
         let mut listed = self.style.clone();
         let citation = &mut listed.citation;
         if citation.disambiguate_add_names {
@@ -178,7 +185,6 @@ impl Bibliography {
             citation.name_options.et_al_min = None;
             citation.name_options.et_al_use_first = None;
         }
-        citation.disambiguate_add_givenname = false;
         let list = cite_all(&listed, &[None]).bibliography;
         let layout = &self.style.citation.layout;
         let open = layout.prefix.clone().unwrap_or_default();
@@ -387,6 +393,41 @@ mod tests {
             .find(|e| e.key == "He.Zhang.Ren.ea.2016")
             .unwrap();
         assert!(plain_text(&he.text).contains("(2016a)."), "{:?}", he.text);
+    }
+
+    /// Works that only their authors' given names tell apart, and works that more names
+    /// tell apart: the citations and the list agree on which get year suffixes.
+    #[test]
+    fn year_suffixes_agree_between_citations_and_list() {
+        let bib = r#"
+@article{J, title={One}, author={Smith, John}, journal={J}, year={2020}}
+@article{K, title={Two}, author={Smith, Kate}, journal={J}, year={2020}}
+@article{D, title={Three}, author={Smith, John and Doe, Jane and Poe, Al}, journal={J}, year={2020}}
+@article{R, title={Four}, author={Smith, John and Roe, Jim and Poe, Al}, journal={J}, year={2020}}"#;
+        let bib =
+            Bibliography::parse(bib, "refs.bib", CitationStyle::named("apa").unwrap()).unwrap();
+        let keys = ["J", "K", "D", "R"].map(String::from).to_vec();
+        let f = bib.format(&keys);
+        let paren: Vec<String> = keys.iter().map(|k| plain_text(&f.paren[k])).collect();
+        assert_eq!(
+            paren,
+            [
+                "Smith, 2020a",
+                "Smith, 2020b",
+                "Smith, Doe, et al., 2020",
+                "Smith, Roe, et al., 2020"
+            ]
+        );
+        let list: Vec<String> = f.entries.iter().map(|e| plain_text(&e.text)).collect();
+        assert_eq!(
+            list,
+            [
+                "Smith, J. (2020a). One. J.",
+                "Smith, J., Doe, J., & Poe, A. (2020). Three. J.",
+                "Smith, J., Roe, J., & Poe, A. (2020). Four. J.",
+                "Smith, K. (2020b). Two. J.",
+            ]
+        );
     }
 
     #[test]
