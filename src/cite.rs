@@ -7,7 +7,7 @@
 mod latex;
 
 use crate::diag::Diagnostic;
-use crate::doc::{span_of, Inline};
+use crate::doc::{span_of, Inline, LineIndex, Span};
 use hayagriva::archive::{locales, ArchivedStyle};
 use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style};
 use hayagriva::{
@@ -19,6 +19,9 @@ use std::collections::HashMap;
 pub struct Bibliography {
     library: Library,
     style: IndependentStyle,
+    /// The TeX of the math in the `.bib` (`$\ell_1$`), and where it first is: hayagriva
+    /// hands it back as markup, which is shown as math.
+    math: HashMap<String, Span>,
     /// A digest of the `.bib` text and the style's name: what `format`'s result depends
     /// on besides the keys.
     source: String,
@@ -104,10 +107,19 @@ impl Bibliography {
         };
         let mut bib = biblatex::Bibliography::parse(text)
             .map_err(|e| vec![located(e.span, e.kind.to_string())])?;
+        let mut math = Vec::new();
         for entry in bib.iter_mut() {
             for (field, chunks) in entry.fields.iter_mut() {
-                latex::tidy_field(field, chunks);
+                latex::tidy_field(field, chunks, &mut math);
             }
+        }
+        let lines = LineIndex::new(text);
+        let file: std::sync::Arc<str> = file.into();
+        let mut math_spans = HashMap::new();
+        for (tex, range) in math {
+            math_spans
+                .entry(tex)
+                .or_insert_with(|| lines.span(text, file.clone(), range));
         }
         let parsed = hayagriva::io::from_biblatex(&bib).map_err(|errors| {
             errors
@@ -129,6 +141,7 @@ impl Bibliography {
         Ok(Bibliography {
             library,
             style,
+            math: math_spans,
             source,
         })
     }
@@ -193,7 +206,7 @@ impl Bibliography {
         let mut prose = HashMap::new();
         for (i, citation) in rendered.citations.iter().enumerate() {
             let key = entries[i / 2].key().to_string();
-            let mut text = inlines(&citation.citation);
+            let mut text = inlines(&citation.citation, &self.math);
             if i % 2 == 0 {
                 // The group's brackets are ours to place, around all keys of a citation.
                 strip_prefix(&mut text, &open);
@@ -208,7 +221,7 @@ impl Bibliography {
                 b.items
                     .into_iter()
                     .map(|item| {
-                        let mut text = inlines(&item.content);
+                        let mut text = inlines(&item.content, &self.math);
                         tidy(&mut text);
                         BibEntry {
                             key: item.key,
@@ -243,14 +256,20 @@ fn tidy(inlines: &mut [Inline]) {
 /// hayagriva's rendered tree as inlines: its elements only group (their block display
 /// has no place inside a paragraph), its texts carry their formatting, its links stay
 /// links. Neighbouring plain texts are merged into one text.
-fn inlines(children: &ElemChildren) -> Vec<Inline> {
-    fn walk(children: &ElemChildren, out: &mut Vec<Inline>) {
+fn inlines(children: &ElemChildren, math: &HashMap<String, Span>) -> Vec<Inline> {
+    fn walk(children: &ElemChildren, math: &HashMap<String, Span>, out: &mut Vec<Inline>) {
         for child in &children.0 {
             match child {
                 ElemChild::Text(t) => push(out, formatted(&t.text, &t.formatting)),
-                ElemChild::Elem(e) => walk(&e.children, out),
-                // Text meant for Typst's markup parser; here it is text like any other.
-                ElemChild::Markup(m) => push(out, Inline::Text(m.clone())),
+                ElemChild::Elem(e) => walk(&e.children, math, out),
+                // The TeX of a math chunk.
+                ElemChild::Markup(m) => match math.get(m) {
+                    Some(span) => out.push(Inline::Math {
+                        tex: m.clone(),
+                        span: span.clone(),
+                    }),
+                    None => push(out, Inline::Text(m.clone())),
+                },
                 ElemChild::Link { text, url } => out.push(Inline::Link {
                     url: url.clone(),
                     content: vec![formatted(&text.text, &text.formatting)],
@@ -264,7 +283,7 @@ fn inlines(children: &ElemChildren) -> Vec<Inline> {
         }
     }
     let mut out = Vec::new();
-    walk(children, &mut out);
+    walk(children, math, &mut out);
     out
 }
 

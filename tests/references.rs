@@ -283,3 +283,49 @@ fn csl_file_errors_name_the_file() {
         "{dependent}"
     );
 }
+
+/// Math in a `.bib` title is shown as math on both outputs; math that KaTeX rejects is a
+/// warning at its place in the `.bib`.
+#[test]
+fn math_in_titles() {
+    let book = TempBook::fixture("references");
+    let bib = std::fs::read_to_string(book.root.join("src/d2l.bib")).unwrap();
+    book.write(
+        "src/d2l.bib",
+        &format!("{bib}@article{{Doe.2021,\n  title={{Sparse $\\ell_1$ regression and $\\frac{{1}}$}},\n  author={{Doe, Jane}}, journal={{J}}, year={{2021}}}}\n"),
+    );
+    let index = std::fs::read_to_string(book.root.join("src/index.md")).unwrap();
+    book.write(
+        "src/index.md",
+        &index.replace(
+            "Adam :cite:`Kingma.Ba.2014`.",
+            "Adam :cite:`Kingma.Ba.2014,Doe.2021`.",
+        ),
+    );
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: math error:")
+            && run
+                .stderr
+                .contains(&format!("--> src/d2l.bib:{}:", bib.lines().count() + 2)),
+        "{}",
+        run.stderr
+    );
+    let page = book.page("references.html");
+    let (_, doe) = page.split_once("id=\"bib-Doe.2021\"").unwrap();
+    let (doe, _) = doe.split_once("</p>").unwrap();
+    assert!(
+        doe.contains("Sparse <math") && doe.contains("<mi mathvariant=\"normal\">ℓ</mi><mn>1</mn>"),
+        "{doe}"
+    );
+    assert!(doe.contains("<span class=\"math-error\""), "{doe}");
+
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    let text = squeeze(&pdftotext(&book.root.join("_build/pdf/ref-book.pdf")));
+    assert!(
+        text.contains("Doe, J. (2021). Sparse ℓ1 regression"),
+        "{text}"
+    );
+}

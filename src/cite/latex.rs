@@ -26,8 +26,13 @@ const NAME_FIELDS: &[&str] = &[
 /// Fields whose text is an identifier or an address, never prose: left as written.
 const RAW_FIELDS: &[&str] = &["url", "doi", "eprint", "file", "isbn", "issn", "urldate"];
 
-/// Puts right one field's chunks, in place.
-pub fn tidy_field(field: &str, chunks: &mut Chunks) {
+/// Puts right one field's chunks, in place; `math` receives each math chunk's TeX and
+/// where it is.
+pub fn tidy_field(
+    field: &str,
+    chunks: &mut Chunks,
+    math: &mut Vec<(String, std::ops::Range<usize>)>,
+) {
     let field = field.to_ascii_lowercase();
     if RAW_FIELDS.contains(&field.as_str()) {
         return;
@@ -40,6 +45,10 @@ pub fn tidy_field(field: &str, chunks: &mut Chunks) {
             // `$\{$USENIX$\}$`: exporters (Google Scholar) escaping the braces that
             // protect a word's case. No reader is meant to see a brace.
             Chunk::Math(m) if matches!(m.trim(), "\\{" | "\\}") => {}
+            Chunk::Math(m) => {
+                math.push((m.clone(), span.clone()));
+                out.push(Spanned::new(Chunk::Math(m), span));
+            }
             Chunk::Normal(text) => {
                 // `\{…\}` is the same escape outside math: the crate has made it a brace.
                 let text: String = text.chars().filter(|c| !matches!(c, '{' | '}')).collect();
