@@ -1,8 +1,8 @@
 //! Citations and the bibliography, formatted by hayagriva (CSL styles) from the book's
-//! BibTeX file: the text of each cited key and the entries of the references page, as IR
-//! inlines (hayagriva's rendered tree mapped to text, emphasis, strong and links), so that
-//! every backend shows them the way it shows any text. `resolve` assembles citations from
-//! these texts.
+//! BibTeX file (read by the `biblatex` crate, then tidied by `latex`): the text of each
+//! cited key and the entries of the references page, as IR inlines (hayagriva's rendered
+//! tree mapped to text, emphasis, strong, links and math), so that every backend shows
+//! them the way it shows any text. `resolve` assembles citations from these texts.
 
 mod latex;
 
@@ -22,8 +22,8 @@ pub struct Bibliography {
     /// The TeX of the math in the `.bib` (`$\ell_1$`), and where it first is: hayagriva
     /// hands it back as markup, which is shown as math.
     math: HashMap<String, Span>,
-    /// A digest of the `.bib` text and the style's name: what `format`'s result depends
-    /// on besides the keys.
+    /// A digest of the `.bib` text and the style (its name, or its file's text): what
+    /// `format`'s result depends on besides the keys.
     source: String,
 }
 
