@@ -139,7 +139,10 @@ pub(crate) fn make_site(
         Some(cache) if cache.path() == math_file => cache,
         slot => slot.insert(MathCache::open(&math_file)),
     };
-    let keys = collect_math(&docs);
+    let keys = collect_math(
+        &docs,
+        resolution.bibliography.as_deref().unwrap_or_default(),
+    );
     let math_total = keys.len();
     let math_rendered = cache.render_missing(&keys, book.config.html.math);
     if let Err(e) = cache.save() {
@@ -586,7 +589,10 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
     diags.extend(resolve_diags);
     let mut cache = MathCache::open(&book.root.join("math.json"));
     let math = if katex {
-        let keys = collect_math(&docs);
+        let keys = collect_math(
+            &docs,
+            resolution.bibliography.as_deref().unwrap_or_default(),
+        );
         cache.render_missing(&keys, book.config.html.math);
         cache.rendered(keys, book.config.html.math)
     } else {

@@ -1,11 +1,13 @@
 //! Citations and the bibliography, formatted by hayagriva (CSL styles) from the book's
-//! BibTeX file: the text of each cited key and the entries of the references page, as IR
-//! inlines (hayagriva's rendered tree mapped to text, emphasis, strong and links), so that
-//! every backend shows them the way it shows any text. `resolve` assembles citations from
-//! these texts.
+//! BibTeX file (read by the `biblatex` crate, then tidied by `latex`): the text of each
+//! cited key and the entries of the references page, as IR inlines (hayagriva's rendered
+//! tree mapped to text, emphasis, strong, links and math), so that every backend shows
+//! them the way it shows any text. `resolve` assembles citations from these texts.
+
+mod latex;
 
 use crate::diag::Diagnostic;
-use crate::doc::{span_of, Inline};
+use crate::doc::{span_of, Inline, LineIndex, Span};
 use hayagriva::archive::{locales, ArchivedStyle};
 use hayagriva::citationberg::{FontStyle, FontWeight, IndependentStyle, Style};
 use hayagriva::{
@@ -17,8 +19,11 @@ use std::collections::HashMap;
 pub struct Bibliography {
     library: Library,
     style: IndependentStyle,
-    /// A digest of the `.bib` text and the style's name: what `format`'s result depends
-    /// on besides the keys.
+    /// The TeX of the math in the `.bib` (`$\ell_1$`), and where it first is: hayagriva
+    /// hands it back as markup, which is shown as math.
+    math: HashMap<String, Span>,
+    /// A digest of the `.bib` text and the style (its name, or its file's text): what
+    /// `format`'s result depends on besides the keys.
     source: String,
 }
 
@@ -44,45 +49,99 @@ pub struct BibEntry {
     pub text: Vec<Inline>,
 }
 
+/// A CSL style: one bundled with hayagriva, by name, or a book's own `.csl` file.
+pub struct CitationStyle {
+    csl: IndependentStyle,
+    /// What the formatted texts depend on besides the `.bib`: the name, or the file's text.
+    id: String,
+}
+
+impl CitationStyle {
+    /// A style of hayagriva's archive (`apa`, `ieee`, …).
+    pub fn named(name: &str) -> Result<CitationStyle, Diagnostic> {
+        match ArchivedStyle::by_name(name).map(ArchivedStyle::get) {
+            Some(Style::Independent(csl)) => Ok(CitationStyle {
+                csl,
+                id: name.to_string(),
+            }),
+            _ => Err(
+                Diagnostic::error(format!("unknown citation style '{name}'"))
+                    .help("use a CSL style name such as apa, ieee, chicago-author-date"),
+            ),
+        }
+    }
+
+    /// A `.csl` file's text; `path` names it in diagnostics.
+    pub fn from_csl(text: &str, path: &str) -> Result<CitationStyle, Diagnostic> {
+        match Style::from_xml(text) {
+            Ok(Style::Independent(csl)) => Ok(CitationStyle {
+                csl,
+                id: text.to_string(),
+            }),
+            Ok(Style::Dependent(d)) => Err(Diagnostic::error(format!(
+                "the citation style {path} is a dependent style"
+            ))
+            .help(format!(
+                "it only names its parent style ({}); use the parent's .csl file",
+                d.parent_link.href
+            ))),
+            Err(e) => Err(Diagnostic::error(format!(
+                "invalid citation style {path}: {e}"
+            ))),
+        }
+    }
+}
+
 impl Bibliography {
     /// Parses a BibTeX/BibLaTeX file; `file` is its path for diagnostics.
     pub fn parse(
         text: &str,
         file: &str,
-        style_name: &str,
+        style: CitationStyle,
     ) -> Result<Bibliography, Vec<Diagnostic>> {
-        let library = hayagriva::io::from_biblatex_str(text).map_err(|errors| {
+        // The errors' own Display ends in a byte range ("…: 35-35"); the span says where,
+        // as a line and column.
+        let located = |span: std::ops::Range<usize>, what: String| {
+            Diagnostic::error(format!("invalid bibliography: {what}"))
+                .at(&span_of(text, file, span))
+        };
+        let mut bib = biblatex::Bibliography::parse(text)
+            .map_err(|e| vec![located(e.span, e.kind.to_string())])?;
+        let mut math = Vec::new();
+        for entry in bib.iter_mut() {
+            for (field, chunks) in entry.fields.iter_mut() {
+                latex::tidy_field(field, chunks, &mut math);
+            }
+        }
+        let lines = LineIndex::new(text);
+        let file: std::sync::Arc<str> = file.into();
+        let mut math_spans = HashMap::new();
+        for (tex, range) in math {
+            math_spans
+                .entry(tex)
+                .or_insert_with(|| lines.span(text, file.clone(), range));
+        }
+        let parsed = hayagriva::io::from_biblatex(&bib).map_err(|errors| {
             errors
                 .into_iter()
-                .map(|e| {
-                    // The errors' own Display ends in a byte range ("…: 35-35"); the
-                    // span says where, as a line and column.
-                    let (span, what) = match &e {
-                        hayagriva::io::BibLaTeXError::Parse(p) => {
-                            (p.span.clone(), p.kind.to_string())
-                        }
-                        hayagriva::io::BibLaTeXError::Type(t) => {
-                            (t.span.clone(), t.kind.to_string())
-                        }
-                    };
-                    Diagnostic::error(format!("invalid bibliography: {what}"))
-                        .at(&span_of(text, file, span))
-                })
+                .map(|e| located(e.span, e.kind.to_string()))
                 .collect::<Vec<_>>()
         })?;
-        let style = match ArchivedStyle::by_name(style_name).map(ArchivedStyle::get) {
-            Some(Style::Independent(style)) => style,
-            _ => {
-                return Err(vec![Diagnostic::error(format!(
-                    "unknown citation style '{style_name}'"
-                ))
-                .help("use a CSL style name such as apa, ieee, chicago-author-date")])
-            }
-        };
-        let source = crate::digest::hash(&[text.as_bytes(), style_name.as_bytes()]);
+        let mut library = Library::new();
+        for entry in parsed.iter() {
+            library.push(&latex::tidy_names(entry.clone()));
+        }
+        let source = crate::digest::hash(&[text.as_bytes(), style.id.as_bytes()]);
+        let mut style = style.csl;
+        // hayagriva marks works apart by given names (`J. Smith` / `K. Smith`) without
+        // showing them, leaving two identical `(Smith, 2020)` where the list has `2020a`
+        // and `2020b`. Without it such works get year suffixes, in the text and the
+        // list alike.
+        style.citation.disambiguate_add_givenname = false;
         Ok(Bibliography {
             library,
             style,
+            math: math_spans,
             source,
         })
     }
@@ -114,19 +173,32 @@ impl Bibliography {
         static LOCALES: std::sync::OnceLock<Vec<hayagriva::citationberg::Locale>> =
             std::sync::OnceLock::new();
         let locale_files = LOCALES.get_or_init(locales);
-        let mut driver = BibliographyDriver::<Entry>::new();
         let entries: Vec<&Entry> = keys.iter().filter_map(|k| self.library.get(k)).collect();
-        for &entry in &entries {
-            for purpose in [None, Some(CitePurpose::Prose)] {
-                let item = CitationItem::new(entry, None, None, false, purpose);
-                driver.citation(CitationRequest::from_items(
-                    vec![item],
-                    &self.style,
-                    locale_files,
-                ));
+        let cite_all = |style: &IndependentStyle, purposes: &[Option<CitePurpose>]| {
+            let mut driver = BibliographyDriver::<Entry>::new();
+            for &entry in &entries {
+                for &purpose in purposes {
+                    let item = CitationItem::new(entry, None, None, false, purpose);
+                    driver.citation(CitationRequest::from_items(vec![item], style, locale_files));
+                }
             }
+            driver.finish(BibliographyRequest::new(style, None, locale_files))
+        };
+        let rendered = cite_all(&self.style, &[None, Some(CitePurpose::Prose)]);
+        // hayagriva carries a citation's added names (`Li, Andersen, Park, et al.`) into
+        // its bibliography entry, cutting the entry's author list to them. CSL adds names
+        // to citations only: the entries come from citations that show every name and
+        // add none. Two such citations read alike exactly when adding names could not
+        // tell the works apart above, so the entries get the same year suffixes (`2016a`)
+        // as the citations.
+        let mut listed = self.style.clone();
+        let citation = &mut listed.citation;
+        if citation.disambiguate_add_names {
+            citation.disambiguate_add_names = false;
+            citation.name_options.et_al_min = None;
+            citation.name_options.et_al_use_first = None;
         }
-        let rendered = driver.finish(BibliographyRequest::new(&self.style, None, locale_files));
+        let list = cite_all(&listed, &[None]).bibliography;
         let layout = &self.style.citation.layout;
         let open = layout.prefix.clone().unwrap_or_default();
         let close = layout.suffix.clone().unwrap_or_default();
@@ -134,7 +206,7 @@ impl Bibliography {
         let mut prose = HashMap::new();
         for (i, citation) in rendered.citations.iter().enumerate() {
             let key = entries[i / 2].key().to_string();
-            let mut text = inlines(&citation.citation);
+            let mut text = inlines(&citation.citation, &self.math);
             if i % 2 == 0 {
                 // The group's brackets are ours to place, around all keys of a citation.
                 strip_prefix(&mut text, &open);
@@ -144,13 +216,12 @@ impl Bibliography {
                 prose.insert(key, text);
             }
         }
-        let entries = rendered
-            .bibliography
+        let entries = list
             .map(|b| {
                 b.items
                     .into_iter()
                     .map(|item| {
-                        let mut text = inlines(&item.content);
+                        let mut text = inlines(&item.content, &self.math);
                         tidy(&mut text);
                         BibEntry {
                             key: item.key,
@@ -185,14 +256,20 @@ fn tidy(inlines: &mut [Inline]) {
 /// hayagriva's rendered tree as inlines: its elements only group (their block display
 /// has no place inside a paragraph), its texts carry their formatting, its links stay
 /// links. Neighbouring plain texts are merged into one text.
-fn inlines(children: &ElemChildren) -> Vec<Inline> {
-    fn walk(children: &ElemChildren, out: &mut Vec<Inline>) {
+fn inlines(children: &ElemChildren, math: &HashMap<String, Span>) -> Vec<Inline> {
+    fn walk(children: &ElemChildren, math: &HashMap<String, Span>, out: &mut Vec<Inline>) {
         for child in &children.0 {
             match child {
                 ElemChild::Text(t) => push(out, formatted(&t.text, &t.formatting)),
-                ElemChild::Elem(e) => walk(&e.children, out),
-                // Text meant for Typst's markup parser; here it is text like any other.
-                ElemChild::Markup(m) => push(out, Inline::Text(m.clone())),
+                ElemChild::Elem(e) => walk(&e.children, math, out),
+                // The TeX of a math chunk.
+                ElemChild::Markup(m) => match math.get(m) {
+                    Some(span) => out.push(Inline::Math {
+                        tex: m.clone(),
+                        span: span.clone(),
+                    }),
+                    None => push(out, Inline::Text(m.clone())),
+                },
                 ElemChild::Link { text, url } => out.push(Inline::Link {
                     url: url.clone(),
                     content: vec![formatted(&text.text, &text.formatting)],
@@ -206,7 +283,7 @@ fn inlines(children: &ElemChildren) -> Vec<Inline> {
         }
     }
     let mut out = Vec::new();
-    walk(children, &mut out);
+    walk(children, math, &mut out);
     out
 }
 
@@ -293,7 +370,8 @@ mod tests {
 
     #[test]
     fn apa_texts_disambiguation_and_accents() {
-        let bib = Bibliography::parse(BIB, "refs.bib", "apa").unwrap();
+        let bib =
+            Bibliography::parse(BIB, "refs.bib", CitationStyle::named("apa").unwrap()).unwrap();
         let keys: Vec<String> = [
             "Bishop.2006",
             "He.Zhang.Ren.ea.2016",
@@ -336,11 +414,64 @@ mod tests {
         assert!(plain_text(&he.text).contains("(2016a)."), "{:?}", he.text);
     }
 
+    /// Works that only their authors' given names tell apart, and works that more names
+    /// tell apart: the citations and the list agree on which get year suffixes.
+    #[test]
+    fn year_suffixes_agree_between_citations_and_list() {
+        let bib = r#"
+@article{J, title={One}, author={Smith, John}, journal={J}, year={2020}}
+@article{K, title={Two}, author={Smith, Kate}, journal={J}, year={2020}}
+@article{D, title={Three}, author={Smith, John and Doe, Jane and Poe, Al}, journal={J}, year={2020}}
+@article{R, title={Four}, author={Smith, John and Roe, Jim and Poe, Al}, journal={J}, year={2020}}"#;
+        let bib =
+            Bibliography::parse(bib, "refs.bib", CitationStyle::named("apa").unwrap()).unwrap();
+        let keys = ["J", "K", "D", "R"].map(String::from).to_vec();
+        let f = bib.format(&keys);
+        let paren: Vec<String> = keys.iter().map(|k| plain_text(&f.paren[k])).collect();
+        assert_eq!(
+            paren,
+            [
+                "Smith, 2020a",
+                "Smith, 2020b",
+                "Smith, Doe, et al., 2020",
+                "Smith, Roe, et al., 2020"
+            ]
+        );
+        let list: Vec<String> = f.entries.iter().map(|e| plain_text(&e.text)).collect();
+        assert_eq!(
+            list,
+            [
+                "Smith, J. (2020a). One. J.",
+                "Smith, J., Doe, J., & Poe, A. (2020). Three. J.",
+                "Smith, J., Roe, J., & Poe, A. (2020). Four. J.",
+                "Smith, K. (2020b). Two. J.",
+            ]
+        );
+    }
+
+    #[test]
+    fn lowercase_particles_stay_particles() {
+        let bib = r#"@book{F.1668, author = {de la Fontaine, Jean and Ram{\'o}n y Cajal, Santiago},
+            title = {Fables~choisies}, publisher = {Barbin}, year = {1668}}"#;
+        let bib =
+            Bibliography::parse(bib, "refs.bib", CitationStyle::named("apa").unwrap()).unwrap();
+        let f = bib.format(&["F.1668".to_string()]);
+        // hayagriva places a particle after the given names, as CSL's dropping particles.
+        assert_eq!(
+            plain_text(&f.entries[0].text),
+            "Fontaine, J. de la, & Ramón y Cajal, S. (1668). Fables\u{a0}choisies. Barbin."
+        );
+    }
+
     #[test]
     fn parse_errors_are_located() {
-        let errors = Bibliography::parse("@book{a,\n  title = {x\n", "refs.bib", "apa")
-            .err()
-            .unwrap();
+        let errors = Bibliography::parse(
+            "@book{a,\n  title = {x\n",
+            "refs.bib",
+            CitationStyle::named("apa").unwrap(),
+        )
+        .err()
+        .unwrap();
         let span = errors[0].span.as_ref().unwrap();
         assert_eq!((span.file.as_ref(), span.line), ("refs.bib", 3));
         assert_eq!(

@@ -47,6 +47,9 @@ pub struct BookConfig {
     /// The `.bib` file, relative to the book root.
     #[serde(default)]
     pub bibliography: Option<String>,
+    /// A CSL style file, relative to the book root; `[pdf] citation_style` otherwise.
+    #[serde(default)]
+    pub csl: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

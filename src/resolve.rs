@@ -7,7 +7,7 @@
 
 use crate::assets::Assets;
 use crate::book::Book;
-use crate::cite::{BibEntry, Bibliography, Formatted};
+use crate::cite::{BibEntry, Bibliography, CitationStyle, Formatted};
 use crate::diag::Diagnostic;
 use crate::doc::*;
 use crate::i18n::{fill, Words};
@@ -113,19 +113,34 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
     } else {
         load_bibliography(book, bibliography_role.as_ref(), &mut diags).map(|bib| {
             let formatted = bib.format(&cited);
+            let cjk_book = ["ja", "zh"]
+                .iter()
+                .any(|l| book.config.book.language.starts_with(l));
             for doc in docs.iter_mut() {
                 visit_blocks_mut(&mut doc.blocks, &mut |block| {
                     visit_inlines_mut(block, &mut |inlines| {
-                        for inline in inlines.iter_mut() {
-                            if let Inline::Cite(c) = inline {
-                                c.shown = Some(assemble(
-                                    c,
-                                    &formatted,
-                                    &bib,
-                                    bibliography_page,
-                                    &mut diags,
-                                ));
+                        let cjk_paragraph = cjk_book && plain_text(inlines).chars().any(is_cjk);
+                        let mut i = 0;
+                        while i < inlines.len() {
+                            if let Inline::Cite(c) = &inlines[i] {
+                                let full_width = c.kind == CiteKind::Paren
+                                    && (cjk_paragraph || cjk_before(&inlines[..i]));
+                                if full_width {
+                                    i -= drop_space_before(inlines, i);
+                                    drop_space_after(inlines, i);
+                                }
+                                if let Inline::Cite(c) = &mut inlines[i] {
+                                    c.shown = Some(assemble(
+                                        c,
+                                        &formatted,
+                                        &bib,
+                                        bibliography_page,
+                                        full_width,
+                                        &mut diags,
+                                    ));
+                                }
                             }
+                            i += 1;
                         }
                     });
                 });
@@ -150,9 +165,85 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
     )
 }
 
+/// Whether `c` is a character of Chinese or Japanese text (ideographs, kana, their
+/// punctuation and full-width forms).
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3000}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}'
+        | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}')
+}
+
+/// Whether the last character before the end of `inlines`, spaces and line breaks
+/// skipped, is CJK.
+fn cjk_before(inlines: &[Inline]) -> bool {
+    for inline in inlines.iter().rev() {
+        match inline {
+            Inline::Text(t) => match t.trim_end().chars().last() {
+                Some(c) => return is_cjk(c),
+                None => continue,
+            },
+            Inline::SoftBreak | Inline::HardBreak => continue,
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => return cjk_before(c),
+            Inline::Link { content, .. } => return cjk_before(content),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Removes the spaces and line break before `inlines[i]`: CJK text puts no space before
+/// a full-width parenthesis. Returns how many inlines went.
+fn drop_space_before(inlines: &mut Vec<Inline>, i: usize) -> usize {
+    let mut removed = 0;
+    while i > removed {
+        let before = i - removed - 1;
+        match &mut inlines[before] {
+            Inline::SoftBreak => {}
+            Inline::Text(t) => {
+                let kept = t.trim_end().len();
+                t.truncate(kept);
+                if kept > 0 {
+                    break;
+                }
+            }
+            _ => break,
+        }
+        inlines.remove(before);
+        removed += 1;
+    }
+    removed
+}
+
+/// Removes the spaces and line break after `inlines[i]` when CJK text follows them:
+/// `（Bishop, 2006） を` reads `（Bishop, 2006）を`. Before a Latin word they stay.
+fn drop_space_after(inlines: &mut Vec<Inline>, i: usize) {
+    let next = inlines[i + 1..]
+        .iter()
+        .find(|inline| !matches!(inline, Inline::SoftBreak))
+        .and_then(|inline| match inline {
+            Inline::Text(t) => t.trim_start().chars().next(),
+            _ => None,
+        });
+    if !next.is_some_and(is_cjk) {
+        return;
+    }
+    while let Some(inline) = inlines.get_mut(i + 1) {
+        match inline {
+            Inline::SoftBreak => {
+                inlines.remove(i + 1);
+            }
+            Inline::Text(t) => {
+                *t = t.trim_start().to_string();
+                break;
+            }
+            _ => break,
+        }
+    }
+}
+
 /// How a citation reads: the keys' texts for its kind, in the style's brackets and
 /// separators (a textual citation's keys are separated by commas), each linked to its
-/// entry on `page`. An unknown key is reported and shows as `?key`, the usual mark of a
+/// entry on `page`. In CJK text (`full_width`) round brackets are full-width ones. An unknown key is reported and shows as `?key`, the usual mark of a
 /// missing reference, so that a reader sees that something is missing rather than a key
 /// that looks like a real citation.
 fn assemble(
@@ -160,9 +251,10 @@ fn assemble(
     formatted: &Formatted,
     bib: &Bibliography,
     page: Option<PageId>,
+    full_width: bool,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<CitePart> {
-    let (texts, open, delimiter, close) = match c.kind {
+    let (texts, mut open, delimiter, mut close) = match c.kind {
         CiteKind::Paren => (
             &formatted.paren,
             formatted.open.as_str(),
@@ -171,6 +263,10 @@ fn assemble(
         ),
         CiteKind::Text => (&formatted.prose, "", ", ", ""),
     };
+    if full_width {
+        open = if open == "(" { "（" } else { open };
+        close = if close == ")" { "）" } else { close };
+    }
     let mut parts = Vec::new();
     if !open.is_empty() {
         parts.push(CitePart::Text(open.to_string()));
@@ -231,7 +327,23 @@ fn load_bibliography(
             return None;
         }
     };
-    match Bibliography::parse(&text, &path, &book.config.pdf.citation_style) {
+    let style = match &book.config.book.csl {
+        Some(csl) => match book.fence.read_to_string(&book.root.join(csl)) {
+            Ok(text) => CitationStyle::from_csl(&text, csl),
+            Err(e) => Err(Diagnostic::error(format!(
+                "cannot read the citation style {csl}: {e}"
+            ))),
+        },
+        None => CitationStyle::named(&book.config.pdf.citation_style),
+    };
+    let style = match style {
+        Ok(style) => style,
+        Err(d) => {
+            diags.push(d);
+            return None;
+        }
+    };
+    match Bibliography::parse(&text, &path, style) {
         Ok(b) => Some(b),
         Err(errors) => {
             diags.extend(errors);

@@ -299,7 +299,7 @@ impl Filter {
 
 impl Watched {
     /// The book root's own files (book.toml, config.ini), the sources (with their
-    /// images), the bibliography, the book's templates and theme, and the cells' library.
+    /// images), the bibliography and CSL style, the book's templates and theme, and the cells' library.
     fn new(root: &Path, config: &crate::config::Config, out_dir: &Path) -> Watched {
         let real = |path: PathBuf| path.canonicalize().unwrap_or(path);
         let library = real(root.join(&config.eval.library));
@@ -323,13 +323,13 @@ impl Watched {
         watched.add_tree(&src);
         watched.add_tree(&root.join("templates"));
         watched.add_tree(&root.join("theme"));
-        if let Some(folder) = config
-            .book
-            .bibliography
-            .as_ref()
-            .and_then(|bib| root.join(bib).parent().map(Path::to_path_buf))
-        {
-            watched.add_tree(&folder);
+        for file in [&config.book.bibliography, &config.book.csl] {
+            if let Some(folder) = file
+                .as_ref()
+                .and_then(|file| root.join(file).parent().map(Path::to_path_buf))
+            {
+                watched.add_tree(&folder);
+            }
         }
         // A crate: its sources, not its build folder.
         if library.is_dir() && !watched.covers(&library) {

@@ -16,7 +16,7 @@
 
 use arbtest::arbitrary::{Result, Unstructured};
 use d2lbook::build::{front_end, STACK_SIZE};
-use d2lbook::cite::Bibliography;
+use d2lbook::cite::{Bibliography, CitationStyle};
 use d2lbook::config::Config;
 use d2lbook::parse::parse_notebook;
 use std::path::Path;
@@ -379,7 +379,9 @@ fn exercise(case: &Case, katex: bool) {
     if let Err(d) = Config::from_toml(&case.toml, "book.toml") {
         d.render(&|_| Some(case.toml.clone()));
     }
-    if let Err(diags) = Bibliography::parse(&case.bib, "refs.bib", "apa") {
+    if let Err(diags) =
+        Bibliography::parse(&case.bib, "refs.bib", CitationStyle::named("apa").unwrap())
+    {
         for d in diags {
             d.render(&|_| Some(case.bib.clone()));
         }

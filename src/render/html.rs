@@ -8,6 +8,7 @@ use super::highlight::highlight;
 use super::math::{MathKey, Rendered};
 use super::RenderContext;
 
+use crate::cite::BibEntry;
 use crate::diag::Diagnostic;
 use crate::doc::*;
 
@@ -664,8 +665,9 @@ fn css_length(value: &str) -> String {
     }
 }
 
-/// Every math expression of the docs, for rendering each once.
-pub fn collect_math(docs: &[Doc]) -> Vec<MathKey> {
+/// Every math expression of the docs and of the bibliography's entries (math in a
+/// `.bib` title), for rendering each once.
+pub fn collect_math(docs: &[Doc], entries: &[BibEntry]) -> Vec<MathKey> {
     let mut keys = std::collections::BTreeSet::new();
     for doc in docs {
         for_each_block(&doc.blocks, &mut |block| {
@@ -676,15 +678,23 @@ pub fn collect_math(docs: &[Doc]) -> Vec<MathKey> {
                 });
             }
         });
-        for_each_inline(&doc.blocks, &mut |inline| {
-            if let Inline::Math { tex, .. } = inline {
-                keys.insert(MathKey {
-                    tex: tex.clone(),
-                    display: false,
-                });
-            }
-        });
     }
+    let entries: Vec<Block> = entries
+        .iter()
+        .map(|e| Block::Paragraph(e.text.clone()))
+        .collect();
+    let mut inline = |inline: &Inline| {
+        if let Inline::Math { tex, .. } = inline {
+            keys.insert(MathKey {
+                tex: tex.clone(),
+                display: false,
+            });
+        }
+    };
+    for doc in docs {
+        for_each_inline(&doc.blocks, &mut inline);
+    }
+    for_each_inline(&entries, &mut inline);
     keys.into_iter().collect()
 }
 
