@@ -394,6 +394,442 @@ fn parse_tag(s: &str) -> Option<Tag<'_>> {
     }
 }
 
+/// Spaces KaTeX's MathML as TeX spaces math. MathML Core takes an operator's
+/// spacing from its dictionary whatever the context, where TeX decides it from the
+/// classes of neighbouring atoms and the style (see The TeXbook, chapter 18):
+///
+/// - in scripts (and fractions in text style) binary operators, relations and
+///   punctuation get no space: `x_{t-1}`, `\sum_{i=1}`, `\mathbb{R}^{m \times n}`;
+/// - a `+` or `−` with nothing before it, or after an operator, relation, opening
+///   fence or punctuation, is a sign (`-x`, `[2, -3.4]`, `e^{-x}`): prefix, unspaced;
+/// - an operator name (`\log`, `\operatorname*{argmin}_w`) is set off by a thin space
+///   from an ordinary atom or another operator next to it, not from an opening
+///   parenthesis (`\log x` but `\log(x)`);
+/// - `\left`/`\right` fences are unspaced, and bars among them stretch;
+/// - every table cell holds TeX's strut, and the gaps between cells are left to the
+///   stylesheet (Firefox would add KaTeX's `rowspacing` and `columnspacing` to the
+///   cells' padding, Chromium ignores them).
+///
+/// Input that is not well-formed markup is returned unchanged.
+pub fn space_like_tex(mathml: &str) -> String {
+    let Some(mut nodes) = parse_tree(mathml) else {
+        return mathml.to_string();
+    };
+    for node in &mut nodes {
+        if let Node::Element(e) = node {
+            let display = attr(&e.open, "display") == Some("block");
+            space_element(
+                e,
+                Style {
+                    display,
+                    script: false,
+                },
+            );
+        }
+    }
+    let mut out = String::with_capacity(mathml.len() + mathml.len() / 8);
+    write_nodes(&nodes, &mut out);
+    out
+}
+
+/// A thin space: 3mu, TeX's space between an operator name and its argument.
+const THIN_SPACE: &str = "<mspace width=\"0.1667em\"/>";
+
+/// TeX's array strut (`\arraystretch` 1, a 1.2em baseline skip): each table row is
+/// at least this high and deep, so rows of short symbols do not crowd together.
+const STRUT: &str = "<mspace height=\"0.84em\" depth=\"0.36em\"/>";
+
+enum Node<'a> {
+    Element(Element<'a>),
+    /// Text, a comment, or an `mspace` this pass inserted.
+    Raw(&'a str),
+}
+
+struct Element<'a> {
+    name: &'a str,
+    /// The start tag, which this pass may add attributes to.
+    open: String,
+    children: Vec<Node<'a>>,
+    /// The end tag; empty for a self-closing element.
+    close: &'a str,
+}
+
+impl Element<'_> {
+    fn local(&self) -> &str {
+        local_name(self.name)
+    }
+
+    fn elements(&self) -> impl Iterator<Item = &Element<'_>> {
+        self.children.iter().filter_map(|node| match node {
+            Node::Element(e) => Some(e),
+            Node::Raw(_) => None,
+        })
+    }
+
+    /// The text of a token element, trimmed.
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for node in &self.children {
+            if let Node::Raw(raw) = node {
+                text.push_str(raw);
+            }
+        }
+        text.trim_matches(|c: char| c.is_whitespace()).to_string()
+    }
+
+    fn is_apply(&self) -> bool {
+        self.local() == "mo" && self.text() == "\u{2061}"
+    }
+}
+
+fn parse_tree(src: &str) -> Option<Vec<Node<'_>>> {
+    let mut stack = vec![Element {
+        name: "",
+        open: String::new(),
+        children: Vec::new(),
+        close: "",
+    }];
+    let mut rest = src;
+    while !rest.is_empty() {
+        let text_len = rest.find('<').unwrap_or(rest.len());
+        if text_len > 0 {
+            stack
+                .last_mut()?
+                .children
+                .push(Node::Raw(&rest[..text_len]));
+            rest = &rest[text_len..];
+            continue;
+        }
+        let tag = parse_tag(rest)?;
+        rest = &rest[tag.raw.len()..];
+        match tag.kind {
+            Kind::Other => stack.last_mut()?.children.push(Node::Raw(tag.raw)),
+            Kind::SelfClosing => stack.last_mut()?.children.push(Node::Element(Element {
+                name: tag.name,
+                open: tag.raw.to_string(),
+                children: Vec::new(),
+                close: "",
+            })),
+            Kind::Open => stack.push(Element {
+                name: tag.name,
+                open: tag.raw.to_string(),
+                children: Vec::new(),
+                close: "",
+            }),
+            Kind::Close => {
+                let mut element = stack.pop()?;
+                if element.name != tag.name || stack.is_empty() {
+                    return None;
+                }
+                element.close = tag.raw;
+                stack.last_mut()?.children.push(Node::Element(element));
+            }
+        }
+    }
+    let root = stack.pop()?;
+    stack.is_empty().then_some(root.children)
+}
+
+fn write_nodes(nodes: &[Node], out: &mut String) {
+    for node in nodes {
+        match node {
+            Node::Raw(raw) => out.push_str(raw),
+            Node::Element(e) => {
+                out.push_str(&e.open);
+                write_nodes(&e.children, out);
+                out.push_str(e.close);
+            }
+        }
+    }
+}
+
+/// The value of attribute `name` in a start tag written with double quotes, as
+/// KaTeX writes them.
+fn attr<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+/// Sets attribute `name` of a start tag (`<x …>` or `<x …/>`), replacing its value.
+fn set_attr(tag: &mut String, name: &str, value: &str) {
+    let key = format!(" {name}=\"");
+    if let Some(start) = tag.find(&key).map(|i| i + key.len()) {
+        if let Some(len) = tag[start..].find('"') {
+            tag.replace_range(start..start + len, value);
+            return;
+        }
+    }
+    let end = tag.len() - if tag.ends_with("/>") { 2 } else { 1 };
+    tag.insert_str(end, &format!("{key}{value}\""));
+}
+
+/// TeX's style, as far as spacing goes.
+#[derive(Clone, Copy)]
+struct Style {
+    display: bool,
+    /// Script or scriptscript style.
+    script: bool,
+}
+
+/// TeX's atom classes (`Op` is an operator name, `LargeOp` a big operator such as
+/// `∑`, which MathML's dictionary already spaces).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    Ord,
+    Op,
+    LargeOp,
+    Bin,
+    Rel,
+    Open,
+    Close,
+    Punct,
+    Inner,
+    Space,
+}
+
+fn class_of(e: &Element, first_in_row: bool) -> Class {
+    match e.local() {
+        "mo" => mo_class(e, first_in_row),
+        "mspace" => Class::Space,
+        "mtext" if e.text().trim_matches('\u{a0}').is_empty() => Class::Space,
+        "mfrac" => Class::Inner,
+        "mrow" => {
+            let mut kids = e.elements();
+            match (kids.next(), e.elements().last()) {
+                (_, Some(last)) if last.is_apply() => Class::Op,
+                (Some(first), _)
+                    if first.local() == "mo" && attr(&first.open, "fence") == Some("true") =>
+                {
+                    Class::Inner
+                }
+                _ => Class::Ord,
+            }
+        }
+        "msub" | "msup" | "msubsup" | "munder" | "mover" | "munderover" | "mmultiscripts" => e
+            .elements()
+            .next()
+            .map_or(Class::Ord, |base| class_of(base, true)),
+        _ => Class::Ord,
+    }
+}
+
+fn mo_class(mo: &Element, first_in_row: bool) -> Class {
+    if attr(&mo.open, "fence") == Some("true") {
+        return if first_in_row {
+            Class::Open
+        } else {
+            Class::Close
+        };
+    }
+    if attr(&mo.open, "separator") == Some("true") {
+        return Class::Punct;
+    }
+    match mo.text().as_str() {
+        "(" | "[" | "{" | "⟨" | "⌈" | "⌊" | "⟦" => Class::Open,
+        ")" | "]" | "}" | "⟩" | "⌉" | "⌋" | "⟧" | "!" => Class::Close,
+        "," | ";" => Class::Punct,
+        "∑" | "∏" | "∐" | "∫" | "∬" | "∭" | "∮" | "⋃" | "⋂" | "⋁" | "⋀" | "⨁" | "⨂" | "⨀" | "⨄" => {
+            Class::LargeOp
+        }
+        "+" | "−" | "-" | "±" | "∓" | "×" | "⋅" | "·" | "∗" | "∘" | "∙" | "⊙" | "⊗" | "⊕" | "⊖"
+        | "⊘" | "∪" | "∩" | "∧" | "∨" | "÷" | "∖" | "⋆" | "⊎" | "⊓" | "⊔" | "†" | "‡" | "≀" => {
+            Class::Bin
+        }
+        "…" | "⋯" | "⋮" | "⋱" | "′" | "″" | "‴" => Class::Ord,
+        _ => Class::Rel,
+    }
+}
+
+/// An atom of a row: one child, or an operator name and the `⁡` after it.
+struct Atom {
+    first: usize,
+    last: usize,
+    class: Class,
+}
+
+fn is_row(name: &str) -> bool {
+    matches!(
+        name,
+        "math"
+            | "mrow"
+            | "mstyle"
+            | "mtd"
+            | "msqrt"
+            | "mpadded"
+            | "mphantom"
+            | "menclose"
+            | "merror"
+    )
+}
+
+fn space_element(e: &mut Element, mut style: Style) {
+    let name = e.local().to_string();
+    match name.as_str() {
+        "mtable" => {
+            set_attr(&mut e.open, "rowspacing", "0");
+            set_attr(&mut e.open, "columnspacing", "0");
+        }
+        "mtd" => e.children.insert(0, Node::Raw(STRUT)),
+        // KaTeX sets the style in table cells and for \displaystyle and the like.
+        "mstyle" => {
+            if let Some(d) = attr(&e.open, "displaystyle") {
+                style.display = d == "true";
+            }
+            if let Some(level) = attr(&e.open, "scriptlevel") {
+                style.script = !matches!(level, "0" | "-1" | "-2");
+            }
+        }
+        _ => {}
+    }
+    if is_row(&name) {
+        space_row(e, style);
+    }
+    let accent = |key: &str| attr(&e.open, key) == Some("true");
+    let (over_accent, under_accent) = (accent("accent"), accent("accentunder"));
+    let script = Style {
+        display: false,
+        script: true,
+    };
+    match name.as_str() {
+        "msub" | "msup" | "msubsup" | "mmultiscripts" | "mroot" => {
+            space_children(e, style, |i, s| if i == 0 { s } else { script })
+        }
+        "munder" | "mover" | "munderover" => space_children(e, style, |i, s| {
+            let is_accent = match (name.as_str(), i) {
+                (_, 0) => true,
+                ("mover", 1) | ("munderover", 2) => over_accent,
+                (_, 1) => under_accent,
+                _ => false,
+            };
+            if is_accent {
+                Style {
+                    display: false,
+                    ..s
+                }
+            } else {
+                script
+            }
+        }),
+        // In display style a fraction's parts are in text style, otherwise a level down.
+        "mfrac" => space_children(e, style, |_, s| Style {
+            display: false,
+            script: s.script || !s.display,
+        }),
+        _ => space_children(e, style, |_, s| s),
+    }
+}
+
+/// Recurses into the element children, the i-th of which is in style `child(i, style)`.
+fn space_children(e: &mut Element, style: Style, child: impl Fn(usize, Style) -> Style) {
+    let in_row = is_row(e.local());
+    let mut i = 0;
+    for node in &mut e.children {
+        if let Node::Element(c) = node {
+            let own = child(i, style);
+            if c.local() == "mo" && !in_row {
+                // An operator alone in a slot, such as the `*` of `w^*`.
+                space_operator(c, own, true);
+            }
+            space_element(c, own);
+            i += 1;
+        }
+    }
+}
+
+/// The spacing of an `mo` that the row pass did not settle.
+fn space_operator(mo: &mut Element, style: Style, first_in_row: bool) {
+    if attr(&mo.open, "fence") == Some("true") {
+        set_attr(&mut mo.open, "lspace", "0");
+        set_attr(&mut mo.open, "rspace", "0");
+        // Bars are relations in MathML's dictionary: neither fences nor stretchy.
+        if matches!(mo.text().as_str(), "|" | "∣" | "‖" | "∥") {
+            set_attr(&mut mo.open, "stretchy", "true");
+        }
+        return;
+    }
+    if style.script
+        && matches!(
+            mo_class(mo, first_in_row),
+            Class::Bin | Class::Rel | Class::Punct
+        )
+    {
+        set_attr(&mut mo.open, "lspace", "0");
+        set_attr(&mut mo.open, "rspace", "0");
+    }
+}
+
+fn space_row(row: &mut Element, style: Style) {
+    let mut atoms: Vec<Atom> = Vec::new();
+    for (i, node) in row.children.iter().enumerate() {
+        let Node::Element(e) = node else { continue };
+        if e.is_apply() {
+            match atoms.last_mut() {
+                Some(prev) => {
+                    prev.last = i;
+                    prev.class = Class::Op;
+                }
+                None => atoms.push(Atom {
+                    first: i,
+                    last: i,
+                    class: Class::Op,
+                }),
+            }
+            continue;
+        }
+        atoms.push(Atom {
+            first: i,
+            last: i,
+            class: class_of(e, atoms.is_empty()),
+        });
+    }
+    // A binary operator where no operand precedes it is a sign.
+    let mut prev = None;
+    for atom in &mut atoms {
+        if atom.class == Class::Bin
+            && prev.is_none_or(|p| {
+                matches!(
+                    p,
+                    Class::Bin
+                        | Class::Op
+                        | Class::LargeOp
+                        | Class::Rel
+                        | Class::Open
+                        | Class::Punct
+                )
+            })
+        {
+            if let Node::Element(mo) = &mut row.children[atom.first] {
+                set_attr(&mut mo.open, "form", "prefix");
+                set_attr(&mut mo.open, "lspace", "0");
+                set_attr(&mut mo.open, "rspace", "0");
+            }
+            atom.class = Class::Ord;
+        }
+        if atom.class != Class::Space {
+            prev = Some(atom.class);
+        }
+    }
+    for (k, atom) in atoms.iter().enumerate() {
+        if let Node::Element(mo) = &mut row.children[atom.first] {
+            if mo.local() == "mo" {
+                space_operator(mo, style, k == 0);
+            }
+        }
+    }
+    // Thin spaces around operator names, inserted from the right.
+    for pair in atoms.windows(2).rev() {
+        let thin = match (pair[0].class, pair[1].class) {
+            (Class::Op, Class::Ord | Class::Op) | (Class::Ord | Class::Close, Class::Op) => true,
+            (Class::Op, Class::Inner) | (Class::Inner, Class::Op) => !style.script,
+            _ => false,
+        };
+        if thin {
+            row.children.insert(pair[0].last + 1, Node::Raw(THIN_SPACE));
+        }
+    }
+}
+
 #[cfg(test)]
 mod nested_token_tests {
     use super::map_variants;
