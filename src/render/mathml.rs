@@ -1071,3 +1071,199 @@ mod tests {
         assert_eq!(seen.len(), 13 * 52 + 5 * 10 + 5 * 58);
     }
 }
+
+#[cfg(test)]
+mod spacing_tests {
+    use super::space_like_tex;
+
+    const ZERO: &str = r#"lspace="0" rspace="0""#;
+    const SIGN: &str = r#"<mo form="prefix" lspace="0" rspace="0">"#;
+    const THIN: &str = r#"<mspace width="0.1667em"/>"#;
+
+    fn inline(body: &str) -> String {
+        space_like_tex(&format!("<math><mrow>{body}</mrow></math>"))
+    }
+
+    fn block(body: &str) -> String {
+        space_like_tex(&format!(
+            r#"<math display="block"><mrow>{body}</mrow></math>"#
+        ))
+    }
+
+    #[test]
+    fn operators_in_scripts_are_unspaced() {
+        // x_{t-1} = \sum_{i=1}^n x_i^*
+        let out = block(concat!(
+            "<msub><mi>x</mi><mrow><mi>t</mi><mo>−</mo><mn>1</mn></mrow></msub><mo>=</mo>",
+            "<munderover><mo>∑</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></munderover>",
+            "<msubsup><mi>x</mi><mi>i</mi><mo>∗</mo></msubsup>",
+        ));
+        assert!(
+            out.contains(&format!("<mi>t</mi><mo {ZERO}>−</mo><mn>1</mn>")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("<mi>i</mi><mo {ZERO}>=</mo><mn>1</mn>")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("<mi>i</mi><mo {ZERO}>∗</mo></msubsup>")),
+            "{out}"
+        );
+        // The relation and the big operator on the baseline keep their spacing.
+        assert!(
+            out.contains("</msub><mo>=</mo><munderover><mo>∑</mo>"),
+            "{out}"
+        );
+        // \mathbb{R}^{m \times n}, w_{i,j}
+        let out = inline(concat!(
+            "<msup><mi>ℝ</mi><mrow><mi>m</mi><mo>×</mo><mi>n</mi></mrow></msup>",
+            r#"<msub><mi>w</mi><mrow><mi>i</mi><mo separator="true">,</mo><mi>j</mi></mrow></msub>"#,
+        ));
+        assert!(out.contains(&format!("<mo {ZERO}>×</mo>")), "{out}");
+        assert!(
+            out.contains(&format!(r#"<mo separator="true" {ZERO}>,</mo>"#)),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn fractions_are_scripts_in_text_style_only() {
+        let frac = "<mfrac><mn>1</mn><mrow><mn>1</mn><mo>+</mo><mi>x</mi></mrow></mfrac>";
+        assert!(inline(frac).contains(&format!("<mo {ZERO}>+</mo>")));
+        assert!(block(frac).contains("<mn>1</mn><mo>+</mo><mi>x</mi>"));
+        // A table cell starts again in text style, even inside a script.
+        let cell = concat!(
+            "<msup><mi>x</mi><mtable><mtr><mtd>",
+            r#"<mstyle scriptlevel="0" displaystyle="false"><mrow><mi>a</mi><mo>=</mo><mi>b</mi></mrow></mstyle>"#,
+            "</mtd></mtr></mtable></msup>",
+        );
+        assert!(inline(cell).contains("<mi>a</mi><mo>=</mo><mi>b</mi>"));
+    }
+
+    #[test]
+    fn a_leading_minus_is_a_sign() {
+        // [2, -3.4], -x, (-1)^n, x = -y, \{-1, +1\}, e^{-x}
+        let out = inline(concat!(
+            r#"<mo stretchy="false">[</mo><mn>2</mn><mo separator="true">,</mo><mo>−</mo><mn>3.4</mn>"#,
+            r#"<mo stretchy="false">]</mo>"#,
+        ));
+        assert!(out.contains(&format!("{SIGN}−</mo><mn>3.4</mn>")), "{out}");
+        assert!(inline("<mo>−</mo><mi>x</mi>").starts_with(&format!("<math><mrow>{SIGN}−</mo>")));
+        let out = inline(r#"<mo stretchy="false">(</mo><mo>−</mo><mn>1</mn>"#);
+        assert!(out.contains(&format!("(</mo>{SIGN}−</mo>")), "{out}");
+        let out = inline("<mi>x</mi><mo>=</mo><mo>−</mo><mi>y</mi>");
+        assert!(out.contains(&format!("<mo>=</mo>{SIGN}−</mo>")), "{out}");
+        let out = inline(
+            r#"<mo stretchy="false">{</mo><mo>−</mo><mn>1</mn><mo separator="true">,</mo><mo>+</mo><mn>1</mn>"#,
+        );
+        assert!(out.contains(&format!("{{</mo>{SIGN}−</mo>")), "{out}");
+        assert!(out.contains(&format!(",</mo>{SIGN}+</mo>")), "{out}");
+        let out = inline("<msup><mi>e</mi><mrow><mo>−</mo><mi>x</mi></mrow></msup>");
+        assert!(
+            out.contains(&format!("<mrow>{SIGN}−</mo><mi>x</mi>")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_minus_after_an_operand_stays_binary() {
+        for body in [
+            "<mi>x</mi><mo>−</mo><mi>y</mi>",
+            r#"<mo stretchy="false">(</mo><mi>a</mi><msup><mo stretchy="false">)</mo><mn>2</mn></msup><mo>−</mo><mi>b</mi>"#,
+            "<mrow></mrow><mo>−</mo><mi>b</mi>",
+        ] {
+            assert_eq!(inline(body), format!("<math><mrow>{body}</mrow></math>"));
+        }
+    }
+
+    #[test]
+    fn operator_names_are_set_off_by_a_thin_space() {
+        // \log x, but \log(x)
+        let out = inline("<mi>log</mi><mo>\u{2061}</mo><mi>x</mi>");
+        assert!(
+            out.contains(&format!("<mo>\u{2061}</mo>{THIN}<mi>x</mi>")),
+            "{out}"
+        );
+        let paren = r#"<mi>log</mi><mo>⁡</mo><mo stretchy="false">(</mo><mi>x</mi><mo stretchy="false">)</mo>"#;
+        assert_eq!(inline(paren), format!("<math><mrow>{paren}</mrow></math>"));
+        // \operatorname*{argmin}_{\mathbf{w}} \mathcal{L}(\mathbf{w}): after the limits.
+        let out = block(concat!(
+            r#"<munder><mrow><mi mathvariant="normal">argmin</mi><mo>⁡</mo></mrow><mi>𝐰</mi></munder>"#,
+            r#"<mi>ℒ</mi><mo stretchy="false">(</mo>"#,
+        ));
+        assert!(out.contains(&format!("</munder>{THIN}<mi>ℒ</mi>")), "{out}");
+        // y_j \log \hat{y}: on both sides; \arg\max_j: between the names too.
+        let out = inline(concat!(
+            "<msub><mi>y</mi><mi>j</mi></msub><mi>log</mi><mo>⁡</mo>",
+            r#"<mover accent="true"><mi>y</mi><mo>^</mo></mover>"#,
+        ));
+        assert!(
+            out.contains(&format!("</msub>{THIN}<mi>log</mi><mo>⁡</mo>{THIN}<mover")),
+            "{out}"
+        );
+        let out = inline(concat!(
+            "<mi>arg</mi><mo>⁡</mo><munder><mrow><mi>max</mi><mo>⁡</mo></mrow><mi>j</mi></munder>",
+            "<mi>y</mi>",
+        ));
+        assert!(out.contains(&format!("<mo>⁡</mo>{THIN}<munder>")), "{out}");
+        assert!(out.contains(&format!("</munder>{THIN}<mi>y</mi>")), "{out}");
+        // -\log P: the sign is an ordinary symbol, so the name is set off from it.
+        let out = inline("<mo>−</mo><mi>log</mi><mo>⁡</mo><mi>P</mi>");
+        assert!(
+            out.contains(&format!("{SIGN}−</mo>{THIN}<mi>log</mi>")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn left_right_fences_are_unspaced_and_bars_stretch() {
+        let out = block(concat!(
+            r#"<mrow><mo fence="true">(</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><mo fence="true">)</mo></mrow>"#,
+            r#"<mrow><mo fence="true">∥</mo><mi>x</mi><mo fence="true">∥</mo></mrow>"#,
+        ));
+        assert!(
+            out.contains(&format!(r#"<mo fence="true" {ZERO}>(</mo>"#)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(r#"<mo fence="true" {ZERO}>)</mo>"#)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                r#"<mo fence="true" {ZERO} stretchy="true">∥</mo><mi>x</mi>"#
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn table_cells_hold_a_strut_and_the_stylesheet_spaces_them() {
+        let out = block(concat!(
+            r#"<mtable rowspacing="0.16em" columnalign="center center" columnspacing="1em">"#,
+            r#"<mtr><mtd><mstyle scriptlevel="0" displaystyle="false"><mn>1</mn></mstyle></mtd></mtr>"#,
+            "</mtable>",
+        ));
+        assert!(
+            out.contains(concat!(
+                r#"<mtable rowspacing="0" columnalign="center center" columnspacing="0"><mtr><mtd>"#,
+                r#"<mspace height="0.84em" depth="0.36em"/><mstyle"#,
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn malformed_input_unchanged() {
+        for src in [
+            "",
+            "<mo>−",
+            "<mrow><mo>−</mi></mrow>",
+            "</mrow>",
+            "<math><mo>−</mo></math></math>",
+        ] {
+            assert_eq!(space_like_tex(src), src);
+        }
+    }
+}
