@@ -564,6 +564,17 @@ fn set_attr(tag: &mut String, name: &str, value: &str) {
     tag.insert_str(end, &format!("{key}{value}\""));
 }
 
+/// Removes attribute `name` (and the space before it) from a start tag.
+fn remove_attr(tag: &mut String, name: &str) {
+    let key = format!(" {name}=\"");
+    if let Some(start) = tag.find(&key) {
+        let value = start + key.len();
+        if let Some(len) = tag[value..].find('"') {
+            tag.replace_range(start..value + len + 1, "");
+        }
+    }
+}
+
 /// TeX's style, as far as spacing goes.
 #[derive(Clone, Copy)]
 struct Style {
@@ -671,6 +682,18 @@ fn space_element(e: &mut Element, mut style: Style) {
             set_attr(&mut e.open, "columnspacing", "0");
         }
         "mtd" => e.children.insert(0, Node::Raw(STRUT)),
+        // KaTeX marks upright symbols such as `∣` (`|`), `∞` or `⊤` `mathvariant="normal"`,
+        // which Firefox takes for an operator name and spaces (`| x_i |`). Symbols
+        // without an italic form are drawn upright anyway.
+        "mi" if attr(&e.open, "mathvariant") == Some("normal") => {
+            let text = e.text();
+            let mut chars = text.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                if !has_italic_form(c) {
+                    remove_attr(&mut e.open, "mathvariant");
+                }
+            }
+        }
         // KaTeX sets the style in table cells and for \displaystyle and the like.
         "mstyle" => {
             if let Some(d) = attr(&e.open, "displaystyle") {
@@ -817,17 +840,41 @@ fn space_row(row: &mut Element, style: Style) {
             }
         }
     }
-    // Thin spaces around operator names, inserted from the right.
-    for pair in atoms.windows(2).rev() {
-        let thin = match (pair[0].class, pair[1].class) {
-            (Class::Op, Class::Ord | Class::Op) | (Class::Ord | Class::Close, Class::Op) => true,
-            (Class::Op, Class::Inner) | (Class::Inner, Class::Op) => !style.script,
-            _ => false,
-        };
+    // Thin spaces around operator names, inserted from the right. Firefox spaces a
+    // multi-letter `mi` on its own (its guess at the same rule), Chromium does not:
+    // an operator name and its `⁡` go into an `mrow`, which Firefox leaves alone,
+    // so that the `mspace` is the only space in both.
+    for k in (0..atoms.len()).rev() {
+        let atom = &atoms[k];
+        let thin = atoms
+            .get(k + 1)
+            .is_some_and(|next| match (atom.class, next.class) {
+                (Class::Op, Class::Ord | Class::Op) | (Class::Ord | Class::Close, Class::Op) => {
+                    true
+                }
+                (Class::Op, Class::Inner) | (Class::Inner, Class::Op) => !style.script,
+                _ => false,
+            });
         if thin {
-            row.children.insert(pair[0].last + 1, Node::Raw(THIN_SPACE));
+            row.children.insert(atom.last + 1, Node::Raw(THIN_SPACE));
+        }
+        if atom.class == Class::Op && atom.first < atom.last && atoms.len() > 1 {
+            let children = row.children.drain(atom.first..=atom.last).collect();
+            let name = Element {
+                name: "mrow",
+                open: "<mrow>".to_string(),
+                children,
+                close: "</mrow>",
+            };
+            row.children.insert(atom.first, Node::Element(name));
         }
     }
+}
+
+/// Whether MathML's `math-auto` text transform has an italic form of `c` (the
+/// letters `map` knows, in the italic style).
+fn has_italic_form(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, 'ı' | 'ȷ') || greek_offset(c).is_some()
 }
 
 #[cfg(test)]
@@ -1179,14 +1226,19 @@ mod spacing_tests {
 
     #[test]
     fn operator_names_are_set_off_by_a_thin_space() {
-        // \log x, but \log(x)
+        // \log x, but \log(x); the name and its `⁡` in a row of their own.
         let out = inline("<mi>log</mi><mo>\u{2061}</mo><mi>x</mi>");
+        let log = "<mrow><mi>log</mi><mo>\u{2061}</mo></mrow>";
+        assert_eq!(
+            out,
+            format!("<math><mrow>{log}{THIN}<mi>x</mi></mrow></math>")
+        );
+        let out = inline(r#"<mi>log</mi><mo>⁡</mo><mo stretchy="false">(</mo><mi>x</mi>"#);
         assert!(
-            out.contains(&format!("<mo>\u{2061}</mo>{THIN}<mi>x</mi>")),
+            out.contains(&format!(r#"{log}<mo stretchy="false">(</mo>"#)),
             "{out}"
         );
-        let paren = r#"<mi>log</mi><mo>⁡</mo><mo stretchy="false">(</mo><mi>x</mi><mo stretchy="false">)</mo>"#;
-        assert_eq!(inline(paren), format!("<math><mrow>{paren}</mrow></math>"));
+        assert!(!out.contains("<mspace"), "{out}");
         // \operatorname*{argmin}_{\mathbf{w}} \mathcal{L}(\mathbf{w}): after the limits.
         let out = block(concat!(
             r#"<munder><mrow><mi mathvariant="normal">argmin</mi><mo>⁡</mo></mrow><mi>𝐰</mi></munder>"#,
@@ -1199,21 +1251,44 @@ mod spacing_tests {
             r#"<mover accent="true"><mi>y</mi><mo>^</mo></mover>"#,
         ));
         assert!(
-            out.contains(&format!("</msub>{THIN}<mi>log</mi><mo>⁡</mo>{THIN}<mover")),
+            out.contains(&format!("</msub>{THIN}{log}{THIN}<mover")),
             "{out}"
         );
         let out = inline(concat!(
             "<mi>arg</mi><mo>⁡</mo><munder><mrow><mi>max</mi><mo>⁡</mo></mrow><mi>j</mi></munder>",
             "<mi>y</mi>",
         ));
-        assert!(out.contains(&format!("<mo>⁡</mo>{THIN}<munder>")), "{out}");
+        assert!(
+            out.contains(&format!("<mrow><mi>arg</mi><mo>⁡</mo></mrow>{THIN}<munder><mrow><mi>max</mi><mo>⁡</mo></mrow>")),
+            "{out}"
+        );
         assert!(out.contains(&format!("</munder>{THIN}<mi>y</mi>")), "{out}");
         // -\log P: the sign is an ordinary symbol, so the name is set off from it.
         let out = inline("<mo>−</mo><mi>log</mi><mo>⁡</mo><mi>P</mi>");
         assert!(
-            out.contains(&format!("{SIGN}−</mo>{THIN}<mi>log</mi>")),
+            out.contains(&format!("{SIGN}−</mo>{THIN}{log}{THIN}<mi>P</mi>")),
             "{out}"
         );
+    }
+
+    #[test]
+    fn upright_symbols_without_an_italic_form_lose_their_variant() {
+        // |x_i|: Firefox would space a `mathvariant="normal"` bar like a name.
+        let bar = r#"<mi mathvariant="normal">∣</mi>"#;
+        let out = inline(&format!("{bar}<msub><mi>x</mi><mi>i</mi></msub>{bar}"));
+        assert!(
+            out.contains("<mi>∣</mi><msub><mi>x</mi><mi>i</mi></msub><mi>∣</mi>"),
+            "{out}"
+        );
+        // A letter, \nabla or a name would turn italic without it.
+        for kept in [
+            r#"<mi mathvariant="normal">d</mi>"#,
+            r#"<mi mathvariant="normal">∇</mi>"#,
+            r#"<mi mathvariant="normal">Δ</mi>"#,
+            r#"<mi mathvariant="normal">ReLU</mi>"#,
+        ] {
+            assert!(inline(kept).contains(kept), "{kept}");
+        }
     }
 
     #[test]
