@@ -167,7 +167,7 @@ fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
                 (Some(a), Some(b)) => &html[a..b + "</math>".len()],
                 _ => &html,
             };
-            super::mathml::space_like_tex(&super::mathml::map_variants(math))
+            super::mathml::typeset_like_tex(&super::mathml::map_variants(math))
         }
         MathOutput::KatexHtml => html,
     })

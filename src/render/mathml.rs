@@ -394,7 +394,8 @@ fn parse_tag(s: &str) -> Option<Tag<'_>> {
     }
 }
 
-/// Spaces KaTeX's MathML as TeX spaces math. MathML Core takes an operator's
+/// Spaces KaTeX's MathML as TeX spaces math, in Chromium and Firefox alike, and
+/// draws its accents and upright symbols as TeX does. MathML Core takes an operator's
 /// spacing from its dictionary whatever the context, where TeX decides it from the
 /// classes of neighbouring atoms and the style (see The TeXbook, chapter 18):
 ///
@@ -408,10 +409,12 @@ fn parse_tag(s: &str) -> Option<Tag<'_>> {
 /// - `\left`/`\right` fences are unspaced, and bars among them stretch;
 /// - every table cell holds TeX's strut, and the gaps between cells are left to the
 ///   stylesheet (Firefox would add KaTeX's `rowspacing` and `columnspacing` to the
-///   cells' padding, Chromium ignores them).
+///   cells' padding, Chromium ignores them);
+/// - `\hat`, `\tilde` and the other narrow accents keep their size;
+/// - upright symbols are not taken for operator names by Firefox.
 ///
 /// Input that is not well-formed markup is returned unchanged.
-pub fn space_like_tex(mathml: &str) -> String {
+pub fn typeset_like_tex(mathml: &str) -> String {
     let Some(mut nodes) = parse_tree(mathml) else {
         return mathml.to_string();
     };
@@ -682,15 +685,43 @@ fn space_element(e: &mut Element, mut style: Style) {
             set_attr(&mut e.open, "columnspacing", "0");
         }
         "mtd" => e.children.insert(0, Node::Raw(STRUT)),
-        // KaTeX marks upright symbols such as `∣` (`|`), `∞` or `⊤` `mathvariant="normal"`,
-        // which Firefox takes for an operator name and spaces (`| x_i |`). Symbols
-        // without an italic form are drawn upright anyway.
+        // KaTeX marks upright symbols `mathvariant="normal"`, which Firefox takes for
+        // an operator name and spaces (`| x_i |`, `∂ x`, `d x`). A symbol without an
+        // italic form (`∣`, `∞`, `⊤`) is drawn upright without it; one with (`d` of
+        // `\mathrm{d}`, `∂`, `∇`, `Δ`) stays upright as text, which no browser spaces.
         "mi" if attr(&e.open, "mathvariant") == Some("normal") => {
             let text = e.text();
             let mut chars = text.chars();
             if let (Some(c), None) = (chars.next(), chars.next()) {
-                if !has_italic_form(c) {
-                    remove_attr(&mut e.open, "mathvariant");
+                remove_attr(&mut e.open, "mathvariant");
+                if has_italic_form(c) {
+                    e.name = "mtext";
+                    e.open.replace_range(..3, "<mtext");
+                    e.close = "</mtext>";
+                }
+            }
+        }
+        // \hat and \tilde are fixed-size accents (\widehat and \widetilde say
+        // `stretchy="true"`), drawn with the spacing modifier letters: the ASCII `^`
+        // and `~` are drawn as wide ones in both browsers, stretchy or not.
+        "mover" if attr(&e.open, "accent") == Some("true") => {
+            if let Some(Node::Element(mo)) = e
+                .children
+                .iter_mut()
+                .filter(|n| matches!(n, Node::Element(_)))
+                .nth(1)
+            {
+                if mo.local() == "mo" && attr(&mo.open, "stretchy").is_none() {
+                    set_attr(&mut mo.open, "stretchy", "false");
+                    for node in &mut mo.children {
+                        if let Node::Raw(text) = node {
+                            match text.trim() {
+                                "^" => *node = Node::Raw("ˆ"),
+                                "~" => *node = Node::Raw("˜"),
+                                _ => {}
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -1121,18 +1152,18 @@ mod tests {
 
 #[cfg(test)]
 mod spacing_tests {
-    use super::space_like_tex;
+    use super::typeset_like_tex;
 
     const ZERO: &str = r#"lspace="0" rspace="0""#;
     const SIGN: &str = r#"<mo form="prefix" lspace="0" rspace="0">"#;
     const THIN: &str = r#"<mspace width="0.1667em"/>"#;
 
     fn inline(body: &str) -> String {
-        space_like_tex(&format!("<math><mrow>{body}</mrow></math>"))
+        typeset_like_tex(&format!("<math><mrow>{body}</mrow></math>"))
     }
 
     fn block(body: &str) -> String {
-        space_like_tex(&format!(
+        typeset_like_tex(&format!(
             r#"<math display="block"><mrow>{body}</mrow></math>"#
         ))
     }
@@ -1272,7 +1303,7 @@ mod spacing_tests {
     }
 
     #[test]
-    fn upright_symbols_without_an_italic_form_lose_their_variant() {
+    fn upright_symbols_are_not_spaced_as_names() {
         // |x_i|: Firefox would space a `mathvariant="normal"` bar like a name.
         let bar = r#"<mi mathvariant="normal">∣</mi>"#;
         let out = inline(&format!("{bar}<msub><mi>x</mi><mi>i</mi></msub>{bar}"));
@@ -1280,15 +1311,44 @@ mod spacing_tests {
             out.contains("<mi>∣</mi><msub><mi>x</mi><mi>i</mi></msub><mi>∣</mi>"),
             "{out}"
         );
-        // A letter, \nabla or a name would turn italic without it.
-        for kept in [
-            r#"<mi mathvariant="normal">d</mi>"#,
-            r#"<mi mathvariant="normal">∇</mi>"#,
-            r#"<mi mathvariant="normal">Δ</mi>"#,
-            r#"<mi mathvariant="normal">ReLU</mi>"#,
-        ] {
-            assert!(inline(kept).contains(kept), "{kept}");
+        // A letter or \nabla would turn italic without it: it becomes text.
+        for c in ["d", "∂", "∇", "Δ"] {
+            let out = inline(&format!(r#"<mi mathvariant="normal">{c}</mi><mi>x</mi>"#));
+            assert!(
+                out.contains(&format!("<mtext>{c}</mtext><mi>x</mi>")),
+                "{out}"
+            );
         }
+        // A name is left to the operator-name rule.
+        let name = r#"<mi mathvariant="normal">ReLU</mi>"#;
+        assert!(inline(name).contains(name));
+    }
+
+    #[test]
+    fn narrow_accents_keep_their_size() {
+        // \hat{y}, \tilde{x}, \bar{x}, \widehat{xy}
+        let out = inline(concat!(
+            r#"<mover accent="true"><mi>y</mi><mo>^</mo></mover>"#,
+            r#"<mover accent="true"><mi>x</mi><mo>~</mo></mover>"#,
+            r#"<mover accent="true"><mi>x</mi><mo>ˉ</mo></mover>"#,
+            r#"<mover accent="true"><mrow><mi>x</mi><mi>y</mi></mrow><mo stretchy="true">^</mo></mover>"#,
+        ));
+        assert!(
+            out.contains(r#"<mi>y</mi><mo stretchy="false">ˆ</mo>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<mi>x</mi><mo stretchy="false">˜</mo>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<mi>x</mi><mo stretchy="false">ˉ</mo>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"</mrow><mo stretchy="true">^</mo>"#),
+            "{out}"
+        );
     }
 
     #[test]
@@ -1338,7 +1398,7 @@ mod spacing_tests {
             "</mrow>",
             "<math><mo>−</mo></math></math>",
         ] {
-            assert_eq!(space_like_tex(src), src);
+            assert_eq!(typeset_like_tex(src), src);
         }
     }
 }
