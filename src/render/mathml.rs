@@ -783,7 +783,8 @@ fn space_children(e: &mut Element, style: Style, child: impl Fn(usize, Style) ->
             let own = child(i, style);
             if c.local() == "mo" && !in_row {
                 // An operator alone in a slot, such as the `*` of `w^*`.
-                space_operator(c, own, true);
+                let class = mo_class(c, true);
+                space_operator(c, own, class);
             }
             space_element(c, own);
             i += 1;
@@ -791,8 +792,8 @@ fn space_children(e: &mut Element, style: Style, child: impl Fn(usize, Style) ->
     }
 }
 
-/// The spacing of an `mo` that the row pass did not settle.
-fn space_operator(mo: &mut Element, style: Style, first_in_row: bool) {
+/// The spacing of an `mo` of TeX class `class` that the row pass did not settle.
+fn space_operator(mo: &mut Element, style: Style, class: Class) {
     if attr(&mo.open, "fence") == Some("true") {
         set_attr(&mut mo.open, "lspace", "0");
         set_attr(&mut mo.open, "rspace", "0");
@@ -802,14 +803,18 @@ fn space_operator(mo: &mut Element, style: Style, first_in_row: bool) {
         }
         return;
     }
-    if style.script
-        && matches!(
-            mo_class(mo, first_in_row),
-            Class::Bin | Class::Rel | Class::Punct
-        )
-    {
+    let bin = class == Class::Bin;
+    if style.script && (bin || class == Class::Rel || class == Class::Punct) {
         set_attr(&mut mo.open, "lspace", "0");
         set_attr(&mut mo.open, "rspace", "0");
+    } else if bin && !matches!(mo.text().as_str(), "+" | "−") {
+        // TeX's medium space around every binary operator: Chromium's dictionary
+        // gives `∗`, `∘`, `⊙`… less, and Firefox draws `⊙`, `⊗`, `⊕` as big
+        // operators in display style. `+` and `−`, the most frequent, are right
+        // in both as they are.
+        set_attr(&mut mo.open, "lspace", "0.2222em");
+        set_attr(&mut mo.open, "rspace", "0.2222em");
+        set_attr(&mut mo.open, "largeop", "false");
     }
 }
 
@@ -864,10 +869,10 @@ fn space_row(row: &mut Element, style: Style) {
             prev = Some(atom.class);
         }
     }
-    for (k, atom) in atoms.iter().enumerate() {
+    for atom in &atoms {
         if let Node::Element(mo) = &mut row.children[atom.first] {
             if mo.local() == "mo" {
-                space_operator(mo, style, k == 0);
+                space_operator(mo, style, atom.class);
             }
         }
     }
@@ -1347,6 +1352,25 @@ mod spacing_tests {
         );
         assert!(
             out.contains(r#"</mrow><mo stretchy="true">^</mo>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn binary_operators_get_a_medium_space() {
+        // \gamma \odot \frac{a}{b} + \beta, and x_{a \odot b}
+        let out = block(concat!(
+            "<mi>γ</mi><mo>⊙</mo><mfrac><mi>a</mi><mi>b</mi></mfrac><mo>+</mo><mi>β</mi>",
+            "<msub><mi>x</mi><mrow><mi>a</mi><mo>⊙</mo><mi>b</mi></mrow></msub>",
+        ));
+        let medium = r#"lspace="0.2222em" rspace="0.2222em" largeop="false""#;
+        assert!(
+            out.contains(&format!("<mi>γ</mi><mo {medium}>⊙</mo><mfrac>")),
+            "{out}"
+        );
+        assert!(out.contains("</mfrac><mo>+</mo><mi>β</mi>"), "{out}");
+        assert!(
+            out.contains(&format!("<mi>a</mi><mo {ZERO}>⊙</mo><mi>b</mi>")),
             "{out}"
         );
     }
