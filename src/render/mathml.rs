@@ -5,6 +5,10 @@
 //! Alphanumeric Symbols (e.g. `𝐰`, `ℝ`, `ℒ`) and drops the attribute. MathML Core
 //! also draws a token element's content as text, so a token that KaTeX filled with
 //! elements (`\stackrel` gives `<mo><mover>…</mover></mo>`) becomes an `<mrow>`.
+//!
+//! A second pass, `typeset_like_tex`, spaces the result as TeX would (browsers take
+//! an operator's spacing from MathML's dictionary, whatever its neighbours and the
+//! style) and irons out where Chromium and Firefox draw the same markup differently.
 
 use std::ops::Range;
 
