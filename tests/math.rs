@@ -106,6 +106,20 @@ fn operator_names_are_set_off_from_their_argument() {
         call.contains(&format!("{name}<mo stretchy=\"false\">(</mo>")),
         "{call}"
     );
+    // Upright ∂ and narrow hats, as in the PDF.
+    let partial = formula(
+        "structures.html",
+        r"\frac{1}{\sqrt{d}}, \quad \sqrt[3]{x}, \quad \frac{\partial^2 f}{\partial x_i \partial x_j}, \quad \frac{e^{x_i}}{\sum_j e^{x_j}}",
+    );
+    assert!(
+        partial.contains("<msup><mtext>∂</mtext><mn>2</mn></msup>"),
+        "{partial}"
+    );
+    let hat = formula("scripts.html", r"\hat{y} = \arg\max_{j} \hat{y}_j");
+    assert!(
+        hat.contains("<mi>y</mi><mo stretchy=\"false\">ˆ</mo>"),
+        "{hat}"
+    );
     let softmax = formula("scripts.html", r"\operatorname{softmax}(\mathbf{o})");
     assert!(!softmax.contains("<mspace"), "{softmax}");
 }
@@ -125,6 +139,17 @@ fn fences_are_tight_and_matrix_rows_have_a_strut() {
             "<mo fence=\"true\" {ZERO} stretchy=\"true\">∣</mo><mfrac>"
         )),
         "{fences}"
+    );
+    // The fenced content is one row, which Firefox measures whole.
+    let sum = formula(
+        "structures.html",
+        r"\left(\sum_{i=1}^n x_i\right)^2 \leq n \sum_{i=1}^n x_i^2",
+    );
+    assert!(
+        sum.contains(&format!(
+            "<mo fence=\"true\" {ZERO}>(</mo><mrow><munderover>"
+        )),
+        "{sum}"
     );
     let matrix = formula(
         "structures.html",

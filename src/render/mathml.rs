@@ -729,6 +729,25 @@ fn space_element(e: &mut Element, mut style: Style) {
                 }
             }
         }
+        // `\left( … \right)`: the content between the fences as a row of its own,
+        // as MathML writes a fenced expression. Firefox sizes the fences by the
+        // siblings that cannot stretch, so a bare `∑` with limits among them
+        // (`\left(\sum_{i=1}^n x_i\right)`) left them at their smallest.
+        "mrow" => {
+            let fence = |n: &Node| matches!(n, Node::Element(mo) if mo.local() == "mo" && attr(&mo.open, "fence") == Some("true"));
+            let (first, last) = (e.children.first(), e.children.last());
+            if e.children.len() > 3 && first.is_some_and(fence) && last.is_some_and(fence) {
+                let end = e.children.len() - 1;
+                let children = e.children.drain(1..end).collect();
+                let content = Element {
+                    name: "mrow",
+                    open: "<mrow>".to_string(),
+                    children,
+                    close: "</mrow>",
+                };
+                e.children.insert(1, Node::Element(content));
+            }
+        }
         // KaTeX sets the style in table cells and for \displaystyle and the like.
         "mstyle" => {
             if let Some(d) = attr(&e.open, "displaystyle") {
@@ -1399,6 +1418,24 @@ mod spacing_tests {
             )),
             "{out}"
         );
+    }
+
+    #[test]
+    fn fenced_content_is_a_row_of_its_own() {
+        // \left(\sum_{i=1}^n x_i\right)
+        let sum = "<munderover><mo>∑</mo><mi>i</mi><mi>n</mi></munderover><msub><mi>x</mi><mi>i</mi></msub>";
+        let out = block(&format!(
+            r#"<mrow><mo fence="true">(</mo>{sum}<mo fence="true">)</mo></mrow>"#
+        ));
+        let open = format!(r#"<mo fence="true" {ZERO}>(</mo>"#);
+        let close = format!(r#"<mo fence="true" {ZERO}>)</mo>"#);
+        assert!(
+            out.contains(&format!("{open}<mrow>{sum}</mrow>{close}")),
+            "{out}"
+        );
+        // One thing between the fences is a row already.
+        let out = block(r#"<mrow><mo fence="true">(</mo><mi>x</mi><mo fence="true">)</mo></mrow>"#);
+        assert!(out.contains(&format!("{open}<mi>x</mi>{close}")), "{out}");
     }
 
     #[test]
