@@ -43,6 +43,11 @@ fn relations_and_operators_in_scripts_have_no_space() {
         sum.contains(&format!("<mi>i</mi><mo {ZERO}>=</mo><mn>1</mn>")),
         "{sum}"
     );
+    // No space between the sum and its parenthesis, as in TeX.
+    assert!(
+        sum.contains(r#"<munderover><mo lspace="0" rspace="0">∑</mo>"#),
+        "{sum}"
+    );
     // The subtraction on the baseline stays a spaced binary operator.
     assert!(sum.contains("<mi>i</mi></msub><mo>−</mo><msub>"), "{sum}");
     let space = formula("scripts.html", r"\mathbf{X} \in \mathbb{R}^{m \times n}");

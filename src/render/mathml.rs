@@ -899,6 +899,33 @@ fn space_row(row: &mut Element, style: Style) {
             }
         }
     }
+    // A big operator takes its thin spaces from the dictionary on both sides; TeX
+    // puts none between it and an opening parenthesis (`\sum_i (y_i - \hat{y}_i)^2`)
+    // nor next to a relation, binary operator or punctuation, which space themselves.
+    for k in 0..atoms.len() {
+        if atoms[k].class != Class::LargeOp {
+            continue;
+        }
+        let before = k.checked_sub(1).map(|j| atoms[j].class);
+        let after = atoms.get(k + 1).map(|a| a.class);
+        let inner = !style.script;
+        let thin_before = matches!(
+            before,
+            Some(Class::Ord | Class::Op | Class::LargeOp | Class::Close | Class::Inner)
+        );
+        let thin_after = matches!(after, Some(Class::Ord | Class::Op | Class::LargeOp))
+            || (inner && after == Some(Class::Inner));
+        if let Node::Element(e) = &mut row.children[atoms[k].first] {
+            if let Some(mo) = core_operator(e) {
+                if !thin_before {
+                    set_attr(&mut mo.open, "lspace", "0");
+                }
+                if !thin_after {
+                    set_attr(&mut mo.open, "rspace", "0");
+                }
+            }
+        }
+    }
     // Thin spaces around operator names, inserted from the right. Firefox spaces a
     // multi-letter `mi` on its own (its guess at the same rule), Chromium does not:
     // an operator name and its `⁡` go into an `mrow`, which Firefox leaves alone,
@@ -927,6 +954,23 @@ fn space_row(row: &mut Element, style: Style) {
             };
             row.children.insert(atom.first, Node::Element(name));
         }
+    }
+}
+
+/// The `mo` at the core of an embellished operator (`∑` of `\sum_{i=1}^n`), whose
+/// spacing MathML puts around the whole.
+fn core_operator<'e, 'a>(e: &'e mut Element<'a>) -> Option<&'e mut Element<'a>> {
+    match e.local() {
+        "mo" => Some(e),
+        "msub" | "msup" | "msubsup" | "munder" | "mover" | "munderover" => e
+            .children
+            .iter_mut()
+            .find_map(|node| match node {
+                Node::Element(base) => Some(base),
+                Node::Raw(_) => None,
+            })
+            .and_then(core_operator),
+        _ => None,
     }
 }
 
@@ -1216,9 +1260,9 @@ mod spacing_tests {
             out.contains(&format!("<mi>i</mi><mo {ZERO}>∗</mo></msubsup>")),
             "{out}"
         );
-        // The relation and the big operator on the baseline keep their spacing.
+        // The relation on the baseline keeps its spacing, and the sum adds none to it.
         assert!(
-            out.contains("</msub><mo>=</mo><munderover><mo>∑</mo>"),
+            out.contains(r#"</msub><mo>=</mo><munderover><mo lspace="0">∑</mo>"#),
             "{out}"
         );
         // \mathbb{R}^{m \times n}, w_{i,j}
@@ -1399,6 +1443,30 @@ mod spacing_tests {
     }
 
     #[test]
+    fn big_operators_touch_parentheses_and_relations() {
+        // \sum_{i=1}^n (y_i)^2 = \sum_i x_i
+        let sum = |script: &str| {
+            format!("<munderover><mo{script}>∑</mo><mi>i</mi><mi>n</mi></munderover>")
+        };
+        let out = block(&format!(
+            r#"{}<mo stretchy="false">(</mo><mi>y</mi><mo stretchy="false">)</mo><mo>=</mo>{}<mi>x</mi>"#,
+            sum(""),
+            sum(""),
+        ));
+        assert!(
+            out.starts_with(&format!(
+                r#"<math display="block"><mrow>{}<mo stretchy="false">("#,
+                sum(r#" lspace="0" rspace="0""#)
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("<mo>=</mo>{}<mi>x</mi>", sum(r#" lspace="0""#))),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn left_right_fences_are_unspaced_and_bars_stretch() {
         let out = block(concat!(
             r#"<mrow><mo fence="true">(</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><mo fence="true">)</mo></mrow>"#,
@@ -1429,6 +1497,8 @@ mod spacing_tests {
         ));
         let open = format!(r#"<mo fence="true" {ZERO}>(</mo>"#);
         let close = format!(r#"<mo fence="true" {ZERO}>)</mo>"#);
+        // The sum starts its row: no space before it.
+        let sum = sum.replace("<mo>∑", r#"<mo lspace="0">∑"#);
         assert!(
             out.contains(&format!("{open}<mrow>{sum}</mrow>{close}")),
             "{out}"
