@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 /// The KaTeX inside the `katex` crate and the version of our MathML rewrite
 /// (`mathml.rs`): both are part of the cache key.
-const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6/rewrite-3";
+const KATEX_VERSION: &str = "katex-0.16.4/crate-0.4.6/rewrite-4";
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MathKey {
@@ -167,7 +167,7 @@ fn render_one(key: &MathKey, mode: MathOutput) -> Rendered {
                 (Some(a), Some(b)) => &html[a..b + "</math>".len()],
                 _ => &html,
             };
-            super::mathml::map_variants(math)
+            super::mathml::typeset_like_tex(&super::mathml::map_variants(math))
         }
         MathOutput::KatexHtml => html,
     })

@@ -5,6 +5,10 @@
 //! Alphanumeric Symbols (e.g. `𝐰`, `ℝ`, `ℒ`) and drops the attribute. MathML Core
 //! also draws a token element's content as text, so a token that KaTeX filled with
 //! elements (`\stackrel` gives `<mo><mover>…</mover></mo>`) becomes an `<mrow>`.
+//!
+//! A second pass, `typeset_like_tex`, spaces the result as TeX would (browsers take
+//! an operator's spacing from MathML's dictionary, whatever its neighbours and the
+//! style) and irons out where Chromium and Firefox draw the same markup differently.
 
 use std::ops::Range;
 
@@ -394,6 +398,588 @@ fn parse_tag(s: &str) -> Option<Tag<'_>> {
     }
 }
 
+/// Spaces KaTeX's MathML as TeX spaces math, in Chromium and Firefox alike, and
+/// draws its accents and upright symbols as TeX does. MathML Core takes an operator's
+/// spacing from its dictionary whatever the context, where TeX decides it from the
+/// classes of neighbouring atoms and the style (see The TeXbook, chapter 18):
+///
+/// - in scripts (and fractions in text style) binary operators, relations and
+///   punctuation get no space: `x_{t-1}`, `\sum_{i=1}`, `\mathbb{R}^{m \times n}`;
+/// - a `+` or `−` with nothing before it, or after an operator, relation, opening
+///   fence or punctuation, is a sign (`-x`, `[2, -3.4]`, `e^{-x}`): prefix, unspaced;
+/// - an operator name (`\log`, `\operatorname*{argmin}_w`) is set off by a thin space
+///   from an ordinary atom or another operator next to it, not from an opening
+///   parenthesis (`\log x` but `\log(x)`);
+/// - `\left`/`\right` fences are unspaced, and bars among them stretch;
+/// - every table cell holds TeX's strut, and the gaps between cells are left to the
+///   stylesheet (Firefox would add KaTeX's `rowspacing` and `columnspacing` to the
+///   cells' padding, Chromium ignores them);
+/// - `\hat`, `\tilde` and the other narrow accents keep their size;
+/// - upright symbols are not taken for operator names by Firefox.
+///
+/// Input that is not well-formed markup is returned unchanged.
+pub fn typeset_like_tex(mathml: &str) -> String {
+    let Some(mut nodes) = parse_tree(mathml) else {
+        return mathml.to_string();
+    };
+    for node in &mut nodes {
+        if let Node::Element(e) = node {
+            let display = attr(&e.open, "display") == Some("block");
+            space_element(
+                e,
+                Style {
+                    display,
+                    script: false,
+                },
+            );
+        }
+    }
+    let mut out = String::with_capacity(mathml.len() + mathml.len() / 8);
+    write_nodes(&nodes, &mut out);
+    out
+}
+
+/// A thin space: 3mu, TeX's space between an operator name and its argument.
+const THIN_SPACE: &str = "<mspace width=\"0.1667em\"/>";
+
+/// TeX's array strut (`\arraystretch` 1, a 1.2em baseline skip): each table row is
+/// at least this high and deep, so rows of short symbols do not crowd together.
+const STRUT: &str = "<mspace height=\"0.84em\" depth=\"0.36em\"/>";
+
+enum Node<'a> {
+    Element(Element<'a>),
+    /// Text, a comment, or an `mspace` this pass inserted.
+    Raw(&'a str),
+}
+
+struct Element<'a> {
+    name: &'a str,
+    /// The start tag, which this pass may add attributes to.
+    open: String,
+    children: Vec<Node<'a>>,
+    /// The end tag; empty for a self-closing element.
+    close: &'a str,
+}
+
+impl Element<'_> {
+    fn local(&self) -> &str {
+        local_name(self.name)
+    }
+
+    fn elements(&self) -> impl Iterator<Item = &Element<'_>> {
+        self.children.iter().filter_map(|node| match node {
+            Node::Element(e) => Some(e),
+            Node::Raw(_) => None,
+        })
+    }
+
+    /// The text of a token element, trimmed.
+    fn text(&self) -> String {
+        let mut text = String::new();
+        for node in &self.children {
+            if let Node::Raw(raw) = node {
+                text.push_str(raw);
+            }
+        }
+        text.trim_matches(|c: char| c.is_whitespace()).to_string()
+    }
+
+    fn is_apply(&self) -> bool {
+        self.local() == "mo" && self.text() == "\u{2061}"
+    }
+}
+
+fn parse_tree(src: &str) -> Option<Vec<Node<'_>>> {
+    let mut stack = vec![Element {
+        name: "",
+        open: String::new(),
+        children: Vec::new(),
+        close: "",
+    }];
+    let mut rest = src;
+    while !rest.is_empty() {
+        let text_len = rest.find('<').unwrap_or(rest.len());
+        if text_len > 0 {
+            stack
+                .last_mut()?
+                .children
+                .push(Node::Raw(&rest[..text_len]));
+            rest = &rest[text_len..];
+            continue;
+        }
+        let tag = parse_tag(rest)?;
+        rest = &rest[tag.raw.len()..];
+        match tag.kind {
+            Kind::Other => stack.last_mut()?.children.push(Node::Raw(tag.raw)),
+            Kind::SelfClosing => stack.last_mut()?.children.push(Node::Element(Element {
+                name: tag.name,
+                open: tag.raw.to_string(),
+                children: Vec::new(),
+                close: "",
+            })),
+            Kind::Open => stack.push(Element {
+                name: tag.name,
+                open: tag.raw.to_string(),
+                children: Vec::new(),
+                close: "",
+            }),
+            Kind::Close => {
+                let mut element = stack.pop()?;
+                if element.name != tag.name || stack.is_empty() {
+                    return None;
+                }
+                element.close = tag.raw;
+                stack.last_mut()?.children.push(Node::Element(element));
+            }
+        }
+    }
+    let root = stack.pop()?;
+    stack.is_empty().then_some(root.children)
+}
+
+fn write_nodes(nodes: &[Node], out: &mut String) {
+    for node in nodes {
+        match node {
+            Node::Raw(raw) => out.push_str(raw),
+            Node::Element(e) => {
+                out.push_str(&e.open);
+                write_nodes(&e.children, out);
+                out.push_str(e.close);
+            }
+        }
+    }
+}
+
+/// The value of attribute `name` in a start tag written with double quotes, as
+/// KaTeX writes them.
+fn attr<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    Some(&tag[start..start + tag[start..].find('"')?])
+}
+
+/// Sets attribute `name` of a start tag (`<x …>` or `<x …/>`), replacing its value.
+fn set_attr(tag: &mut String, name: &str, value: &str) {
+    let key = format!(" {name}=\"");
+    if let Some(start) = tag.find(&key).map(|i| i + key.len()) {
+        if let Some(len) = tag[start..].find('"') {
+            tag.replace_range(start..start + len, value);
+            return;
+        }
+    }
+    let end = tag.len() - if tag.ends_with("/>") { 2 } else { 1 };
+    tag.insert_str(end, &format!("{key}{value}\""));
+}
+
+/// Removes attribute `name` (and the space before it) from a start tag.
+fn remove_attr(tag: &mut String, name: &str) {
+    let key = format!(" {name}=\"");
+    if let Some(start) = tag.find(&key) {
+        let value = start + key.len();
+        if let Some(len) = tag[value..].find('"') {
+            tag.replace_range(start..value + len + 1, "");
+        }
+    }
+}
+
+/// TeX's style, as far as spacing goes.
+#[derive(Clone, Copy)]
+struct Style {
+    display: bool,
+    /// Script or scriptscript style.
+    script: bool,
+}
+
+/// TeX's atom classes (`Op` is an operator name, `LargeOp` a big operator such as
+/// `∑`, which MathML's dictionary already spaces).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    Ord,
+    Op,
+    LargeOp,
+    Bin,
+    Rel,
+    Open,
+    Close,
+    Punct,
+    Inner,
+    Space,
+}
+
+fn class_of(e: &Element, first_in_row: bool) -> Class {
+    match e.local() {
+        "mo" => mo_class(e, first_in_row),
+        "mspace" => Class::Space,
+        "mtext" if e.text().trim_matches('\u{a0}').is_empty() => Class::Space,
+        "mfrac" => Class::Inner,
+        "mrow" => {
+            let mut kids = e.elements();
+            match (kids.next(), e.elements().last()) {
+                (_, Some(last)) if last.is_apply() => Class::Op,
+                (Some(first), _)
+                    if first.local() == "mo" && attr(&first.open, "fence") == Some("true") =>
+                {
+                    Class::Inner
+                }
+                _ => Class::Ord,
+            }
+        }
+        "msub" | "msup" | "msubsup" | "munder" | "mover" | "munderover" | "mmultiscripts" => e
+            .elements()
+            .next()
+            .map_or(Class::Ord, |base| class_of(base, true)),
+        _ => Class::Ord,
+    }
+}
+
+fn mo_class(mo: &Element, first_in_row: bool) -> Class {
+    if attr(&mo.open, "fence") == Some("true") {
+        return if first_in_row {
+            Class::Open
+        } else {
+            Class::Close
+        };
+    }
+    if attr(&mo.open, "separator") == Some("true") {
+        return Class::Punct;
+    }
+    match mo.text().as_str() {
+        "(" | "[" | "{" | "⟨" | "⌈" | "⌊" | "⟦" => Class::Open,
+        ")" | "]" | "}" | "⟩" | "⌉" | "⌋" | "⟧" | "!" => Class::Close,
+        "," | ";" => Class::Punct,
+        "∑" | "∏" | "∐" | "∫" | "∬" | "∭" | "∮" | "⋃" | "⋂" | "⋁" | "⋀" | "⨁" | "⨂" | "⨀" | "⨄" => {
+            Class::LargeOp
+        }
+        "+" | "−" | "-" | "±" | "∓" | "×" | "⋅" | "·" | "∗" | "∘" | "∙" | "⊙" | "⊗" | "⊕" | "⊖"
+        | "⊘" | "∪" | "∩" | "∧" | "∨" | "÷" | "∖" | "⋆" | "⊎" | "⊓" | "⊔" | "†" | "‡" | "≀" => {
+            Class::Bin
+        }
+        "…" | "⋯" | "⋮" | "⋱" | "′" | "″" | "‴" => Class::Ord,
+        _ => Class::Rel,
+    }
+}
+
+/// An atom of a row: one child, or an operator name and the `⁡` after it.
+struct Atom {
+    first: usize,
+    last: usize,
+    class: Class,
+}
+
+fn is_row(name: &str) -> bool {
+    matches!(
+        name,
+        "math"
+            | "mrow"
+            | "mstyle"
+            | "mtd"
+            | "msqrt"
+            | "mpadded"
+            | "mphantom"
+            | "menclose"
+            | "merror"
+    )
+}
+
+fn space_element(e: &mut Element, mut style: Style) {
+    let name = e.local().to_string();
+    match name.as_str() {
+        "mtable" => {
+            set_attr(&mut e.open, "rowspacing", "0");
+            set_attr(&mut e.open, "columnspacing", "0");
+        }
+        "mtd" => e.children.insert(0, Node::Raw(STRUT)),
+        // KaTeX marks upright symbols `mathvariant="normal"`, which Firefox takes for
+        // an operator name and spaces (`| x_i |`, `∂ x`, `d x`). A symbol without an
+        // italic form (`∣`, `∞`, `⊤`) is drawn upright without it; one with (`d` of
+        // `\mathrm{d}`, `∂`, `∇`, `Δ`) stays upright as text, which no browser spaces.
+        "mi" if attr(&e.open, "mathvariant") == Some("normal") => {
+            let text = e.text();
+            let mut chars = text.chars();
+            if let (Some(c), None) = (chars.next(), chars.next()) {
+                remove_attr(&mut e.open, "mathvariant");
+                if has_italic_form(c) {
+                    e.name = "mtext";
+                    e.open.replace_range(..3, "<mtext");
+                    e.close = "</mtext>";
+                }
+            }
+        }
+        // \hat and \tilde are fixed-size accents (\widehat and \widetilde say
+        // `stretchy="true"`), drawn with the spacing modifier letters: the ASCII `^`
+        // and `~` are drawn as wide ones in both browsers, stretchy or not.
+        "mover" if attr(&e.open, "accent") == Some("true") => {
+            if let Some(Node::Element(mo)) = e
+                .children
+                .iter_mut()
+                .filter(|n| matches!(n, Node::Element(_)))
+                .nth(1)
+            {
+                if mo.local() == "mo" && attr(&mo.open, "stretchy").is_none() {
+                    set_attr(&mut mo.open, "stretchy", "false");
+                    for node in &mut mo.children {
+                        if let Node::Raw(text) = node {
+                            match text.trim() {
+                                "^" => *node = Node::Raw("ˆ"),
+                                "~" => *node = Node::Raw("˜"),
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // `\left( … \right)`: the content between the fences as a row of its own,
+        // as MathML writes a fenced expression. Firefox sizes the fences by the
+        // siblings that cannot stretch, so a bare `∑` with limits among them
+        // (`\left(\sum_{i=1}^n x_i\right)`) left them at their smallest.
+        "mrow" => {
+            let fence = |n: &Node| matches!(n, Node::Element(mo) if mo.local() == "mo" && attr(&mo.open, "fence") == Some("true"));
+            let (first, last) = (e.children.first(), e.children.last());
+            if e.children.len() > 3 && first.is_some_and(fence) && last.is_some_and(fence) {
+                let end = e.children.len() - 1;
+                let children = e.children.drain(1..end).collect();
+                let content = Element {
+                    name: "mrow",
+                    open: "<mrow>".to_string(),
+                    children,
+                    close: "</mrow>",
+                };
+                e.children.insert(1, Node::Element(content));
+            }
+        }
+        // KaTeX sets the style in table cells and for \displaystyle and the like.
+        "mstyle" => {
+            if let Some(d) = attr(&e.open, "displaystyle") {
+                style.display = d == "true";
+            }
+            if let Some(level) = attr(&e.open, "scriptlevel") {
+                style.script = !matches!(level, "0" | "-1" | "-2");
+            }
+        }
+        _ => {}
+    }
+    if is_row(&name) {
+        space_row(e, style);
+    }
+    let accent = |key: &str| attr(&e.open, key) == Some("true");
+    let (over_accent, under_accent) = (accent("accent"), accent("accentunder"));
+    let script = Style {
+        display: false,
+        script: true,
+    };
+    match name.as_str() {
+        "msub" | "msup" | "msubsup" | "mmultiscripts" | "mroot" => {
+            space_children(e, style, |i, s| if i == 0 { s } else { script })
+        }
+        "munder" | "mover" | "munderover" => space_children(e, style, |i, s| {
+            let is_accent = match (name.as_str(), i) {
+                (_, 0) => true,
+                ("mover", 1) | ("munderover", 2) => over_accent,
+                (_, 1) => under_accent,
+                _ => false,
+            };
+            if is_accent {
+                Style {
+                    display: false,
+                    ..s
+                }
+            } else {
+                script
+            }
+        }),
+        // In display style a fraction's parts are in text style, otherwise a level down.
+        "mfrac" => space_children(e, style, |_, s| Style {
+            display: false,
+            script: s.script || !s.display,
+        }),
+        _ => space_children(e, style, |_, s| s),
+    }
+}
+
+/// Recurses into the element children, the i-th of which is in style `child(i, style)`.
+fn space_children(e: &mut Element, style: Style, child: impl Fn(usize, Style) -> Style) {
+    let in_row = is_row(e.local());
+    let mut i = 0;
+    for node in &mut e.children {
+        if let Node::Element(c) = node {
+            let own = child(i, style);
+            if c.local() == "mo" && !in_row {
+                // An operator alone in a slot, such as the `*` of `w^*`.
+                let class = mo_class(c, true);
+                space_operator(c, own, class);
+            }
+            space_element(c, own);
+            i += 1;
+        }
+    }
+}
+
+/// The spacing of an `mo` of TeX class `class` that the row pass did not settle.
+fn space_operator(mo: &mut Element, style: Style, class: Class) {
+    if attr(&mo.open, "fence") == Some("true") {
+        set_attr(&mut mo.open, "lspace", "0");
+        set_attr(&mut mo.open, "rspace", "0");
+        // Bars are relations in MathML's dictionary: neither fences nor stretchy.
+        if matches!(mo.text().as_str(), "|" | "∣" | "‖" | "∥") {
+            set_attr(&mut mo.open, "stretchy", "true");
+        }
+        return;
+    }
+    let bin = class == Class::Bin;
+    if style.script && (bin || class == Class::Rel || class == Class::Punct) {
+        set_attr(&mut mo.open, "lspace", "0");
+        set_attr(&mut mo.open, "rspace", "0");
+    } else if bin && !matches!(mo.text().as_str(), "+" | "−") {
+        // TeX's medium space around every binary operator: Chromium's dictionary
+        // gives `∗`, `∘`, `⊙`… less, and Firefox draws `⊙`, `⊗`, `⊕` as big
+        // operators in display style. `+` and `−`, the most frequent, are right
+        // in both as they are.
+        set_attr(&mut mo.open, "lspace", "0.2222em");
+        set_attr(&mut mo.open, "rspace", "0.2222em");
+        set_attr(&mut mo.open, "largeop", "false");
+    }
+}
+
+fn space_row(row: &mut Element, style: Style) {
+    let mut atoms: Vec<Atom> = Vec::new();
+    for (i, node) in row.children.iter().enumerate() {
+        let Node::Element(e) = node else { continue };
+        if e.is_apply() {
+            match atoms.last_mut() {
+                Some(prev) => {
+                    prev.last = i;
+                    prev.class = Class::Op;
+                }
+                None => atoms.push(Atom {
+                    first: i,
+                    last: i,
+                    class: Class::Op,
+                }),
+            }
+            continue;
+        }
+        atoms.push(Atom {
+            first: i,
+            last: i,
+            class: class_of(e, atoms.is_empty()),
+        });
+    }
+    // A binary operator where no operand precedes it is a sign.
+    let mut prev = None;
+    for atom in &mut atoms {
+        if atom.class == Class::Bin
+            && prev.is_none_or(|p| {
+                matches!(
+                    p,
+                    Class::Bin
+                        | Class::Op
+                        | Class::LargeOp
+                        | Class::Rel
+                        | Class::Open
+                        | Class::Punct
+                )
+            })
+        {
+            if let Node::Element(mo) = &mut row.children[atom.first] {
+                set_attr(&mut mo.open, "form", "prefix");
+                set_attr(&mut mo.open, "lspace", "0");
+                set_attr(&mut mo.open, "rspace", "0");
+            }
+            atom.class = Class::Ord;
+        }
+        if atom.class != Class::Space {
+            prev = Some(atom.class);
+        }
+    }
+    for atom in &atoms {
+        if let Node::Element(mo) = &mut row.children[atom.first] {
+            if mo.local() == "mo" {
+                space_operator(mo, style, atom.class);
+            }
+        }
+    }
+    // A big operator takes its thin spaces from the dictionary on both sides; TeX
+    // puts none between it and an opening parenthesis (`\sum_i (y_i - \hat{y}_i)^2`)
+    // nor next to a relation, binary operator or punctuation, which space themselves.
+    for k in 0..atoms.len() {
+        if atoms[k].class != Class::LargeOp {
+            continue;
+        }
+        let before = k.checked_sub(1).map(|j| atoms[j].class);
+        let after = atoms.get(k + 1).map(|a| a.class);
+        let inner = !style.script;
+        let thin_before = matches!(
+            before,
+            Some(Class::Ord | Class::Op | Class::LargeOp | Class::Close | Class::Inner)
+        );
+        let thin_after = matches!(after, Some(Class::Ord | Class::Op | Class::LargeOp))
+            || (inner && after == Some(Class::Inner));
+        if let Node::Element(e) = &mut row.children[atoms[k].first] {
+            if let Some(mo) = core_operator(e) {
+                if !thin_before {
+                    set_attr(&mut mo.open, "lspace", "0");
+                }
+                if !thin_after {
+                    set_attr(&mut mo.open, "rspace", "0");
+                }
+            }
+        }
+    }
+    // Thin spaces around operator names, inserted from the right. Firefox spaces a
+    // multi-letter `mi` on its own (its guess at the same rule), Chromium does not:
+    // an operator name and its `⁡` go into an `mrow`, which Firefox leaves alone,
+    // so that the `mspace` is the only space in both.
+    for k in (0..atoms.len()).rev() {
+        let atom = &atoms[k];
+        let thin = atoms
+            .get(k + 1)
+            .is_some_and(|next| match (atom.class, next.class) {
+                (Class::Op, Class::Ord | Class::Op) | (Class::Ord | Class::Close, Class::Op) => {
+                    true
+                }
+                (Class::Op, Class::Inner) | (Class::Inner, Class::Op) => !style.script,
+                _ => false,
+            });
+        if thin {
+            row.children.insert(atom.last + 1, Node::Raw(THIN_SPACE));
+        }
+        if atom.class == Class::Op && atom.first < atom.last && atoms.len() > 1 {
+            let children = row.children.drain(atom.first..=atom.last).collect();
+            let name = Element {
+                name: "mrow",
+                open: "<mrow>".to_string(),
+                children,
+                close: "</mrow>",
+            };
+            row.children.insert(atom.first, Node::Element(name));
+        }
+    }
+}
+
+/// The `mo` at the core of an embellished operator (`∑` of `\sum_{i=1}^n`), whose
+/// spacing MathML puts around the whole.
+fn core_operator<'e, 'a>(e: &'e mut Element<'a>) -> Option<&'e mut Element<'a>> {
+    match e.local() {
+        "mo" => Some(e),
+        "msub" | "msup" | "msubsup" | "munder" | "mover" | "munderover" => e
+            .children
+            .iter_mut()
+            .find_map(|node| match node {
+                Node::Element(base) => Some(base),
+                Node::Raw(_) => None,
+            })
+            .and_then(core_operator),
+        _ => None,
+    }
+}
+
+/// Whether MathML's `math-auto` text transform has an italic form of `c` (the
+/// letters `map` knows, in the italic style).
+fn has_italic_form(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, 'ı' | 'ȷ') || greek_offset(c).is_some()
+}
+
 #[cfg(test)]
 mod nested_token_tests {
     use super::map_variants;
@@ -633,5 +1219,321 @@ mod tests {
         }
         // 13 Latin alphabets, 5 digit sets, 5 Greek runs.
         assert_eq!(seen.len(), 13 * 52 + 5 * 10 + 5 * 58);
+    }
+}
+
+#[cfg(test)]
+mod spacing_tests {
+    use super::typeset_like_tex;
+
+    const ZERO: &str = r#"lspace="0" rspace="0""#;
+    const SIGN: &str = r#"<mo form="prefix" lspace="0" rspace="0">"#;
+    const THIN: &str = r#"<mspace width="0.1667em"/>"#;
+
+    fn inline(body: &str) -> String {
+        typeset_like_tex(&format!("<math><mrow>{body}</mrow></math>"))
+    }
+
+    fn block(body: &str) -> String {
+        typeset_like_tex(&format!(
+            r#"<math display="block"><mrow>{body}</mrow></math>"#
+        ))
+    }
+
+    #[test]
+    fn operators_in_scripts_are_unspaced() {
+        // x_{t-1} = \sum_{i=1}^n x_i^*
+        let out = block(concat!(
+            "<msub><mi>x</mi><mrow><mi>t</mi><mo>−</mo><mn>1</mn></mrow></msub><mo>=</mo>",
+            "<munderover><mo>∑</mo><mrow><mi>i</mi><mo>=</mo><mn>1</mn></mrow><mi>n</mi></munderover>",
+            "<msubsup><mi>x</mi><mi>i</mi><mo>∗</mo></msubsup>",
+        ));
+        assert!(
+            out.contains(&format!("<mi>t</mi><mo {ZERO}>−</mo><mn>1</mn>")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("<mi>i</mi><mo {ZERO}>=</mo><mn>1</mn>")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("<mi>i</mi><mo {ZERO}>∗</mo></msubsup>")),
+            "{out}"
+        );
+        // The relation on the baseline keeps its spacing, and the sum adds none to it.
+        assert!(
+            out.contains(r#"</msub><mo>=</mo><munderover><mo lspace="0">∑</mo>"#),
+            "{out}"
+        );
+        // \mathbb{R}^{m \times n}, w_{i,j}
+        let out = inline(concat!(
+            "<msup><mi>ℝ</mi><mrow><mi>m</mi><mo>×</mo><mi>n</mi></mrow></msup>",
+            r#"<msub><mi>w</mi><mrow><mi>i</mi><mo separator="true">,</mo><mi>j</mi></mrow></msub>"#,
+        ));
+        assert!(out.contains(&format!("<mo {ZERO}>×</mo>")), "{out}");
+        assert!(
+            out.contains(&format!(r#"<mo separator="true" {ZERO}>,</mo>"#)),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn fractions_are_scripts_in_text_style_only() {
+        let frac = "<mfrac><mn>1</mn><mrow><mn>1</mn><mo>+</mo><mi>x</mi></mrow></mfrac>";
+        assert!(inline(frac).contains(&format!("<mo {ZERO}>+</mo>")));
+        assert!(block(frac).contains("<mn>1</mn><mo>+</mo><mi>x</mi>"));
+        // A table cell starts again in text style, even inside a script.
+        let cell = concat!(
+            "<msup><mi>x</mi><mtable><mtr><mtd>",
+            r#"<mstyle scriptlevel="0" displaystyle="false"><mrow><mi>a</mi><mo>=</mo><mi>b</mi></mrow></mstyle>"#,
+            "</mtd></mtr></mtable></msup>",
+        );
+        assert!(inline(cell).contains("<mi>a</mi><mo>=</mo><mi>b</mi>"));
+    }
+
+    #[test]
+    fn a_leading_minus_is_a_sign() {
+        // [2, -3.4], -x, (-1)^n, x = -y, \{-1, +1\}, e^{-x}
+        let out = inline(concat!(
+            r#"<mo stretchy="false">[</mo><mn>2</mn><mo separator="true">,</mo><mo>−</mo><mn>3.4</mn>"#,
+            r#"<mo stretchy="false">]</mo>"#,
+        ));
+        assert!(out.contains(&format!("{SIGN}−</mo><mn>3.4</mn>")), "{out}");
+        assert!(inline("<mo>−</mo><mi>x</mi>").starts_with(&format!("<math><mrow>{SIGN}−</mo>")));
+        let out = inline(r#"<mo stretchy="false">(</mo><mo>−</mo><mn>1</mn>"#);
+        assert!(out.contains(&format!("(</mo>{SIGN}−</mo>")), "{out}");
+        let out = inline("<mi>x</mi><mo>=</mo><mo>−</mo><mi>y</mi>");
+        assert!(out.contains(&format!("<mo>=</mo>{SIGN}−</mo>")), "{out}");
+        let out = inline(
+            r#"<mo stretchy="false">{</mo><mo>−</mo><mn>1</mn><mo separator="true">,</mo><mo>+</mo><mn>1</mn>"#,
+        );
+        assert!(out.contains(&format!("{{</mo>{SIGN}−</mo>")), "{out}");
+        assert!(out.contains(&format!(",</mo>{SIGN}+</mo>")), "{out}");
+        let out = inline("<msup><mi>e</mi><mrow><mo>−</mo><mi>x</mi></mrow></msup>");
+        assert!(
+            out.contains(&format!("<mrow>{SIGN}−</mo><mi>x</mi>")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_minus_after_an_operand_stays_binary() {
+        for body in [
+            "<mi>x</mi><mo>−</mo><mi>y</mi>",
+            r#"<mo stretchy="false">(</mo><mi>a</mi><msup><mo stretchy="false">)</mo><mn>2</mn></msup><mo>−</mo><mi>b</mi>"#,
+            "<mrow></mrow><mo>−</mo><mi>b</mi>",
+        ] {
+            assert_eq!(inline(body), format!("<math><mrow>{body}</mrow></math>"));
+        }
+    }
+
+    #[test]
+    fn operator_names_are_set_off_by_a_thin_space() {
+        // \log x, but \log(x); the name and its `⁡` in a row of their own.
+        let out = inline("<mi>log</mi><mo>\u{2061}</mo><mi>x</mi>");
+        let log = "<mrow><mi>log</mi><mo>\u{2061}</mo></mrow>";
+        assert_eq!(
+            out,
+            format!("<math><mrow>{log}{THIN}<mi>x</mi></mrow></math>")
+        );
+        let out = inline(r#"<mi>log</mi><mo>⁡</mo><mo stretchy="false">(</mo><mi>x</mi>"#);
+        assert!(
+            out.contains(&format!(r#"{log}<mo stretchy="false">(</mo>"#)),
+            "{out}"
+        );
+        assert!(!out.contains("<mspace"), "{out}");
+        // \operatorname*{argmin}_{\mathbf{w}} \mathcal{L}(\mathbf{w}): after the limits.
+        let out = block(concat!(
+            r#"<munder><mrow><mi mathvariant="normal">argmin</mi><mo>⁡</mo></mrow><mi>𝐰</mi></munder>"#,
+            r#"<mi>ℒ</mi><mo stretchy="false">(</mo>"#,
+        ));
+        assert!(out.contains(&format!("</munder>{THIN}<mi>ℒ</mi>")), "{out}");
+        // y_j \log \hat{y}: on both sides; \arg\max_j: between the names too.
+        let out = inline(concat!(
+            "<msub><mi>y</mi><mi>j</mi></msub><mi>log</mi><mo>⁡</mo>",
+            r#"<mover accent="true"><mi>y</mi><mo>^</mo></mover>"#,
+        ));
+        assert!(
+            out.contains(&format!("</msub>{THIN}{log}{THIN}<mover")),
+            "{out}"
+        );
+        let out = inline(concat!(
+            "<mi>arg</mi><mo>⁡</mo><munder><mrow><mi>max</mi><mo>⁡</mo></mrow><mi>j</mi></munder>",
+            "<mi>y</mi>",
+        ));
+        assert!(
+            out.contains(&format!("<mrow><mi>arg</mi><mo>⁡</mo></mrow>{THIN}<munder><mrow><mi>max</mi><mo>⁡</mo></mrow>")),
+            "{out}"
+        );
+        assert!(out.contains(&format!("</munder>{THIN}<mi>y</mi>")), "{out}");
+        // -\log P: the sign is an ordinary symbol, so the name is set off from it.
+        let out = inline("<mo>−</mo><mi>log</mi><mo>⁡</mo><mi>P</mi>");
+        assert!(
+            out.contains(&format!("{SIGN}−</mo>{THIN}{log}{THIN}<mi>P</mi>")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn upright_symbols_are_not_spaced_as_names() {
+        // |x_i|: Firefox would space a `mathvariant="normal"` bar like a name.
+        let bar = r#"<mi mathvariant="normal">∣</mi>"#;
+        let out = inline(&format!("{bar}<msub><mi>x</mi><mi>i</mi></msub>{bar}"));
+        assert!(
+            out.contains("<mi>∣</mi><msub><mi>x</mi><mi>i</mi></msub><mi>∣</mi>"),
+            "{out}"
+        );
+        // A letter or \nabla would turn italic without it: it becomes text.
+        for c in ["d", "∂", "∇", "Δ"] {
+            let out = inline(&format!(r#"<mi mathvariant="normal">{c}</mi><mi>x</mi>"#));
+            assert!(
+                out.contains(&format!("<mtext>{c}</mtext><mi>x</mi>")),
+                "{out}"
+            );
+        }
+        // A name is left to the operator-name rule.
+        let name = r#"<mi mathvariant="normal">ReLU</mi>"#;
+        assert!(inline(name).contains(name));
+    }
+
+    #[test]
+    fn narrow_accents_keep_their_size() {
+        // \hat{y}, \tilde{x}, \bar{x}, \widehat{xy}
+        let out = inline(concat!(
+            r#"<mover accent="true"><mi>y</mi><mo>^</mo></mover>"#,
+            r#"<mover accent="true"><mi>x</mi><mo>~</mo></mover>"#,
+            r#"<mover accent="true"><mi>x</mi><mo>ˉ</mo></mover>"#,
+            r#"<mover accent="true"><mrow><mi>x</mi><mi>y</mi></mrow><mo stretchy="true">^</mo></mover>"#,
+        ));
+        assert!(
+            out.contains(r#"<mi>y</mi><mo stretchy="false">ˆ</mo>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<mi>x</mi><mo stretchy="false">˜</mo>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"<mi>x</mi><mo stretchy="false">ˉ</mo>"#),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"</mrow><mo stretchy="true">^</mo>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn binary_operators_get_a_medium_space() {
+        // \gamma \odot \frac{a}{b} + \beta, and x_{a \odot b}
+        let out = block(concat!(
+            "<mi>γ</mi><mo>⊙</mo><mfrac><mi>a</mi><mi>b</mi></mfrac><mo>+</mo><mi>β</mi>",
+            "<msub><mi>x</mi><mrow><mi>a</mi><mo>⊙</mo><mi>b</mi></mrow></msub>",
+        ));
+        let medium = r#"lspace="0.2222em" rspace="0.2222em" largeop="false""#;
+        assert!(
+            out.contains(&format!("<mi>γ</mi><mo {medium}>⊙</mo><mfrac>")),
+            "{out}"
+        );
+        assert!(out.contains("</mfrac><mo>+</mo><mi>β</mi>"), "{out}");
+        assert!(
+            out.contains(&format!("<mi>a</mi><mo {ZERO}>⊙</mo><mi>b</mi>")),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn big_operators_touch_parentheses_and_relations() {
+        // \sum_{i=1}^n (y_i)^2 = \sum_i x_i
+        let sum = |script: &str| {
+            format!("<munderover><mo{script}>∑</mo><mi>i</mi><mi>n</mi></munderover>")
+        };
+        let out = block(&format!(
+            r#"{}<mo stretchy="false">(</mo><mi>y</mi><mo stretchy="false">)</mo><mo>=</mo>{}<mi>x</mi>"#,
+            sum(""),
+            sum(""),
+        ));
+        assert!(
+            out.starts_with(&format!(
+                r#"<math display="block"><mrow>{}<mo stretchy="false">("#,
+                sum(r#" lspace="0" rspace="0""#)
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("<mo>=</mo>{}<mi>x</mi>", sum(r#" lspace="0""#))),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn left_right_fences_are_unspaced_and_bars_stretch() {
+        let out = block(concat!(
+            r#"<mrow><mo fence="true">(</mo><mfrac><mn>1</mn><mn>2</mn></mfrac><mo fence="true">)</mo></mrow>"#,
+            r#"<mrow><mo fence="true">∥</mo><mi>x</mi><mo fence="true">∥</mo></mrow>"#,
+        ));
+        assert!(
+            out.contains(&format!(r#"<mo fence="true" {ZERO}>(</mo>"#)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(r#"<mo fence="true" {ZERO}>)</mo>"#)),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                r#"<mo fence="true" {ZERO} stretchy="true">∥</mo><mi>x</mi>"#
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn fenced_content_is_a_row_of_its_own() {
+        // \left(\sum_{i=1}^n x_i\right)
+        let sum = "<munderover><mo>∑</mo><mi>i</mi><mi>n</mi></munderover><msub><mi>x</mi><mi>i</mi></msub>";
+        let out = block(&format!(
+            r#"<mrow><mo fence="true">(</mo>{sum}<mo fence="true">)</mo></mrow>"#
+        ));
+        let open = format!(r#"<mo fence="true" {ZERO}>(</mo>"#);
+        let close = format!(r#"<mo fence="true" {ZERO}>)</mo>"#);
+        // The sum starts its row: no space before it.
+        let sum = sum.replace("<mo>∑", r#"<mo lspace="0">∑"#);
+        assert!(
+            out.contains(&format!("{open}<mrow>{sum}</mrow>{close}")),
+            "{out}"
+        );
+        // One thing between the fences is a row already.
+        let out = block(r#"<mrow><mo fence="true">(</mo><mi>x</mi><mo fence="true">)</mo></mrow>"#);
+        assert!(out.contains(&format!("{open}<mi>x</mi>{close}")), "{out}");
+    }
+
+    #[test]
+    fn table_cells_hold_a_strut_and_the_stylesheet_spaces_them() {
+        let out = block(concat!(
+            r#"<mtable rowspacing="0.16em" columnalign="center center" columnspacing="1em">"#,
+            r#"<mtr><mtd><mstyle scriptlevel="0" displaystyle="false"><mn>1</mn></mstyle></mtd></mtr>"#,
+            "</mtable>",
+        ));
+        assert!(
+            out.contains(concat!(
+                r#"<mtable rowspacing="0" columnalign="center center" columnspacing="0"><mtr><mtd>"#,
+                r#"<mspace height="0.84em" depth="0.36em"/><mstyle"#,
+            )),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn malformed_input_unchanged() {
+        for src in [
+            "",
+            "<mo>−",
+            "<mrow><mo>−</mi></mrow>",
+            "</mrow>",
+            "<math><mo>−</mo></math></math>",
+        ] {
+            assert_eq!(typeset_like_tex(src), src);
+        }
     }
 }
