@@ -618,23 +618,43 @@ pub fn join_cjk_lines(inlines: &mut Vec<Inline>) {
 /// The plain text of inlines (for titles in `<title>`, search and `:ref:` texts).
 pub fn plain_text(inlines: &[Inline]) -> String {
     let mut out = String::new();
-    push_plain(inlines, &mut out);
+    push_plain(inlines, false, &mut out);
     out
 }
 
-fn push_plain(inlines: &[Inline], out: &mut String) {
+/// The text of inlines as a reader reads them, for where markup cannot go (reference
+/// texts, page titles, alt text): math as plain text (`\mathbf{x}` → x, which a screen
+/// reader would otherwise spell out as TeX), citations as they are shown.
+pub fn reading_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    push_plain(inlines, true, &mut out);
+    out
+}
+
+fn push_plain(inlines: &[Inline], reading: bool, out: &mut String) {
     for inline in inlines {
         match inline {
             Inline::Text(t) | Inline::Code(t) => out.push_str(t),
+            Inline::Math { tex, .. } if reading => out.push_str(&crate::math_text::math_text(tex)),
             Inline::Math { tex, .. } => out.push_str(tex),
-            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => push_plain(c, out),
-            Inline::Link { content, .. } => push_plain(content, out),
+            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => push_plain(c, reading, out),
+            Inline::Link { content, .. } => push_plain(content, reading, out),
             Inline::Image { alt, .. } => out.push_str(alt),
             Inline::SoftBreak | Inline::HardBreak => out.push(' '),
             Inline::Ref(r) => match &r.target {
                 Some(t) => out.push_str(&t.text),
                 None => out.push_str(&r.label),
             },
+            Inline::Cite(Cite {
+                shown: Some(parts), ..
+            }) if reading => {
+                for part in parts {
+                    match part {
+                        CitePart::Text(t) => out.push_str(t),
+                        CitePart::Key { text, .. } => push_plain(text, reading, out),
+                    }
+                }
+            }
             Inline::Cite(c) => out.push_str(&c.keys.join(", ")),
             Inline::Html(_) => {}
         }

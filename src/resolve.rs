@@ -57,21 +57,7 @@ struct Target {
 
 pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec<Diagnostic>) {
     let mut diags = Vec::new();
-    let mut targets: HashMap<String, Target> = HashMap::new();
-    // Heading levels that get numbers: mdBook numbers its pages (from SUMMARY.md), never
-    // the headings inside them, whose numbers would clash with the sub-chapters'.
-    let levels = if book.config.mdbook { 1 } else { 3 };
-    for (i, (section, doc)) in book.sections.iter().zip(docs.iter_mut()).enumerate() {
-        number_doc(
-            levels,
-            &section.number_text(),
-            PageId(i),
-            doc,
-            &mut targets,
-            &mut diags,
-        );
-    }
-
+    // Citations first: the texts of references to captions hold them as shown.
     let mut cited: Vec<String> = Vec::new();
     let mut bibliography_page = None;
     // The first `:bibliography:` role: its `.bib` path, relative to the book root, and span.
@@ -86,22 +72,13 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
                 });
             }
             visit_inlines_mut(block, &mut |inlines| {
-                for inline in inlines.iter_mut() {
-                    match inline {
-                        Inline::Ref(r) => resolve_ref(r, &targets, words, &mut diags),
-                        Inline::Link {
-                            url, span, target, ..
-                        } => {
-                            *target = resolve_link(url, span.as_ref(), PageId(i), book, &mut diags)
-                        }
-                        Inline::Cite(c) => {
-                            for key in &c.keys {
-                                if !cited.contains(key) {
-                                    cited.push(key.clone());
-                                }
+                for inline in inlines.iter() {
+                    if let Inline::Cite(c) = inline {
+                        for key in &c.keys {
+                            if !cited.contains(key) {
+                                cited.push(key.clone());
                             }
                         }
-                        _ => {}
                     }
                 }
             });
@@ -148,6 +125,38 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
             formatted.entries
         })
     };
+    let mut targets: HashMap<String, Target> = HashMap::new();
+    // Heading levels that get numbers: mdBook numbers its pages (from SUMMARY.md), never
+    // the headings inside them, whose numbers would clash with the sub-chapters'.
+    let levels = if book.config.mdbook { 1 } else { 3 };
+    for (i, (section, doc)) in book.sections.iter().zip(docs.iter_mut()).enumerate() {
+        number_doc(
+            levels,
+            &section.number_text(),
+            PageId(i),
+            doc,
+            &mut targets,
+            &mut diags,
+        );
+    }
+
+    for (i, doc) in docs.iter_mut().enumerate() {
+        visit_blocks_mut(&mut doc.blocks, &mut |block| {
+            visit_inlines_mut(block, &mut |inlines| {
+                for inline in inlines.iter_mut() {
+                    match inline {
+                        Inline::Ref(r) => resolve_ref(r, &targets, words, &mut diags),
+                        Inline::Link {
+                            url, span, target, ..
+                        } => {
+                            *target = resolve_link(url, span.as_ref(), PageId(i), book, &mut diags)
+                        }
+                        _ => {}
+                    }
+                }
+            });
+        });
+    }
     // Last: the line breaks' neighbours include the texts of references and citations.
     for doc in docs.iter_mut() {
         visit_blocks_mut(&mut doc.blocks, &mut |block| {
@@ -163,14 +172,6 @@ pub fn resolve(book: &Book, docs: &mut [Doc], words: &Words) -> (Resolution, Vec
         },
         diags,
     )
-}
-
-/// Whether `c` is a character of Chinese or Japanese text (ideographs, kana, their
-/// punctuation and full-width forms).
-fn is_cjk(c: char) -> bool {
-    matches!(c,
-        '\u{3000}'..='\u{30FF}' | '\u{31F0}'..='\u{31FF}' | '\u{3400}'..='\u{4DBF}'
-        | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FFEF}')
 }
 
 /// Whether the last character before the end of `inlines`, spaces and line breaks
@@ -421,7 +422,7 @@ fn number_doc(
                 &h.label,
                 Kind::Section,
                 h.number.clone(),
-                plain_text(&h.content),
+                reading_text(&h.content),
                 anchor,
             );
         }
@@ -432,7 +433,7 @@ fn number_doc(
                 &f.label,
                 Kind::Figure,
                 f.number.clone(),
-                plain_text(&f.caption),
+                reading_text(&f.caption),
                 anchor,
             );
         }
@@ -443,7 +444,7 @@ fn number_doc(
                 &t.label,
                 Kind::Table,
                 t.number.clone(),
-                plain_text(&t.caption),
+                reading_text(&t.caption),
                 anchor,
             );
         }

@@ -62,13 +62,7 @@ fn check(book: &TempBook, pages: usize) {
 
 #[test]
 fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let book = TempBook::sample();
-    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
-    book.write(
-        "book.toml",
-        &format!("{toml}\n[eval]\nlibrary = \"{root}/d2l-lib\"\n"),
-    );
+    let book = TempBook::sample_with_library();
     let run = book.run(&["--strict", "build", "html"]);
     assert!(run.ok, "{}", run.stderr);
     check(&book, 10);

@@ -3,7 +3,7 @@
 //! mdBook's heading anchors, and what a reader sees of them on the site and in the PDF.
 
 mod common;
-use common::TempBook;
+use common::{text_of, TempBook};
 use std::sync::OnceLock;
 
 /// The fixture, built once (`--strict`: the notes about book.toml fail nothing).
@@ -106,21 +106,6 @@ fn pages_have_summary_titles_numbers_and_mdbook_anchors() {
     // The index page lists the chapters.
     let index = book.page("index.html");
     assert!(index.contains("<a href=\"ch03/recoverable.html\"><span class=\"secnum\">3.1</span> Recoverable Errors</a>"), "{index}");
-}
-
-/// The text of a page's HTML without tags.
-fn text_of(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out.replace("&quot;", "\"").replace("&amp;", "&")
 }
 
 #[test]

@@ -8,21 +8,7 @@ use common::{pdftotext, TempBook};
 
 /// The text of HTML without tags, entities decoded, whitespace runs as one space.
 fn text_of(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    squeeze(&out)
+    squeeze(&common::text_of(html))
 }
 
 fn squeeze(text: &str) -> String {

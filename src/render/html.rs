@@ -131,7 +131,7 @@ impl<'a> PageRenderer<'a> {
                     out,
                     "<img src=\"{}\" alt=\"{}\"{style}>",
                     escape(&f.src),
-                    escape(&alt_text(&f.caption))
+                    escape(&reading_text(&f.caption))
                 );
                 self.caption("figcaption", Kind::Figure, &f.number, &f.caption, out);
                 out.push_str("</figure>\n");
@@ -640,20 +640,6 @@ fn cell_output(output: &Output, out: &mut String) {
             out.push_str("</tbody></table></figure>");
         }
     }
-}
-
-/// A caption as the alt text of its image: plain text, its math as it reads (`\mathbf{x}`
-/// → x), since a screen reader would spell out the TeX.
-fn alt_text(caption: &[Inline]) -> String {
-    caption
-        .iter()
-        .map(|inline| match inline {
-            Inline::Math { tex, .. } => super::math_text::math_text(tex),
-            Inline::Emph(c) | Inline::Strong(c) | Inline::Strike(c) => alt_text(c),
-            Inline::Link { content, .. } => alt_text(content),
-            other => plain_text(std::slice::from_ref(other)),
-        })
-        .collect()
 }
 
 /// `400` (a bare number, as d2l sometimes writes) means pixels.

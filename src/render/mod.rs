@@ -11,7 +11,6 @@ pub mod escape;
 pub mod highlight;
 pub mod html;
 pub mod math;
-mod math_text;
 mod mathml;
 pub mod site;
 mod tex_macros;

@@ -221,7 +221,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
                 Some(title) => title.clone(),
                 None => site.ctx.docs[i]
                     .title()
-                    .map(|h| plain_text(&h.content))
+                    .map(|h| reading_text(&h.content))
                     .unwrap_or_default(),
             };
             (html, text)

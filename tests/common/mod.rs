@@ -44,6 +44,19 @@ impl TempBook {
         book
     }
 
+    /// The sample book with its cells run against the repository's library (a copy's
+    /// `d2l-lib` path would not exist).
+    pub fn sample_with_library() -> TempBook {
+        let book = TempBook::sample();
+        let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
+        let library = concat!(env!("CARGO_MANIFEST_DIR"), "/d2l-lib");
+        book.write(
+            "book.toml",
+            &format!("{toml}\n[eval]\nlibrary = \"{library}\"\n"),
+        );
+        book
+    }
+
     pub fn empty(name: &str) -> TempBook {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
@@ -150,4 +163,21 @@ pub fn pdftotext(path: &Path) -> String {
         .expect("pdftotext (poppler-utils) is installed");
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The text of HTML without its tags, its quotes and ampersands decoded.
+pub fn text_of(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }

@@ -1,7 +1,7 @@
-//! LaTeX math as plain text, for where markup cannot go (an image's alt text): letters and
-//! symbols as their Unicode characters (`\alpha` → α, `\leq` → ≤), styles dropped
-//! (`\mathbf{x}` → x), `\frac{a}{b}` as a/b, scripts kept as `^` and `_` (`x^{n+1}` →
-//! x^(n+1)); a command it does not know reads as its name (`\log` → log).
+//! LaTeX math as plain text, for where markup cannot go (alt text, reference texts, page
+//! titles): letters and symbols as their Unicode characters (`\alpha` → α, `\leq` → ≤),
+//! styles dropped (`\mathbf{x}` → x), `\frac{a}{b}` as a/b, scripts kept as `^` and `_`
+//! (`x^{n+1}` → x^(n+1)); a command it does not know reads as its name (`\log` → log).
 
 /// `tex` as plain text, its runs of spaces made one.
 pub fn math_text(tex: &str) -> String {
