@@ -60,7 +60,7 @@ pub fn html(options: &Options) -> Outcome {
                 summary = format!(
                     "the site in {} is up to date ({} pages, checked in {:.2} s)",
                     display(&options.root, &dir),
-                    files.iter().filter(|(p, _)| p.ends_with(".html")).count(),
+                    site.pages,
                     started.elapsed().as_secs_f64()
                 )
             }

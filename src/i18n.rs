@@ -23,6 +23,9 @@ pub struct Words {
     pub menu: String,
     /// The button that shows the hidden lines of a Rust listing.
     pub show_hidden: String,
+    /// The title and the text of the site's 404 page.
+    pub not_found: String,
+    pub not_found_text: String,
 }
 
 impl Words {
@@ -45,6 +48,10 @@ impl Words {
                 no_results: "見つかりませんでした".into(),
                 menu: "メニュー".into(),
                 show_hidden: "隠れた行を表示".into(),
+                not_found: "ページが見つかりません".into(),
+                not_found_text:
+                    "このアドレスにはページがありません。目次から選ぶか、本を検索してください。"
+                        .into(),
             }
         } else {
             Words {
@@ -63,6 +70,8 @@ impl Words {
                 no_results: "No results".into(),
                 menu: "Menu".into(),
                 show_hidden: "Show hidden lines".into(),
+                not_found: "Page not found".into(),
+                not_found_text: "There is no page at this address. Choose one from the contents, or search the book.".into(),
             }
         };
         let mut unknown = Vec::new();
@@ -83,6 +92,8 @@ impl Words {
                 "no_results" => &mut words.no_results,
                 "menu" => &mut words.menu,
                 "show_hidden" => &mut words.show_hidden,
+                "not_found" => &mut words.not_found,
+                "not_found_text" => &mut words.not_found_text,
                 _ => {
                     unknown.push(key.clone());
                     continue;

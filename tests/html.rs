@@ -727,3 +727,45 @@ fn every_tab_group_opens_on_the_books_default_framework() {
         "{typ}"
     );
 }
+
+#[test]
+fn static_hosts_get_a_404_page_a_sitemap_and_no_jekyll() {
+    let book = one_section_book("# Sec\n\nText.\n").with(&[
+        (
+            "book.toml",
+            "[book]\ntitle = \"T\"\nsrc = \"src\"\n[html]\nsite_url = \"https://example.org/my-book/\"\n",
+        ),
+        ("src/index.md", "# T\n\n```toc\nsec\n日本語\n```\n"),
+        ("src/日本語.md", "# 日本語\n\n本文。\n"),
+    ]);
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    // The 404 page is served at any depth: its links start from the site's path.
+    let missing = book.page("404.html");
+    assert!(missing.contains("<h1>Page not found</h1>"), "{missing}");
+    assert!(
+        missing.contains("href=\"/my-book/theme/d2lbook.css\""),
+        "{missing}"
+    );
+    assert!(missing.contains("src=\"/my-book/nav.js\""), "{missing}");
+    assert!(missing.contains("data-root=\"/my-book/\""), "{missing}");
+    assert!(!missing.contains("href=\"theme/"), "{missing}");
+    let sitemap = book.page("sitemap.xml");
+    assert!(
+        sitemap.contains("<loc>https://example.org/my-book/sec.html</loc>"),
+        "{sitemap}"
+    );
+    assert!(
+        sitemap.contains("<loc>https://example.org/my-book/%E6%97%A5%E6%9C%AC%E8%AA%9E.html</loc>"),
+        "{sitemap}"
+    );
+    assert_eq!(book.page(".nojekyll"), "");
+
+    // A site without an absolute address has no sitemap; its 404 page starts from `/`.
+    let book = one_section_book("# Sec\n\nText.\n");
+    assert!(book.build_html().ok);
+    assert!(!book.root.join("_build/html/sitemap.xml").exists());
+    assert!(book
+        .page("404.html")
+        .contains("href=\"/theme/d2lbook.css\""));
+}

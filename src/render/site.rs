@@ -92,6 +92,85 @@ struct PageContext<'a> {
     canonical: String,
 }
 
+/// The page a static host shows for a missing address, at any depth: its links start
+/// from the path of `[html] site_url` (`/`, `/my-book/`) rather than from where it is.
+fn not_found_page(
+    site: &Site,
+    tera: &tera::Tera,
+    logo: Option<&str>,
+    favicon: Option<&str>,
+) -> Result<String, String> {
+    let book = site.ctx.book;
+    let words = site.ctx.words;
+    // The path of the site's address: the same host serves the page, at any depth.
+    let url = &book.config.html.site_url;
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => url,
+    };
+    let root = format!("{}/", path.trim_end_matches('/'));
+    let ctx = PageContext {
+        lang: &book.config.book.language,
+        book: BookInfo {
+            title: &book.config.book.title,
+            authors: &book.config.book.authors,
+            release: &book.config.book.release,
+        },
+        page: PageInfo {
+            title: escape(&words.not_found),
+            title_text: format!("{} — {}", words.not_found, book.config.book.title),
+            content: format!(
+                "<h1>{}</h1>\n<p>{} <a href=\"{}index.html\">{}</a></p>\n",
+                escape(&words.not_found),
+                escape(&words.not_found_text),
+                escape(&root),
+                escape(&book.config.book.title)
+            ),
+            is_index: false,
+        },
+        root: escape(&root),
+        path: "404.html".into(),
+        page_toc: Vec::new(),
+        prev: None,
+        next: None,
+        words,
+        katex_css: if book.config.html.math == MathOutput::KatexHtml {
+            escape(&format!("{root}theme/katex/katex.min.css"))
+        } else {
+            String::new()
+        },
+        header_links: &book.config.html.header_links,
+        logo: logo.map_or_else(String::new, |l| escape(&format!("{root}{l}"))),
+        favicon: favicon.map_or_else(String::new, |f| escape(&format!("{root}{f}"))),
+        canonical: String::new(),
+    };
+    tera::Context::from_serialize(&ctx)
+        .and_then(|c| tera.render("page.html", &c))
+        .map_err(|e| error_chain(&e))
+}
+
+/// `sitemap.xml`: every page's absolute URL, for search engines.
+fn sitemap(site_url: &str, book: &crate::book::Book) -> Content {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    // A URL's path is ASCII: everything but unreserved characters and `/` is encoded.
+    const PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    for section in &book.sections {
+        let path = percent_encoding::utf8_percent_encode(&section.html, PATH);
+        let url = format!("{site_url}/{path}");
+        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape(&url)));
+    }
+    xml.push_str("</urlset>\n");
+    Content::Bytes(xml.into_bytes())
+}
+
 /// One page out of the parallel render: the template's result and what it found.
 struct RenderedPage {
     path: String,
@@ -345,6 +424,17 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         index.push(entry);
     }
     files.push(("searchindex.js".into(), script("d2lSearchIndex", &index)));
+    match not_found_page(site, &tera, logo.as_deref(), favicon.as_deref()) {
+        Ok(html) => files.push(("404.html".into(), Content::Bytes(html.into_bytes()))),
+        Err(e) => diags.push(Diagnostic::error(format!(
+            "template error on 404.html: {e}"
+        ))),
+    }
+    if site_url.starts_with("http") {
+        files.push(("sitemap.xml".into(), sitemap(site_url, book)));
+    }
+    // GitHub Pages would otherwise run Jekyll, which hides folders starting with `_`.
+    files.push((".nojekyll".into(), Content::Bytes(Vec::new())));
     let mut nav: Vec<NavItem> = Vec::new();
     let mut marks = book.marks.iter().peekable();
     for (j, s) in book.sections.iter().enumerate() {

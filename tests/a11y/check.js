@@ -16,11 +16,13 @@ const { launch } = require("./browser.js");
 const site = path.resolve(process.argv[2] || "_build/html");
 const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
+// The book's pages. Not 404.html: its links start from the host's root (it is shown at
+// any depth), which a file:// URL does not have.
 function pages(dir) {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) return pages(p);
-    return e.name.endsWith(".html") ? [p] : [];
+    return e.name.endsWith(".html") && p !== path.join(site, "404.html") ? [p] : [];
   }).sort();
 }
 
