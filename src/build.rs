@@ -400,6 +400,46 @@ pub fn clean(options: &Options) -> Outcome {
     finish(options, options.strict, &diags, &summary)
 }
 
+/// Checks the links of the site that `build html` wrote.
+pub fn linkcheck(options: &Options) -> Outcome {
+    let started = Instant::now();
+    let (errors, summary) = match Book::load(&options.root) {
+        Err(e) => (vec![e], String::new()),
+        Ok((book, _)) => match output::locate(&book.root, &book.config) {
+            Err(e) => (vec![e], String::new()),
+            Ok(dir) if !dir.join("html").is_dir() => (
+                vec![Diagnostic::error(format!(
+                    "no site in {} to check",
+                    display(&options.root, &dir.join("html"))
+                ))
+                .help("build it first: `d2lbook build html`")],
+                String::new(),
+            ),
+            Ok(dir) => {
+                let (broken, checked) = crate::linkcheck::check(&book, &dir.join("html"));
+                let summary = format!(
+                    "checked {checked} links of {} in {:.2} s: {}",
+                    display(&options.root, &dir.join("html")),
+                    started.elapsed().as_secs_f64(),
+                    match broken.len() {
+                        0 => "none is broken".to_string(),
+                        1 => "1 is broken".to_string(),
+                        n => format!("{n} are broken"),
+                    }
+                );
+                (broken, summary)
+            }
+        },
+    };
+    eprint!("{}", render_all(&errors, &options.root));
+    if !summary.is_empty() && (!options.quiet || !errors.is_empty()) {
+        eprintln!("{summary}");
+    }
+    Outcome {
+        failed: !errors.is_empty(),
+    }
+}
+
 /// The eval stage, unless turned off; prints its summary line.
 fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) {
     if options.no_eval || !book.config.eval.enabled {

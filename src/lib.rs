@@ -15,6 +15,7 @@ pub mod doc;
 pub mod eval;
 pub mod fence;
 pub mod i18n;
+pub mod linkcheck;
 pub mod math_text;
 pub mod mdbook;
 pub mod output;

@@ -81,6 +81,8 @@ enum Target {
     },
     /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
     Eval,
+    /// Check the links, anchors, images, scripts and stylesheets of the built site
+    Linkcheck,
     /// Collect `//@save` items into the library's generated module
     Lib {
         /// Fail if the module is stale instead of writing it
@@ -109,6 +111,7 @@ fn main() -> ExitCode {
                     d2lbook::build::pdf(&options, keep_typ)
                 }
                 Target::Eval => d2lbook::build::eval(&options),
+                Target::Linkcheck => d2lbook::build::linkcheck(&options),
                 Target::Lib { check } => d2lbook::build::lib(&options, check),
             };
             if outcome.failed {

@@ -235,7 +235,7 @@ fn raw_html_slides_lists_quotes_and_links() {
     assert!(page.contains("<li>a list item with <math"));
     assert!(page.contains("<ol>\n<li>one</li>"));
     assert!(page.contains("<blockquote>\n<p>A quote.</p>"));
-    assert!(page.contains("<a href=\"advanced.html#deeper\">the next section</a>"));
+    assert!(page.contains("<a href=\"advanced.html#subsec_deeper\">the next section</a>"));
 }
 
 #[test]
