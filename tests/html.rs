@@ -769,3 +769,31 @@ fn static_hosts_get_a_404_page_a_sitemap_and_no_jekyll() {
         .page("404.html")
         .contains("href=\"/theme/d2lbook.css\""));
 }
+
+#[test]
+fn pages_describe_themselves_for_search_engines_and_link_previews() {
+    let long = "Gradient descent walks downhill on the loss, one small step at a time, \
+                and with a learning rate chosen well it reaches a minimum of a convex \
+                loss from anywhere; the rest of this section says how to choose it.";
+    let book = one_section_book(&format!("# Descent\n\n{long} $\\mathbf{{w}}$.\n")).with(&[(
+        "book.toml",
+        "[book]\ntitle = \"T & Co\"\nsrc = \"src\"\n[html]\nsite_url = \"https://example.org/b\"\n",
+    )]);
+    let run = book.build_html();
+    assert!(run.ok, "{}", run.stderr);
+    let page = book.page("sec.html");
+    // The first paragraph's start, cut at a space, as text.
+    assert!(
+        page.contains("<meta name=\"description\" content=\"Gradient descent walks downhill on the loss, one small step at a time, and with a learning rate chosen well it reaches a minimum of a convex loss from…\">"),
+        "{page}"
+    );
+    assert!(page.contains("<meta property=\"og:title\" content=\"Descent — T &amp; Co\">"));
+    assert!(page.contains("<meta property=\"og:site_name\" content=\"T &amp; Co\">"));
+    assert!(page.contains("<meta property=\"og:url\" content=\"https://example.org/b/sec.html\">"));
+    // A book without a favicon of its own gets d2lbook's.
+    assert!(
+        page.contains("<link rel=\"icon\" href=\"theme/favicon.svg\">"),
+        "{page}"
+    );
+    assert!(book.page("theme/favicon.svg").starts_with("<svg"));
+}

@@ -16,6 +16,8 @@ const PAGE_TEMPLATE: &str = include_str!("../../templates/page.html");
 const THEME: &[(&str, &[u8])] = &[
     ("d2lbook.css", include_bytes!("../../theme/d2lbook.css")),
     ("d2lbook.js", include_bytes!("../../theme/d2lbook.js")),
+    // The icon of a book that sets no `[html] favicon`.
+    ("favicon.svg", include_bytes!("../../theme/favicon.svg")),
 ];
 const MATH_FONT: &str = "theme/fonts/NewCMMath-Regular.otf";
 
@@ -90,6 +92,11 @@ struct PageContext<'a> {
     favicon: String,
     /// The page's absolute URL, when `[html] site_url` is absolute.
     canonical: String,
+    /// What the page is about, for search engines and link previews: the start of its
+    /// first paragraph, as text.
+    description: String,
+    /// The logo's absolute URL for link previews, when `[html] site_url` is absolute.
+    og_image: String,
 }
 
 /// The page a static host shows for a missing address, at any depth: its links start
@@ -143,10 +150,38 @@ fn not_found_page(
         logo: logo.map_or_else(String::new, |l| escape(&format!("{root}{l}"))),
         favicon: favicon.map_or_else(String::new, |f| escape(&format!("{root}{f}"))),
         canonical: String::new(),
+        description: words.not_found_text.clone(),
+        og_image: String::new(),
     };
     tera::Context::from_serialize(&ctx)
         .and_then(|c| tera.render("page.html", &c))
         .map_err(|e| error_chain(&e))
+}
+
+/// The start of a page's first paragraph as text, cut after at most 160 characters at a
+/// space or a CJK comma or full stop (CJK text has no spaces).
+fn description(doc: &crate::doc::Doc) -> Option<String> {
+    let mut first = None;
+    crate::doc::for_each_block(&doc.blocks, &mut |b| {
+        if let (None, Block::Paragraph(p)) = (&first, b) {
+            first = Some(reading_text(p));
+        }
+    });
+    let text = first?.split_whitespace().collect::<Vec<_>>().join(" ");
+    const MAX: usize = 160;
+    if text.chars().count() <= MAX {
+        return (!text.is_empty()).then_some(text);
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    // A sentence's end first, then a word's or a clause's.
+    let end = [&['。'][..], &[' ', '、'][..]]
+        .iter()
+        .find_map(|ends| cut.rfind(*ends).filter(|&at| at > cut.len() / 2));
+    let cut = end.map_or(&cut[..], |at| &cut[..at]);
+    Some(format!(
+        "{}…",
+        cut.trim_end_matches([',', ';', ':', '.', '、', '。'])
+    ))
 }
 
 /// `sitemap.xml`: every page's absolute URL, for search engines.
@@ -287,7 +322,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         })
     };
     let logo = named(&site.theme.logo);
-    let favicon = named(&site.theme.favicon);
+    let favicon = named(&site.theme.favicon).or_else(|| Some("theme/favicon.svg".into()));
     let site_url = html.site_url.trim_end_matches('/');
     let katex_dir = "theme/katex";
     let katex = book.config.html.math == MathOutput::KatexHtml;
@@ -380,6 +415,12 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
                     escape(&format!("{site_url}/{page}"))
                 } else {
                     String::new()
+                },
+                description: description(&site.ctx.docs[i])
+                    .unwrap_or_else(|| book.config.book.title.clone()),
+                og_image: match &logo {
+                    Some(l) if site_url.starts_with("http") => escape(&format!("{site_url}/{l}")),
+                    _ => String::new(),
                 },
             };
             let html = tera::Context::from_serialize(&ctx)
