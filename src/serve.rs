@@ -126,19 +126,6 @@ pub fn serve(options: ServeOptions) -> bool {
         });
     }
 
-    let url = url(address);
-    eprintln!("serving the book at {url} (Ctrl-C to stop)");
-    if !address.ip().is_loopback() {
-        eprintln!(
-            "note: --host {} exposes the site to other machines on the network",
-            options.host
-        );
-    }
-    if options.open {
-        if let Err(e) = opener::open(&url) {
-            eprintln!("warning: cannot open a browser: {e}");
-        }
-    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -165,6 +152,28 @@ pub fn serve(options: ServeOptions) -> bool {
                 return false;
             }
         };
+        // Ctrl-C is caught from before the address is printed: whoever starts the server
+        // may stop it as soon as it reads the line.
+        let mut interrupt = match interrupt() {
+            Ok(interrupt) => interrupt,
+            Err(e) => {
+                eprintln!("error: cannot catch Ctrl-C: {e}");
+                return false;
+            }
+        };
+        let url = url(address);
+        eprintln!("serving the book at {url} (Ctrl-C to stop)");
+        if !address.ip().is_loopback() {
+            eprintln!(
+                "note: --host {} exposes the site to other machines on the network",
+                options.host
+            );
+        }
+        if options.open {
+            if let Err(e) = opener::open(&url) {
+                eprintln!("warning: cannot open a browser: {e}");
+            }
+        }
         // Open event streams never end, so a graceful shutdown would wait forever: Ctrl-C
         // simply stops serving (every file of the site is written by a rename, whole).
         tokio::select! {
@@ -175,12 +184,23 @@ pub fn serve(options: ServeOptions) -> bool {
                 }
                 true
             }
-            _ = tokio::signal::ctrl_c() => {
+            _ = interrupt.recv() => {
                 eprintln!("stopped");
                 true
             }
         }
     })
+}
+
+/// Ctrl-C, its handler installed now (tokio's `ctrl_c()` installs it when first polled).
+#[cfg(unix)]
+fn interrupt() -> std::io::Result<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+}
+
+#[cfg(windows)]
+fn interrupt() -> std::io::Result<tokio::signal::windows::CtrlC> {
+    tokio::signal::windows::ctrl_c()
 }
 
 fn url(address: SocketAddr) -> String {
