@@ -105,9 +105,18 @@ async function launch({ width = 1280, height = 900 } = {}) {
     },
     async close() {
       const exited = new Promise((r) => child.once("exit", r));
-      child.kill();
+      // Browser.close ends Chromium's helper processes too; a kill of the main one may
+      // leave them writing into the profile while it is removed.
+      const killer = setTimeout(() => child.kill(), 5000);
+      send("Browser.close").catch(() => child.kill());
       await exited;
-      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+      clearTimeout(killer);
+      try {
+        fs.rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch (e) {
+        // A leftover temporary profile is not a finding of the check.
+        console.error(`note: could not remove ${profile}: ${e.message}`);
+      }
     },
   };
 }
