@@ -183,6 +183,19 @@ impl Default for EvalConfig {
         toml::from_str("").expect("defaults")
     }
 }
+impl HtmlConfig {
+    /// The path part of `site_url`, from `/` and ending in `/`: where the site's root is
+    /// on its host (`https://example.org/book` → `/book/`).
+    pub fn site_path(&self) -> String {
+        let url = &self.site_url;
+        let path = match url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+            None => url,
+        };
+        format!("/{}/", path.trim_matches('/')).replace("//", "/")
+    }
+}
+
 impl Default for HtmlConfig {
     fn default() -> Self {
         toml::from_str("").expect("defaults")
@@ -353,6 +366,23 @@ fn is_safe_link(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_site_path_is_the_path_of_site_url() {
+        let path = |url: &str| {
+            HtmlConfig {
+                site_url: url.into(),
+                ..HtmlConfig::default()
+            }
+            .site_path()
+        };
+        assert_eq!(path("/"), "/");
+        assert_eq!(path(""), "/");
+        assert_eq!(path("/d2l-rust"), "/d2l-rust/");
+        assert_eq!(path("https://example.org"), "/");
+        assert_eq!(path("https://example.org/a/b/"), "/a/b/");
+    }
+
     use super::*;
 
     #[test]

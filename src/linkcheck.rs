@@ -40,12 +40,7 @@ pub fn check(book: &Book, site_dir: &Path) -> (Vec<Diagnostic>, usize) {
         files.insert(rel);
     }
     // Root-relative links (the 404 page's) start with the path of `[html] site_url`.
-    let url = &book.config.html.site_url;
-    let site_path = match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
-        None => url,
-    };
-    let site_path = format!("{}/", site_path.trim_end_matches('/'));
+    let site_path = book.config.html.site_path();
 
     let mut diags = Vec::new();
     let mut checked = 0;

@@ -72,6 +72,16 @@ struct BookInfo<'a> {
     release: &'a str,
 }
 
+impl<'a> BookInfo<'a> {
+    fn of(book: &'a crate::book::Book) -> Self {
+        BookInfo {
+            title: &book.config.book.title,
+            authors: &book.config.book.authors,
+            release: &book.config.book.release,
+        }
+    }
+}
+
 /// What the template sees. URLs (`root`, `href`, `katex_css`) are HTML-escaped here and
 /// output with `| safe`, since Tera's escaping would also rewrite every `/`.
 #[derive(Serialize)]
@@ -109,20 +119,10 @@ fn not_found_page(
 ) -> Result<String, String> {
     let book = site.ctx.book;
     let words = site.ctx.words;
-    // The path of the site's address: the same host serves the page, at any depth.
-    let url = &book.config.html.site_url;
-    let path = match url.split_once("://") {
-        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
-        None => url,
-    };
-    let root = format!("{}/", path.trim_end_matches('/'));
+    let root = book.config.html.site_path();
     let ctx = PageContext {
         lang: &book.config.book.language,
-        book: BookInfo {
-            title: &book.config.book.title,
-            authors: &book.config.book.authors,
-            release: &book.config.book.release,
-        },
+        book: BookInfo::of(book),
         page: PageInfo {
             title: escape(&words.not_found),
             title_text: format!("{} — {}", words.not_found, book.config.book.title),
@@ -376,11 +376,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
             };
             let ctx = PageContext {
                 lang: &book.config.book.language,
-                book: BookInfo {
-                    title: &book.config.book.title,
-                    authors: &book.config.book.authors,
-                    release: &book.config.book.release,
-                },
+                book: BookInfo::of(book),
                 page: PageInfo {
                     title: titles[i].0.clone(),
                     title_text: if let Some(title) = &section.page_title {
