@@ -20,6 +20,22 @@ struct Cell {
     cell_type: String,
     #[serde(default)]
     source: Source,
+    #[serde(default)]
+    metadata: serde_json::Value,
+}
+
+impl Cell {
+    /// The set-up cell `build ipynb` writes first (it loads the library for the kernel,
+    /// which a build's cells already have): not part of the section.
+    fn is_setup(&self) -> bool {
+        self.metadata
+            .pointer("/tags")
+            .and_then(|t| t.as_array())
+            .is_some_and(|tags| {
+                tags.iter()
+                    .any(|t| t.as_str() == Some(crate::render::ipynb::SETUP_TAG))
+            })
+    }
 }
 
 /// nbformat allows the source as one string or as a list of lines.
@@ -77,6 +93,7 @@ pub fn parse(json: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Dia
                 starts.push(text.lines().count() + 1);
                 text.push_str(source);
             }
+            "code" if cell.is_setup() => starts.push(text.lines().count() + 1),
             "code" => {
                 starts.push(text.lines().count() + 2);
                 text.push_str(&format!("```{{.{lang} .input}}\n{source}\n```"));
