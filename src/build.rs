@@ -312,6 +312,8 @@ pub fn ipynb(options: &Options) -> Outcome {
     let notebooks = files.iter().filter(|(p, _)| p.ends_with(".ipynb")).count();
     match library_files(&book) {
         Ok(library) => files.extend(library),
+        // The set-up cell names another source of the library: no copy is needed.
+        Err(_) if book.config.ipynb.d2l_dependency.is_some() => {}
         Err(e) => diags.push(
             Diagnostic::error(format!(
                 "cannot read the library `{}` of [eval] library: {e}",
@@ -351,7 +353,8 @@ pub fn ipynb(options: &Options) -> Outcome {
     finish(options, strict, &diags, &summary)
 }
 
-/// The library's sources as files of `d2l-lib/` in the notebook folder, in name order;
+/// The library's sources as files of `d2l-lib/` in the notebook folder, in name order
+/// (a copy travels with the notebooks even when `[ipynb] d2l_dependency` names another);
 /// build outputs (`target/`) and hidden files (`.git`) are left out.
 fn library_files(book: &Book) -> std::io::Result<Vec<(String, output::Content)>> {
     let dir = book.root.join(&book.config.eval.library);

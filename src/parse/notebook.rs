@@ -150,6 +150,17 @@ mod tests {
     }
 
     #[test]
+    fn the_set_up_cell_of_build_ipynb_is_not_part_of_the_section() {
+        let nb = r##"{"metadata": {"kernelspec": {"language": "rust"}}, "nbformat": 4, "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["d2l-setup"]}, "source": [":dep d2l = { path = \"d2l-lib\" }\n", "use d2l::prelude::*;"], "outputs": []},
+            {"cell_type": "markdown", "metadata": {}, "source": "text :bogus:`y`"}]}"##;
+        let (doc, diags) = parse(nb, "nb.ipynb", Path::new("."), &Fence::closed());
+        assert!(matches!(&doc.blocks[..], [Block::Paragraph(_)]), "{doc:?}");
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.file.as_ref(), span.line), ("nb.ipynb#cell2", 1));
+    }
+
+    #[test]
     fn json_errors_point_at_the_character_whatever_the_line_ends() {
         // Before, the offset of `x` came out two bytes early (one per `\r`), inside `あ`.
         let (_, diags) = parse(
