@@ -408,3 +408,20 @@ fn a_book_may_name_its_library_and_link_references_to_its_site() {
     );
     assert_eq!(source(2), "let a = 1;");
 }
+
+#[test]
+fn without_its_library_a_book_gets_an_error_and_no_notebooks() {
+    let book = one_section_book("# Sec\n\n```{.rust .input}\nlet a = 1;\n```\n");
+    let run = book.run(&["build", "ipynb", "--no-eval"]);
+    assert!(!run.ok);
+    assert!(
+        run.stderr
+            .contains("error: cannot read the library `d2l-lib` of [eval] library"),
+        "{}",
+        run.stderr
+    );
+    assert!(run
+        .stderr
+        .contains("help: the notebooks' set-up cell loads the library"));
+    assert!(!book.root.join("_build/ipynb").exists());
+}
