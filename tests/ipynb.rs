@@ -229,7 +229,9 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
         "Strang (1993) が良い出発点",
         "（Goodfellow et al., 2016; Strang, 1993）",
         "表 1.1.1 ベクトルと行列の基本演算と candle での書き方\n\n| 演算 | 数式 | candle での書き方 |",
-        "$$\\|\\mathbf{x}\\|_2 = \\sqrt{\\sum_{i=1}^n x_i^2}.$$",
+        "$$\\|\\mathbf{x}\\|_2 = \\sqrt{\\sum_{i=1}^n x_i^2}.\n\\tag{1.1.2}$$",
+        // An equation without a label has no number.
+        "$$\\boldsymbol{\\theta} = \\begin{pmatrix}",
     ] {
         assert!(prose.contains(expected), "missing {expected:?} in\n{prose}");
     }

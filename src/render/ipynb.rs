@@ -213,6 +213,12 @@ impl<'a> Writer<'a> {
                 let _ = write!(out, "]({})", link_destination(&f.src));
             }
             Block::Table(t) => self.table(t, out),
+            // A numbered equation carries its number as `\tag` (Jupyter's MathJax and
+            // KaTeX both set it at the right margin), since references show it; on a line
+            // of its own, out of reach of a `%` comment ending the TeX.
+            Block::Equation(e) if !e.number.is_empty() && !e.tex.contains("\\tag") => {
+                let _ = write!(out, "$${}\n\\tag{{{}}}$$", e.tex.trim(), e.number);
+            }
             Block::Equation(e) => {
                 let _ = write!(out, "$${}$$", e.tex.trim());
             }
