@@ -284,6 +284,114 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     finish(options, strict, &diags, &summary)
 }
 
+/// Builds the notebooks into `<output_dir>/ipynb` (runs the cells first, as `html` does):
+/// a notebook per section at its page's path, the images they show, a copy of the
+/// library, and `<name>-ipynb.zip` holding all of these.
+pub fn ipynb(options: &Options) -> Outcome {
+    use crate::render::ipynb;
+    let started = Instant::now();
+    let diags = Diagnostics::default();
+    let Some(Prepared {
+        book,
+        docs,
+        words,
+        resolution,
+        out_dir,
+    }) = prepare(options, &diags, &mut ParseMemo::default())
+    else {
+        return finish(options, options.strict, &diags, "");
+    };
+    let ctx = RenderContext {
+        book: &book,
+        docs: &docs,
+        resolution: &resolution,
+        words: &words,
+    };
+    let evaluated = !options.no_eval && book.config.eval.enabled;
+    let mut files = ipynb::notebooks(&ctx, &ipynb::Options { evaluated });
+    let notebooks = files.iter().filter(|(p, _)| p.ends_with(".ipynb")).count();
+    match library_files(&book) {
+        Ok(library) => files.extend(library),
+        // The set-up cell names another source of the library: no copy is needed.
+        Err(_) if book.config.ipynb.d2l_dependency.is_some() => {}
+        Err(e) => diags.push(
+            Diagnostic::error(format!(
+                "cannot read the library `{}` of [eval] library: {e}",
+                book.config.eval.library
+            ))
+            .help("the notebooks' set-up cell loads the library: set `[eval] library` to the path of the d2l crate"),
+        ),
+    }
+    let strict = options.strict || book.config.build.strict;
+    let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
+    let mut summary = String::new();
+    if !failed {
+        let dir = out_dir.join("ipynb");
+        let zip_name = format!("{}-ipynb.zip", crate::pdf::output_name(&book));
+        let written = output::zip(&files).and_then(|zip| {
+            files.push((zip_name.clone(), output::Content::Bytes(zip)));
+            output::write_atomically(&dir, &files)
+        });
+        match written {
+            Ok(()) => {
+                summary = format!(
+                    "built {notebooks} notebooks into {} and {} in {:.2} s",
+                    display(&options.root, &dir),
+                    display(&options.root, &dir.join(&zip_name)),
+                    started.elapsed().as_secs_f64()
+                );
+                if !evaluated {
+                    summary
+                        .push_str("\nnote: the cells were not run: the notebooks have no outputs");
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(format!(
+                "cannot write the notebooks: {e}"
+            ))),
+        }
+    }
+    finish(options, strict, &diags, &summary)
+}
+
+/// The library's sources as files of `d2l-lib/` in the notebook folder, in name order
+/// (a copy travels with the notebooks even when `[ipynb] d2l_dependency` names another);
+/// build outputs (`target/`) and hidden files (`.git`) are left out.
+fn library_files(book: &Book) -> std::io::Result<Vec<(String, output::Content)>> {
+    let dir = book.root.join(&book.config.eval.library);
+    let mut files = Vec::new();
+    let walk = walkdir::WalkDir::new(&dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || {
+                let name = e.file_name().to_string_lossy();
+                !(name.starts_with('.') || e.depth() == 1 && name == "target")
+            }
+        });
+    for entry in walk {
+        let entry = entry.map_err(std::io::Error::other)?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        files.push((
+            format!("{}/{}", crate::render::ipynb::LIBRARY_DIR, rel.join("/")),
+            output::Content::Copy(entry.into_path()),
+        ));
+    }
+    if files.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} holds no files", dir.display()),
+        ));
+    }
+    Ok(files)
+}
+
 /// A book loaded, parsed, evaluated and resolved: what every backend renders from.
 struct Prepared {
     book: Book,

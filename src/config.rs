@@ -21,6 +21,8 @@ pub struct Config {
     pub html: HtmlConfig,
     #[serde(default)]
     pub pdf: PdfConfig,
+    #[serde(default)]
+    pub ipynb: IpynbConfig,
     /// Overrides of the localised words (`figure = "Figure"`, …).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
@@ -140,6 +142,15 @@ pub struct PdfConfig {
     pub font_paths: Vec<String>,
     #[serde(default = "default_citation_style")]
     pub citation_style: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpynbConfig {
+    /// How the notebooks' set-up cell depends on the library, as a Cargo dependency
+    /// (`{ git = "https://…" }`, `"0.1"`); by default the copy of the library beside them.
+    #[serde(default)]
+    pub d2l_dependency: Option<toml::Value>,
 }
 
 fn default_language() -> String {

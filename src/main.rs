@@ -79,6 +79,13 @@ enum Target {
         #[arg(long)]
         keep_typ: bool,
     },
+    /// Jupyter notebooks (evcxr's Rust kernel), into <output_dir>/ipynb, with a zip of
+    /// them and the library (runs the cells first: the notebooks carry their outputs)
+    Ipynb {
+        /// Write the notebooks without outputs, without running the cells
+        #[arg(long)]
+        no_eval: bool,
+    },
     /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
     Eval,
     /// Check the links, anchors, images, scripts and stylesheets of the built site
@@ -109,6 +116,10 @@ fn main() -> ExitCode {
                 Target::Pdf { no_eval, keep_typ } => {
                     options.no_eval = no_eval;
                     d2lbook::build::pdf(&options, keep_typ)
+                }
+                Target::Ipynb { no_eval } => {
+                    options.no_eval = no_eval;
+                    d2lbook::build::ipynb(&options)
                 }
                 Target::Eval => d2lbook::build::eval(&options),
                 Target::Linkcheck => d2lbook::build::linkcheck(&options),

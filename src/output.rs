@@ -206,6 +206,27 @@ pub enum Content {
     Copy(PathBuf),
 }
 
+/// A zip archive of `files`, in their order, compressed with deflate. Every entry has the
+/// same date (zip's earliest, 1980-01-01) and permissions, so that the same files make
+/// the same bytes from build to build.
+pub fn zip(files: &[(String, Content)]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write as _;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    for (rel, content) in files {
+        zip.start_file(rel.as_str(), options)
+            .map_err(std::io::Error::other)?;
+        match content {
+            Content::Bytes(bytes) => zip.write_all(bytes)?,
+            Content::Copy(path) => zip.write_all(&std::fs::read(path)?)?,
+        }
+    }
+    Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
 /// Whether `dir` already holds exactly `files`: the same paths (no more) with the same
 /// bytes. A build that would write the same site then writes nothing.
 pub fn holds_exactly(dir: &Path, files: &[(String, Content)]) -> bool {

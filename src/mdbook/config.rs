@@ -1,8 +1,10 @@
 //! `book.toml` as mdBook writes it: mdBook's keys are read into d2lbook's `Config`, and
 //! the tables of preprocessors and renderers that d2lbook does not run get one note each.
-//! d2lbook's own tables (`[eval]`, `[html]`, `[pdf]`, `[labels]`) may sit beside them.
+//! d2lbook's own tables (`[eval]`, `[html]`, `[pdf]`, `[ipynb]`, `[labels]`) may sit beside them.
 
-use crate::config::{BuildConfig, Config, EvalConfig, HeaderLink, HtmlConfig, PdfConfig};
+use crate::config::{
+    BuildConfig, Config, EvalConfig, HeaderLink, HtmlConfig, IpynbConfig, PdfConfig,
+};
 use crate::diag::Diagnostic;
 use crate::doc::{span_of, Span};
 use serde::de::IgnoredAny;
@@ -63,6 +65,8 @@ struct MdBookToml {
     html: Option<HtmlConfig>,
     #[serde(default)]
     pdf: PdfConfig,
+    #[serde(default)]
+    ipynb: IpynbConfig,
     #[serde(default)]
     labels: BTreeMap<String, String>,
 }
@@ -171,6 +175,7 @@ pub fn from_toml(text: &str, file: &str) -> Result<Config, Diagnostic> {
     };
     config.eval = toml.eval;
     config.pdf = toml.pdf;
+    config.ipynb = toml.ipynb;
     config.labels = toml.labels;
     if let Some(html) = toml.html {
         config.html = html;

@@ -20,6 +20,22 @@ struct Cell {
     cell_type: String,
     #[serde(default)]
     source: Source,
+    #[serde(default)]
+    metadata: serde_json::Value,
+}
+
+impl Cell {
+    /// The set-up cell `build ipynb` writes first (it loads the library for the kernel,
+    /// which a build's cells already have): not part of the section.
+    fn is_setup(&self) -> bool {
+        self.metadata
+            .pointer("/tags")
+            .and_then(|t| t.as_array())
+            .is_some_and(|tags| {
+                tags.iter()
+                    .any(|t| t.as_str() == Some(crate::render::ipynb::SETUP_TAG))
+            })
+    }
 }
 
 /// nbformat allows the source as one string or as a list of lines.
@@ -77,6 +93,7 @@ pub fn parse(json: &str, file: &str, dir: &Path, fence: &Fence) -> (Doc, Vec<Dia
                 starts.push(text.lines().count() + 1);
                 text.push_str(source);
             }
+            "code" if cell.is_setup() => starts.push(text.lines().count() + 1),
             "code" => {
                 starts.push(text.lines().count() + 2);
                 text.push_str(&format!("```{{.{lang} .input}}\n{source}\n```"));
@@ -130,6 +147,17 @@ mod tests {
         assert!(matches!(&doc.blocks[2], Block::Code(c) if c.lang == "rust" && c.cell.is_some()));
         let span = diags[0].span.as_ref().unwrap();
         assert_eq!((span.file.as_ref(), span.line), ("nb.ipynb#cell3", 1));
+    }
+
+    #[test]
+    fn the_set_up_cell_of_build_ipynb_is_not_part_of_the_section() {
+        let nb = r##"{"metadata": {"kernelspec": {"language": "rust"}}, "nbformat": 4, "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["d2l-setup"]}, "source": [":dep d2l = { path = \"d2l-lib\" }\n", "use d2l::prelude::*;"], "outputs": []},
+            {"cell_type": "markdown", "metadata": {}, "source": "text :bogus:`y`"}]}"##;
+        let (doc, diags) = parse(nb, "nb.ipynb", Path::new("."), &Fence::closed());
+        assert!(matches!(&doc.blocks[..], [Block::Paragraph(_)]), "{doc:?}");
+        let span = diags[0].span.as_ref().unwrap();
+        assert_eq!((span.file.as_ref(), span.line), ("nb.ipynb#cell2", 1));
     }
 
     #[test]

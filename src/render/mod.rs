@@ -1,5 +1,5 @@
-//! Backends: the resolved book (`RenderContext`) to HTML pages (`html`, `site`) and to
-//! Typst markup (`typst`, compiled by `pdf`). They read the IR and the resolution and
+//! Backends: the resolved book (`RenderContext`) to HTML pages (`html`, `site`), to
+//! Typst markup (`typst`, compiled by `pdf`) and to Jupyter notebooks (`ipynb`). They read the IR and the resolution and
 //! decide only how things look; neither backend imports the other.
 
 use crate::book::Book;
@@ -10,6 +10,7 @@ use crate::resolve::Resolution;
 pub mod escape;
 pub mod highlight;
 pub mod html;
+pub mod ipynb;
 pub mod math;
 mod mathml;
 pub mod site;
