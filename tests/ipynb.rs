@@ -8,18 +8,6 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The sample book, its cells run with the repository's library.
-fn sample() -> TempBook {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let book = TempBook::sample();
-    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
-    book.write(
-        "book.toml",
-        &format!("{toml}\n[eval]\nlibrary = \"{root}/d2l-lib\"\n"),
-    );
-    book
-}
-
 /// Every file under `dir`, by path relative to it.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(dir)
@@ -169,7 +157,7 @@ fn check_notebook(path: &str, nb: &Value, ran: bool) -> Vec<String> {
 
 #[test]
 fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
-    let book = sample();
+    let book = TempBook::sample_with_library();
     let run = book.run(&["--strict", "build", "ipynb"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stderr.contains("built 10 notebooks"), "{}", run.stderr);
@@ -338,7 +326,7 @@ fn comparable_main(page: &str) -> String {
 
 #[test]
 fn notebooks_build_back_into_the_same_pages() {
-    let book = sample();
+    let book = TempBook::sample_with_library();
     let run = book.run(&["build", "ipynb"]);
     assert!(run.ok, "{}", run.stderr);
     let run = book.build_html();
