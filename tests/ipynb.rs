@@ -155,6 +155,38 @@ fn check_notebook(path: &str, nb: &Value, ran: bool) -> Vec<String> {
     kinds
 }
 
+/// Jupyter's own check: nbformat's `validate`, against the nbformat 4 JSON schema it
+/// ships (Debian: python3-nbformat, which `.ci/run` installs), on every notebook.
+fn jupyter_validates(dir: &Path, count: usize) {
+    const CHECK: &str = "import glob, sys, nbformat\n\
+        files = sorted(glob.glob(sys.argv[1] + '/**/*.ipynb', recursive=True))\n\
+        for f in files:\n\
+        \x20   nbformat.validate(nbformat.read(f, as_version=nbformat.NO_CONVERT))\n\
+        print(len(files), 'valid')\n";
+    // A python3 of a version manager may lack the system's packages: try the system's too.
+    let out = ["python3", "/usr/bin/python3"]
+        .iter()
+        .filter_map(|python| {
+            std::process::Command::new(python)
+                .args(["-c", CHECK])
+                .arg(dir)
+                .output()
+                .ok()
+        })
+        .find(|out| {
+            out.status.success()
+                || !String::from_utf8_lossy(&out.stderr).contains("No module named 'nbformat'")
+        })
+        .expect("python3 with nbformat (Debian: python3-nbformat; `.ci/run` installs it)");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{report}");
+    assert_eq!(report.trim(), format!("{count} valid"));
+}
+
 #[test]
 fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     let book = TempBook::sample_with_library();
@@ -162,6 +194,7 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stderr.contains("built 10 notebooks"), "{}", run.stderr);
     let dir = book.root.join("_build/ipynb");
+    jupyter_validates(&dir, 10);
     let written = files(&dir);
     let mut kinds = Vec::new();
     let mut notebooks = 0;
