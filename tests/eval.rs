@@ -924,3 +924,25 @@ fn in_the_pdf_a_cells_output_stays_on_the_page_of_its_code() {
         assert_eq!(code, page_of(&format!("output{k} line5")), "cell {k}");
     }
 }
+
+#[test]
+fn a_books_own_pdf_template_without_cell_still_shows_cells_and_outputs() {
+    // A template written before `cell` existed: the built-in one without it.
+    let builtin = include_str!("../templates/book.typ");
+    let start = builtin.find("#let cell(body)").unwrap();
+    let end = start + builtin[start..].find("\n})\n").unwrap() + 4;
+    let old = format!("{}{}", &builtin[..start], &builtin[end..]);
+    assert!(!old.contains("#let cell("));
+    let book = book(
+        &[(
+            "old",
+            &format!("# Old\n\n{}", cell("println!(\"printed by the cell\");")),
+        )],
+        "",
+    );
+    book.write("templates/book.typ", &old);
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    let text = common::pdftotext(&book.root.join("_build/pdf/e.pdf"));
+    assert!(text.contains("printed by the cell"), "{text}");
+}

@@ -184,6 +184,10 @@ impl<'a> Writer<'a> {
         );
         let _ = writeln!(self.out, "#import {} as d2l", string(BOOK_PATH));
         let _ = writeln!(self.out, "#import {}: *", string(MATH_PATH));
+        // A book's own template written before `cell` existed still builds: a cell is
+        // then its code and outputs one after the other.
+        self.out
+            .push_str("#let d2l-cell = dictionary(d2l).at(\"cell\", default: body => body)\n");
         self.out.push_str("#show: d2l.book.with(\n");
         let _ = writeln!(self.out, "  title: {},", string(&config.book.title));
         let _ = writeln!(self.out, "  authors: {},", array(&config.book.authors));
@@ -641,7 +645,7 @@ impl<'a> Writer<'a> {
         // when it fits there.
         let cell = show_code && show_output && !c.outputs.is_empty();
         if cell {
-            self.out.push_str("#d2l.cell[\n");
+            self.out.push_str("#d2l-cell[\n");
         }
         if show_code {
             // rustdoc's hidden lines stay hidden on paper.
