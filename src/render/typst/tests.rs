@@ -24,7 +24,7 @@ fn markup_of_text_is_literal() {
     );
     assert!(main.contains("#\"= not a heading\""), "{main}");
     assert!(!main.contains("\n= not"), "{main}");
-    assert!(!main.lines().any(|l| l.starts_with("#let")), "{main}");
+    assert!(!main.lines().any(|l| l.starts_with("#let x")), "{main}");
     // It parses without errors, and the only code is ours.
     let root = ::typst::syntax::parse(main);
     assert!(
