@@ -210,26 +210,15 @@ pub(crate) fn make_site(
 pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(Prepared {
-        book,
-        docs,
-        words,
-        resolution,
-        out_dir,
-    }) = prepare(options, &diags, &mut ParseMemo::default())
-    else {
+    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
         return finish(options, options.strict, &diags, "");
     };
-    let ctx = RenderContext {
-        book: &book,
-        docs: &docs,
-        resolution: &resolution,
-        words: &words,
-    };
+    let (ctx, out_dir) = (prepared.ctx(), &prepared.out_dir);
+    let book = ctx.book;
     let out_dir = out_dir.join("pdf");
-    let name = crate::pdf::output_name(&book);
+    let name = crate::pdf::output_name(book);
     let typ = out_dir.join(format!("{name}.typ"));
-    let (theme, theme_diags) = theme::pdf(&book);
+    let (theme, theme_diags) = theme::pdf(book);
     // A refused template fails the build: typesetting without it would be wasted.
     let bytes = if theme_diags.is_empty() {
         let progress = !options.quiet && std::io::stderr().is_terminal();
@@ -261,7 +250,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
                     bytes.len() / 1024,
                     started.elapsed().as_secs_f64()
                 );
-                let raw = count_blocks(&docs, |b| matches!(b, Block::RawHtml { .. }));
+                let raw = count_blocks(ctx.docs, |b| matches!(b, Block::RawHtml { .. }));
                 if raw > 0 {
                     summary.push_str(&format!(
                         "\nnote: {raw} raw HTML block{} left out of the PDF",
@@ -291,26 +280,15 @@ pub fn ipynb(options: &Options) -> Outcome {
     use crate::render::ipynb;
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(Prepared {
-        book,
-        docs,
-        words,
-        resolution,
-        out_dir,
-    }) = prepare(options, &diags, &mut ParseMemo::default())
-    else {
+    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
         return finish(options, options.strict, &diags, "");
     };
-    let ctx = RenderContext {
-        book: &book,
-        docs: &docs,
-        resolution: &resolution,
-        words: &words,
-    };
+    let (ctx, out_dir) = (prepared.ctx(), &prepared.out_dir);
+    let book = ctx.book;
     let evaluated = !options.no_eval && book.config.eval.enabled;
     let mut files = ipynb::notebooks(&ctx, &ipynb::Options { evaluated });
     let notebooks = files.iter().filter(|(p, _)| p.ends_with(".ipynb")).count();
-    match library_files(&book) {
+    match library_files(book) {
         Ok(library) => files.extend(library),
         // The set-up cell names another source of the library: no copy is needed.
         Err(_) if book.config.ipynb.d2l_dependency.is_some() => {}
@@ -327,7 +305,7 @@ pub fn ipynb(options: &Options) -> Outcome {
     let mut summary = String::new();
     if !failed {
         let dir = out_dir.join("ipynb");
-        let zip_name = format!("{}-ipynb.zip", crate::pdf::output_name(&book));
+        let zip_name = format!("{}-ipynb.zip", crate::pdf::output_name(book));
         let written = output::zip(&files).and_then(|zip| {
             files.push((zip_name.clone(), output::Content::Bytes(zip)));
             output::write_atomically(&dir, &files)
@@ -400,6 +378,18 @@ struct Prepared {
     resolution: resolve::Resolution,
     /// The output folder, checked and claimed.
     out_dir: PathBuf,
+}
+
+impl Prepared {
+    /// What a backend reads.
+    fn ctx(&self) -> RenderContext<'_> {
+        RenderContext {
+            book: &self.book,
+            docs: &self.docs,
+            resolution: &self.resolution,
+            words: &self.words,
+        }
+    }
 }
 
 /// load → parse → eval → resolve; `None` when the book cannot be loaded at all.
