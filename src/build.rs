@@ -46,29 +46,108 @@ pub fn html(options: &Options) -> Outcome {
     let Some(site) = make_site(options, &diags, &mut memo) else {
         return finish(options, options.strict, &diags, "");
     };
-    let mut summary = String::new();
-    if let (false, Some(files)) = (site.failed(&diags), &site.files) {
-        let dir = site.out_dir.join("html");
-        let unchanged = output::holds_exactly(&dir, files);
-        let written = if unchanged {
-            Ok(())
-        } else {
-            output::write_atomically(&dir, files)
-        };
-        match written {
-            Ok(()) if unchanged => {
-                summary = format!(
-                    "the site in {} is up to date ({} pages, checked in {:.2} s)",
-                    display(&options.root, &dir),
-                    site.pages,
-                    started.elapsed().as_secs_f64()
-                )
-            }
-            Ok(()) => summary = site.summary(options, started),
-            Err(e) => diags.push(Diagnostic::error(format!("cannot write the site: {e}"))),
+    let summary = write_site(options, &site, started, &diags);
+    finish(options, site.strict, &diags, &summary)
+}
+
+/// Writes a site made in memory unless the build failed or the folder holds it already;
+/// the closing line, or nothing when it was not written.
+fn write_site(
+    options: &Options,
+    site: &SiteBuild,
+    started: Instant,
+    diags: &Diagnostics,
+) -> String {
+    let (false, Some(files)) = (site.failed(diags), &site.files) else {
+        return String::new();
+    };
+    let dir = site.out_dir.join("html");
+    if output::holds_exactly(&dir, files) {
+        return format!(
+            "the site in {} is up to date ({} pages, checked in {:.2} s)",
+            display(&options.root, &dir),
+            site.pages,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    match output::write_atomically(&dir, files) {
+        Ok(()) => site.summary(options, started),
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot write the site: {e}")));
+            String::new()
         }
     }
-    finish(options, site.strict, &diags, &summary)
+}
+
+/// `build all`: the site, the PDF and the notebooks from one load, parse, eval and
+/// resolve; the site offers the PDF and the notebooks for download. Nothing is written
+/// unless all three succeed.
+pub fn all(options: &Options) -> Outcome {
+    let started = Instant::now();
+    let diags = Diagnostics::default();
+    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
+        return finish(options, options.strict, &diags, "");
+    };
+    let strict = options.strict || prepared.book.config.build.strict;
+    let pdf = typeset(options, &prepared, false, &diags);
+    let notebooks = notebook_files(options, &prepared, &diags);
+    let (Some(pdf), Some(notebooks)) = (pdf, notebooks) else {
+        return finish(options, strict, &diags, "");
+    };
+    let name = crate::pdf::output_name(&prepared.book);
+    let mut downloads = site::Downloads {
+        pdf: Some(site::Download {
+            path: format!("{name}.pdf"),
+            size: pdf.len() as u64,
+            content: output::Content::Bytes(pdf.clone()),
+        }),
+        ..Default::default()
+    };
+    for (path, content) in &notebooks.files {
+        if let output::Content::Bytes(bytes) = content {
+            let download = site::Download {
+                path: path.clone(),
+                size: bytes.len() as u64,
+                content: content.clone(),
+            };
+            if *path == notebooks.zip_name {
+                downloads.notebooks_zip = Some(download);
+            } else if let Some(i) = prepared
+                .book
+                .sections
+                .iter()
+                .position(|s| crate::render::ipynb::notebook_path(&s.html) == *path)
+            {
+                downloads.notebooks.insert(i, download);
+            }
+        }
+    }
+    let (root, out_dir) = (options.root.clone(), prepared.out_dir.clone());
+    let mut memo = Memo {
+        persist: true,
+        ..Memo::default()
+    };
+    let site = site_of(options, prepared, &downloads, &diags, &mut memo);
+    if site.failed(&diags) || site.files.is_none() {
+        return finish(options, strict, &diags, "");
+    }
+    let mut summary = Vec::new();
+    let path = out_dir.join("pdf").join(format!("{name}.pdf"));
+    match crate::pdf::write_atomically(&path, &pdf) {
+        Ok(()) => summary.push(format!(
+            "built {} ({} KB)",
+            display(&root, &path),
+            pdf.len() / 1024
+        )),
+        Err(e) => diags.push(Diagnostic::error(format!(
+            "cannot write {}: {e}",
+            path.display()
+        ))),
+    }
+    summary.push(write_notebooks(options, &out_dir, notebooks, None, &diags));
+    summary.push(write_site(options, &site, started, &diags));
+    summary.retain(|line| !line.is_empty());
+    finish(options, strict, &diags, &summary.join("\n"))
 }
 
 /// The site made in memory, not yet written.
@@ -125,13 +204,55 @@ pub(crate) fn make_site(
     diags: &Diagnostics,
     memo: &mut Memo,
 ) -> Option<SiteBuild> {
+    let prepared = prepare(options, diags, &mut memo.parsed)?;
+    let downloads = downloads_on_disk(&prepared.book, &prepared.out_dir);
+    Some(site_of(options, prepared, &downloads, diags, memo))
+}
+
+/// The downloads that earlier `build pdf` and `build ipynb` runs left in the output
+/// folder: a site built alone still offers them.
+fn downloads_on_disk(book: &Book, out_dir: &Path) -> site::Downloads {
+    let name = crate::pdf::output_name(book);
+    let found = |file: PathBuf, path: String| {
+        let size = std::fs::metadata(&file).ok().filter(|m| m.is_file())?.len();
+        Some(site::Download {
+            path,
+            size,
+            content: output::Content::Copy(file),
+        })
+    };
+    let pdf = format!("{name}.pdf");
+    let zip = format!("{name}-ipynb.zip");
+    site::Downloads {
+        pdf: found(out_dir.join("pdf").join(&pdf), pdf),
+        notebooks_zip: found(out_dir.join("ipynb").join(&zip), zip),
+        notebooks: book
+            .sections
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let path = crate::render::ipynb::notebook_path(&s.html);
+                Some((i, found(out_dir.join("ipynb").join(&path), path)?))
+            })
+            .collect(),
+    }
+}
+
+/// The site of a prepared book, into memory.
+fn site_of(
+    options: &Options,
+    prepared: Prepared,
+    downloads: &site::Downloads,
+    diags: &Diagnostics,
+    memo: &mut Memo,
+) -> SiteBuild {
     let Prepared {
         book,
         docs,
         words,
         resolution,
         out_dir,
-    } = prepare(options, diags, &mut memo.parsed)?;
+    } = prepared;
     // A session keeps the math cache open between rebuilds (it is read once, not at
     // every save); the cache file is where the output folder says.
     let math_file = out_dir.join("cache/math.json");
@@ -170,6 +291,7 @@ pub(crate) fn make_site(
             ctx: &ctx,
             math: &math,
             theme: &theme,
+            downloads,
         },
         &mut memo.pages,
     );
@@ -190,7 +312,7 @@ pub(crate) fn make_site(
             )));
         }
     }
-    Some(SiteBuild {
+    SiteBuild {
         reused: files.as_ref().map_or(0, |f| f.reused),
         files: files.map(|f| f.files),
         out_dir,
@@ -202,7 +324,7 @@ pub(crate) fn make_site(
             &docs,
             |b| matches!(b, Block::Code(c) if c.cell.is_some() && c.lang != "rust"),
         ),
-    })
+    }
 }
 
 /// Builds the PDF into `<output_dir>/pdf/<name>.pdf` (runs the cells first, as `html`
@@ -213,30 +335,11 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
         return finish(options, options.strict, &diags, "");
     };
-    let (ctx, out_dir) = (prepared.ctx(), &prepared.out_dir);
-    let book = ctx.book;
-    let out_dir = out_dir.join("pdf");
+    let book = &prepared.book;
+    let out_dir = prepared.out_dir.join("pdf");
     let name = crate::pdf::output_name(book);
     let typ = out_dir.join(format!("{name}.typ"));
-    let (theme, theme_diags) = theme::pdf(book);
-    // A refused template fails the build: typesetting without it would be wasted.
-    let bytes = if theme_diags.is_empty() {
-        let progress = !options.quiet && std::io::stderr().is_terminal();
-        if progress {
-            eprint!("typesetting {} sections with Typst…", book.sections.len());
-        }
-        let (bytes, pdf_diags) =
-            crate::pdf::render_pdf(&ctx, &theme, keep_typ.then_some(typ.as_path()));
-        if progress {
-            eprint!("\r\x1b[2K");
-        }
-        diags.extend(pdf_diags);
-        bytes
-    } else {
-        diags.extend(theme_diags);
-        None
-    };
-
+    let bytes = typeset(options, &prepared, keep_typ, &diags);
     let strict = options.strict || book.config.build.strict;
     let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
     let mut summary = String::new();
@@ -250,7 +353,7 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
                     bytes.len() / 1024,
                     started.elapsed().as_secs_f64()
                 );
-                let raw = count_blocks(ctx.docs, |b| matches!(b, Block::RawHtml { .. }));
+                let raw = count_blocks(&prepared.docs, |b| matches!(b, Block::RawHtml { .. }));
                 if raw > 0 {
                     summary.push_str(&format!(
                         "\nnote: {raw} raw HTML block{} left out of the PDF",
@@ -273,62 +376,144 @@ pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     finish(options, strict, &diags, &summary)
 }
 
+/// The PDF of a prepared book, typeset in memory (with its Typst source written beside
+/// it when `keep_typ`); `None` when a template is refused or Typst fails.
+fn typeset(
+    options: &Options,
+    prepared: &Prepared,
+    keep_typ: bool,
+    diags: &Diagnostics,
+) -> Option<Vec<u8>> {
+    let ctx = prepared.ctx();
+    let book = ctx.book;
+    let typ = prepared
+        .out_dir
+        .join("pdf")
+        .join(format!("{}.typ", crate::pdf::output_name(book)));
+    let (theme, theme_diags) = theme::pdf(book);
+    // A refused template fails the build: typesetting without it would be wasted.
+    if !theme_diags.is_empty() {
+        diags.extend(theme_diags);
+        return None;
+    }
+    let progress = !options.quiet && std::io::stderr().is_terminal();
+    if progress {
+        eprint!("typesetting {} sections with Typst…", book.sections.len());
+    }
+    let (bytes, pdf_diags) =
+        crate::pdf::render_pdf(&ctx, &theme, keep_typ.then_some(typ.as_path()));
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    diags.extend(pdf_diags);
+    bytes
+}
+
 /// Builds the notebooks into `<output_dir>/ipynb` (runs the cells first, as `html` does):
 /// a notebook per section at its page's path, the images they show, a copy of the
 /// library, and `<name>-ipynb.zip` holding all of these.
 pub fn ipynb(options: &Options) -> Outcome {
-    use crate::render::ipynb;
     let started = Instant::now();
     let diags = Diagnostics::default();
     let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
         return finish(options, options.strict, &diags, "");
     };
-    let (ctx, out_dir) = (prepared.ctx(), &prepared.out_dir);
+    let strict = options.strict || prepared.book.config.build.strict;
+    let notebooks = notebook_files(options, &prepared, &diags);
+    let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
+    let mut summary = String::new();
+    if let (false, Some(notebooks)) = (failed, notebooks) {
+        summary = write_notebooks(options, &prepared.out_dir, notebooks, Some(started), &diags);
+    }
+    finish(options, strict, &diags, &summary)
+}
+
+/// A book's notebooks in memory: each section's, the images, the library's copy and the
+/// zip of them all.
+struct Notebooks {
+    files: Vec<(String, output::Content)>,
+    count: usize,
+    zip_name: String,
+    evaluated: bool,
+}
+
+/// The notebooks of a prepared book; `None` when the library cannot be copied or the
+/// zip cannot be made.
+fn notebook_files(
+    options: &Options,
+    prepared: &Prepared,
+    diags: &Diagnostics,
+) -> Option<Notebooks> {
+    use crate::render::ipynb;
+    let ctx = prepared.ctx();
     let book = ctx.book;
     let evaluated = !options.no_eval && book.config.eval.enabled;
     let mut files = ipynb::notebooks(&ctx, &ipynb::Options { evaluated });
-    let notebooks = files.iter().filter(|(p, _)| p.ends_with(".ipynb")).count();
+    let count = files.iter().filter(|(p, _)| p.ends_with(".ipynb")).count();
     match library_files(book) {
         Ok(library) => files.extend(library),
         // The set-up cell names another source of the library: no copy is needed.
         Err(_) if book.config.ipynb.d2l_dependency.is_some() => {}
-        Err(e) => diags.push(
-            Diagnostic::error(format!(
-                "cannot read the library `{}` of [eval] library: {e}",
-                book.config.eval.library
-            ))
-            .help("the notebooks' set-up cell loads the library: set `[eval] library` to the path of the d2l crate"),
-        ),
-    }
-    let strict = options.strict || book.config.build.strict;
-    let failed = diags.count(Level::Error) > 0 || (strict && diags.count(Level::Warning) > 0);
-    let mut summary = String::new();
-    if !failed {
-        let dir = out_dir.join("ipynb");
-        let zip_name = format!("{}-ipynb.zip", crate::pdf::output_name(book));
-        let written = output::zip(&files).and_then(|zip| {
-            files.push((zip_name.clone(), output::Content::Bytes(zip)));
-            output::write_atomically(&dir, &files)
-        });
-        match written {
-            Ok(()) => {
-                summary = format!(
-                    "built {notebooks} notebooks into {} and {} in {:.2} s",
-                    display(&options.root, &dir),
-                    display(&options.root, &dir.join(&zip_name)),
-                    started.elapsed().as_secs_f64()
-                );
-                if !evaluated {
-                    summary
-                        .push_str("\nnote: the cells were not run: the notebooks have no outputs");
-                }
-            }
-            Err(e) => diags.push(Diagnostic::error(format!(
-                "cannot write the notebooks: {e}"
-            ))),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(format!(
+                    "cannot read the library `{}` of [eval] library: {e}",
+                    book.config.eval.library
+                ))
+                .help("the notebooks' set-up cell loads the library: set `[eval] library` to the path of the d2l crate"),
+            );
+            return None;
         }
     }
-    finish(options, strict, &diags, &summary)
+    let zip_name = format!("{}-ipynb.zip", crate::pdf::output_name(book));
+    match output::zip(&files) {
+        Ok(zip) => files.push((zip_name.clone(), output::Content::Bytes(zip))),
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot zip the notebooks: {e}")));
+            return None;
+        }
+    }
+    Some(Notebooks {
+        files,
+        count,
+        zip_name,
+        evaluated,
+    })
+}
+
+/// Writes the notebooks into `<output_dir>/ipynb`; the closing line (with the time since
+/// `started`), or nothing when they could not be written.
+fn write_notebooks(
+    options: &Options,
+    out_dir: &Path,
+    notebooks: Notebooks,
+    started: Option<Instant>,
+    diags: &Diagnostics,
+) -> String {
+    let dir = out_dir.join("ipynb");
+    match output::write_atomically(&dir, &notebooks.files) {
+        Ok(()) => {
+            let mut summary = format!(
+                "built {} notebooks into {} and {}",
+                notebooks.count,
+                display(&options.root, &dir),
+                display(&options.root, &dir.join(&notebooks.zip_name)),
+            );
+            if let Some(started) = started {
+                summary.push_str(&format!(" in {:.2} s", started.elapsed().as_secs_f64()));
+            }
+            if !notebooks.evaluated {
+                summary.push_str("\nnote: the cells were not run: the notebooks have no outputs");
+            }
+            summary
+        }
+        Err(e) => {
+            diags.push(Diagnostic::error(format!(
+                "cannot write the notebooks: {e}"
+            )));
+            String::new()
+        }
+    }
 }
 
 /// The library's sources as files of `d2l-lib/` in the notebook folder, in name order
@@ -747,6 +932,7 @@ pub fn front_end(texts: &[&str], katex: bool) -> FrontEnd {
             ctx: &ctx,
             math: &math,
             theme: &theme::SiteTheme::default(),
+            downloads: &site::Downloads::default(),
         },
         &mut site::RenderMemo::default(),
     );

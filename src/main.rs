@@ -86,6 +86,13 @@ enum Target {
         #[arg(long)]
         no_eval: bool,
     },
+    /// The site, the PDF and the notebooks in one run (the cells run once); the site's
+    /// pages offer the PDF and the notebooks for download
+    All {
+        /// Show cells without running them
+        #[arg(long)]
+        no_eval: bool,
+    },
     /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
     Eval,
     /// Check the links, anchors, images, scripts and stylesheets of the built site
@@ -120,6 +127,10 @@ fn main() -> ExitCode {
                 Target::Ipynb { no_eval } => {
                     options.no_eval = no_eval;
                     d2lbook::build::ipynb(&options)
+                }
+                Target::All { no_eval } => {
+                    options.no_eval = no_eval;
+                    d2lbook::build::all(&options)
                 }
                 Target::Eval => d2lbook::build::eval(&options),
                 Target::Linkcheck => d2lbook::build::linkcheck(&options),

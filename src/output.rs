@@ -200,6 +200,7 @@ fn process_alive(_pid: u32) -> bool {
 }
 
 /// A file of a folder being written: its path relative to the folder, and its content.
+#[derive(Clone)]
 pub enum Content {
     Bytes(Vec<u8>),
     /// A file copied from the book (checked by the fence).

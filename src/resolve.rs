@@ -26,6 +26,8 @@ pub struct Resolution {
 /// What a number counts: the word it is shown with depends on it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A numbered section whose number has one part (`3`): a chapter.
+    Chapter,
     Section,
     Figure,
     Table,
@@ -38,6 +40,7 @@ pub enum Kind {
 /// PDF cannot disagree on it.
 pub fn number_text(kind: Kind, number: &str, words: &Words) -> String {
     let word = match kind {
+        Kind::Chapter => &words.chapter,
         Kind::Section => &words.section,
         Kind::Figure => &words.figure,
         Kind::Table => &words.table,
@@ -418,9 +421,14 @@ fn number_doc(
             } else {
                 h.id.clone()
             };
+            let kind = if !h.number.is_empty() && !h.number.contains('.') {
+                Kind::Chapter
+            } else {
+                Kind::Section
+            };
             define(
                 &h.label,
-                Kind::Section,
+                kind,
                 h.number.clone(),
                 reading_text(&h.content),
                 anchor,
@@ -592,7 +600,10 @@ mod tests {
         assert_eq!(number_text(Kind::Figure, "1.1.1", &en), "Fig. 1.1.1");
         assert_eq!(number_text(Kind::Figure, "1.1.1", &ja), "図 1.1.1");
         assert_eq!(number_text(Kind::Table, "2.1", &ja), "表 2.1");
-        assert_eq!(number_text(Kind::Section, "3", &ja), "3 節");
+        assert_eq!(number_text(Kind::Section, "3.1", &ja), "3.1 節");
+        assert_eq!(number_text(Kind::Chapter, "3", &ja), "3 章");
+        // English keeps d2l's wording: a chapter is a section too.
+        assert_eq!(number_text(Kind::Chapter, "3", &en), "Section 3");
         assert_eq!(number_text(Kind::Equation, "1.2.3", &ja), "(1.2.3)");
 
         // A reference reads as the caption or equation number it points at.

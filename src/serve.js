@@ -47,7 +47,9 @@
     hide();
     var changed = JSON.parse(e.data).changed;
     var reload = changed.some(function (file) {
-      return file === page || !/(\.html|^searchindex\.js)$/.test(file);
+      // Another page, or the search index (loaded afresh at the next query), does not
+      // change this one; a stylesheet or script does.
+      return file === page || !/(\.html$|^pagefind\/)/.test(file);
     });
     if (reload) {
       sessionStorage.setItem(key, String(scrollY));

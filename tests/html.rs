@@ -243,7 +243,6 @@ fn pages_have_navigation_and_relative_assets() {
     let page = basics();
     assert!(page.contains("<html lang=\"en\" data-root=\"../\""));
     assert!(page.contains("href=\"../theme/d2lbook.css\""));
-    assert!(page.contains("src=\"../searchindex.js\""));
     // The sidebar comes from the site's one nav.js; the page says which entry it is.
     assert!(page.contains("<script src=\"../nav.js\" defer></script>"));
     assert!(
@@ -263,11 +262,9 @@ fn pages_have_navigation_and_relative_assets() {
     assert!(!page.contains("href=\"/"), "no absolute links");
     let index = en().page("index.html");
     assert!(index.contains("<nav class=\"toc\"><ul><li><a href=\"chap_one/index.html\"><span class=\"secnum\">1</span> Chapter One</a><ul><li><a href=\"chap_one/basics.html\"><span class=\"secnum\">1.1</span> Basics</a>"), "{index}");
-    let search = en().page("searchindex.js");
-    assert!(
-        search.starts_with("window.d2lSearchIndex = [")
-            && search.contains("\"url\":\"chap_one/basics.html\"")
-    );
+    // The search index is pagefind's, with its script, at the site's root.
+    assert!(en().page("pagefind/pagefind-entry.json").contains("\"en\""));
+    assert!(en().page("pagefind/pagefind.js").contains("search"));
 }
 
 #[test]
@@ -368,7 +365,7 @@ fn japanese_words_and_cjk_search_text() {
     assert!(page.contains("これは<a class=\"ref\" href=\"#fig_a\">図 1.1.1</a>と<a class=\"ref\" href=\"#tab_a\">表 1.1.1</a>と<a class=\"ref\" href=\"#\">1.1 節</a>と<a class=\"ref eqref\" href=\"#eq_a\">(1.1.1)</a>です。"), "{page}");
     assert!(page.contains("<span class=\"caption-number\">図 1.1.1</span> 図の説明"));
     assert!(page.contains(">コピー</button>"));
-    assert!(book.page("searchindex.js").contains("線形代数"));
+    assert!(book.page("pagefind/pagefind-entry.json").contains("\"ja\""));
 }
 
 #[test]

@@ -73,6 +73,16 @@ fn edit(book: &TempBook, path: &str, from: &str, to: &str) {
     std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
 }
 
+/// The changed files apart from the search index, and whether the index changed.
+fn pages_and_search(changed: &[String]) -> (Vec<&str>, bool) {
+    let (search, other): (Vec<&String>, Vec<&String>) =
+        changed.iter().partition(|f| f.starts_with("pagefind/"));
+    (
+        other.into_iter().map(String::as_str).collect(),
+        !search.is_empty(),
+    )
+}
+
 #[test]
 fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
     let book = TempBook::fixture("en");
@@ -103,7 +113,10 @@ fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
         "Inline math still keeps",
     );
     let prose = session.rebuild();
-    assert_eq!(prose.changed, ["chap_one/basics.html", "searchindex.js"]);
+    assert_eq!(
+        pages_and_search(&prose.changed),
+        (vec!["chap_one/basics.html"], true)
+    );
     // …and only that page was rendered again.
     // The sections' pages (404.html is the site's, not a section's).
     let pages = tree(&book.root.join("_build/html"))
@@ -144,7 +157,10 @@ fn every_rebuild_equals_a_cold_build_and_names_what_changed() {
         ":label:`fig_two`\n\nSee :numref:`sec_basics`.",
     );
     let added = session.rebuild();
-    assert_eq!(added.changed, ["chap_two/index.html", "searchindex.js"]);
+    assert_eq!(
+        pages_and_search(&added.changed),
+        (vec!["chap_two/index.html"], true)
+    );
     assert_same_as_cold(&book, "reference added");
     edit(&book, "src/chap_one/basics.md", ":label:`sec_basics`", "");
     let removed = session.rebuild();

@@ -151,7 +151,10 @@
 
   /* ---------- Search ---------- */
 
-  var MAX_RESULTS = 20;
+  // The index is pagefind's (`pagefind/`, written by the build), loaded at the first
+  // query: its script segments the query (Japanese with the browser's Intl.Segmenter)
+  // and fetches only the index chunks the words need.
+  var MAX_RESULTS = 12;
 
   function initSearch() {
     var input = doc.getElementById("search-input");
@@ -159,76 +162,113 @@
     if (!input || !box) return;
     var root = html.getAttribute("data-root") || "";
     var noResults = input.getAttribute("data-no-results") || "";
-    var prepared = null;   // [{ url, title, text, titleLower, textLower }]
+    var unavailable = input.getAttribute("data-unavailable") || noResults;
+    var engine = null;     // a promise of pagefind's module, or of null where it cannot load
     var active = -1;
     var timer = 0;
+    var latest = 0;        // the query whose results may still be shown
 
-    function prepare() {
-      if (prepared) return prepared;
-      var index = window.d2lSearchIndex;
-      if (!Array.isArray(index)) return [];
-      prepared = index.map(function (item) {
-        var title = String(item.title || "");
-        var text = String(item.text || "");
-        var tl = title.toLowerCase();
-        var xl = text.toLowerCase();
-        // Lower-casing may change lengths (rare); then show the lowered text
-        // so that match offsets stay correct.
-        return {
-          url: String(item.url || ""),
-          title: tl.length === title.length ? title : tl,
-          text: xl.length === text.length ? text : xl,
-          titleLower: tl,
-          textLower: xl
-        };
+    function load() {
+      if (!engine) {
+        // A relative URL resolved against the page, so that the site works from any
+        // folder of any host.
+        var url = new URL(root + "pagefind/pagefind.js", window.location.href).href;
+        engine = import(url).then(function (pagefind) {
+          return pagefind.options({ excerptLength: 24 }).then(function () { return pagefind; });
+        }, function () { return null; });
+      }
+      return engine;
+    }
+
+    // Pagefind's excerpt is HTML with <mark> around the matches; only its text and the
+    // marks are kept (parsed inert in a <template>, rebuilt as nodes).
+    function appendExcerpt(parent, excerpt) {
+      var t = doc.createElement("template");
+      t.innerHTML = excerpt;
+      t.content.childNodes.forEach(function (node) {
+        if (node.nodeType === 1 && node.tagName === "MARK") {
+          var mark = doc.createElement("mark");
+          mark.textContent = node.textContent;
+          parent.appendChild(mark);
+        } else {
+          parent.appendChild(doc.createTextNode(node.textContent));
+        }
       });
-      return prepared;
     }
 
-    // Append `text` to `parent`, wrapping [start, end) in <mark>.
-    function appendHighlighted(parent, text, start, end) {
-      if (start < 0) { parent.appendChild(doc.createTextNode(text)); return; }
-      parent.appendChild(doc.createTextNode(text.slice(0, start)));
-      var mark = doc.createElement("mark");
-      mark.textContent = text.slice(start, end);
-      parent.appendChild(mark);
-      parent.appendChild(doc.createTextNode(text.slice(end)));
+    // The page's best-matching part: the subsection whose words score highest.
+    function best(data) {
+      var subs = data.sub_results || [];
+      var top = null, topScore = -1;
+      subs.forEach(function (sub) {
+        var score = 0;
+        (sub.weighted_locations || []).forEach(function (l) { score += l.balanced_score || l.weight || 1; });
+        if (score > topScore) { top = sub; topScore = score; }
+      });
+      return top || { url: data.url, title: "", excerpt: data.excerpt };
     }
 
-    function snippet(entry, hit, qlen) {
-      var text = entry.text;
-      var before = 30, after = 90;
-      if (hit < 0) {
-        var head = text.slice(0, before + after).replace(/\s+/g, " ");
-        return { text: head + (text.length > head.length ? "…" : ""), start: -1, end: -1 };
-      }
-      var from = Math.max(0, hit - before);
-      var to = Math.min(text.length, hit + qlen + after);
-      var prefix = from > 0 ? "…" : "";
-      var middle = text.slice(from, to).replace(/\s+/g, " ");
-      // Recompute the offset after whitespace collapsing.
-      var pre = text.slice(from, hit).replace(/\s+/g, " ");
-      var match = text.slice(hit, hit + qlen).replace(/\s+/g, " ");
-      return {
-        text: prefix + middle + (to < text.length ? "…" : ""),
-        start: prefix.length + pre.length,
-        end: prefix.length + pre.length + match.length
-      };
+    // A result URL starts at the site root ("/chapter/page.html#anchor").
+    function href(url) { return root + url.replace(/^\//, ""); }
+
+    function message(text) {
+      var empty = doc.createElement("div");
+      empty.className = "search-empty";
+      empty.textContent = text;
+      box.appendChild(empty);
     }
 
-    function search(query) {
-      var q = query.toLowerCase();
-      var titleHits = [], textHits = [];
-      var entries = prepare();
-      for (var i = 0; i < entries.length; i++) {
-        var e = entries[i];
-        var t = e.titleLower.indexOf(q);
-        var x = e.textLower.indexOf(q);
-        if (t >= 0) titleHits.push({ entry: e, titleHit: t, textHit: x });
-        else if (x >= 0) textHits.push({ entry: e, titleHit: -1, textHit: x });
-        if (titleHits.length >= MAX_RESULTS) break;
-      }
-      return titleHits.concat(textHits).slice(0, MAX_RESULTS);
+    function show(query, pages) {
+      while (box.firstChild) box.removeChild(box.firstChild);
+      box.setAttribute("data-query", query);
+      if (pages === null) message(unavailable);
+      else if (!pages.length) message(noResults);
+      (pages || []).forEach(function (data, n) {
+        var sub = best(data);
+        var a = doc.createElement("a");
+        a.className = "search-result";
+        a.id = "search-result-" + n;
+        a.setAttribute("role", "option");
+        a.setAttribute("aria-selected", "false");
+        a.href = href(sub.url || data.url);
+        var title = doc.createElement("span");
+        title.className = "search-result-title";
+        title.textContent = (data.meta && data.meta.title) || data.url;
+        a.appendChild(title);
+        var pageTitle = (data.meta && data.meta.title) || "";
+        if (sub.title && sub.title !== pageTitle) {
+          var part = doc.createElement("span");
+          part.className = "search-result-part";
+          part.textContent = sub.title;
+          a.appendChild(part);
+        }
+        if (sub.excerpt) {
+          var snip = doc.createElement("span");
+          snip.className = "search-result-snippet";
+          appendExcerpt(snip, sub.excerpt);
+          a.appendChild(snip);
+        }
+        box.appendChild(a);
+      });
+      box.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      if (pages && pages.length) setActive(0);
+      else { active = -1; input.removeAttribute("aria-activedescendant"); }
+    }
+
+    function search(query, then) {
+      var id = ++latest;
+      load().then(function (pagefind) {
+        if (!pagefind) return null;
+        return pagefind.search(query).then(function (found) {
+          if (!found) return [];
+          return Promise.all(found.results.slice(0, MAX_RESULTS).map(function (r) { return r.data(); }));
+        });
+      }).then(function (pages) {
+        if (id === latest) then(pages);
+      }, function () {
+        if (id === latest) then(null);
+      });
     }
 
     function setActive(i) {
@@ -251,42 +291,13 @@
       active = -1;
     }
 
-    function render() {
+    function render(after) {
       var query = input.value.trim();
-      while (box.firstChild) box.removeChild(box.firstChild);
-      if (!query) { close(); return; }
-      var results = search(query);
-      if (!results.length) {
-        var empty = doc.createElement("div");
-        empty.className = "search-empty";
-        empty.textContent = noResults;
-        box.appendChild(empty);
-      }
-      results.forEach(function (r, n) {
-        var a = doc.createElement("a");
-        a.className = "search-result";
-        a.id = "search-result-" + n;
-        a.setAttribute("role", "option");
-        a.setAttribute("aria-selected", "false");
-        a.href = root + r.entry.url;
-        var title = doc.createElement("span");
-        title.className = "search-result-title";
-        appendHighlighted(title, r.entry.title, r.titleHit,
-          r.titleHit < 0 ? -1 : r.titleHit + query.length);
-        a.appendChild(title);
-        var s = snippet(r.entry, r.textHit, query.length);
-        if (s.text) {
-          var snip = doc.createElement("span");
-          snip.className = "search-result-snippet";
-          appendHighlighted(snip, s.text, s.start, s.end);
-          a.appendChild(snip);
-        }
-        box.appendChild(a);
+      if (!query) { latest++; while (box.firstChild) box.removeChild(box.firstChild); close(); return; }
+      search(query, function (pages) {
+        show(query, pages);
+        if (after) after();
       });
-      box.hidden = false;
-      input.setAttribute("aria-expanded", "true");
-      if (results.length) setActive(0);
-      else { active = -1; input.removeAttribute("aria-activedescendant"); }
     }
 
     input.addEventListener("input", function () {
@@ -302,13 +313,15 @@
         if (!box.hidden) close();
         else { input.value = ""; input.blur(); }
       } else if (e.key === "Enter") {
+        e.preventDefault();
         clearTimeout(timer);
-        render();
-        var items = box.querySelectorAll(".search-result");
-        if (items.length) {
-          e.preventDefault();
-          window.location.href = items[active >= 0 ? active : 0].href;
-        }
+        var go = function () {
+          var items = box.querySelectorAll(".search-result");
+          if (items.length) window.location.href = items[active >= 0 ? active : 0].href;
+        };
+        // Results of what is typed now, else the search runs first.
+        if (!box.hidden && box.getAttribute("data-query") === input.value.trim()) go();
+        else render(go);
       } else if (e.key === "ArrowDown" && !box.hidden) {
         e.preventDefault();
         setActive(active + 1);
@@ -320,9 +333,9 @@
     doc.addEventListener("click", function (e) {
       if (!box.hidden && !box.contains(e.target) && e.target !== input) close();
     });
-    // "/" focuses the search box (when not typing elsewhere).
+    // "/" or "s" focuses the search box (when not typing elsewhere).
     doc.addEventListener("keydown", function (e) {
-      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey) return;
+      if ((e.key !== "/" && e.key !== "s") || e.ctrlKey || e.metaKey || e.altKey) return;
       var el = doc.activeElement;
       var tag = el && el.tagName;
       if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (el && el.isContentEditable)) return;

@@ -23,6 +23,8 @@ pub struct Site<'a> {
     pub math: &'a HashMap<MathKey, &'a Rendered>,
     /// The book's templates and theme files, found at load.
     pub theme: &'a crate::theme::SiteTheme,
+    /// What the pages offer for download (the PDF, the notebooks).
+    pub downloads: &'a super::site::Downloads,
 }
 
 /// `to` (relative to the site root) as seen from the page `from`.

@@ -44,7 +44,7 @@ pub fn notebooks(ctx: &RenderContext, options: &Options) -> Vec<(String, Content
 }
 
 /// `chapter_x/sec.html` → `chapter_x/sec.ipynb`.
-fn notebook_path(page: &str) -> String {
+pub fn notebook_path(page: &str) -> String {
     let stem = page.strip_suffix(".html").unwrap_or(page);
     format!("{stem}.ipynb")
 }

@@ -1,7 +1,8 @@
 //! The site: every page through the Tera template, the theme's assets (embedded in the
 //! binary, overridable by the book's `templates/` and `theme/`), the images the pages
 //! use, the math font, the syntax colours, and what all pages share, written once: the
-//! navigation tree and the search index. Produces files in memory; `build` writes them.
+//! navigation tree and the search index (`search`). Produces files in memory; `build`
+//! writes them.
 
 use super::escape::escape;
 use super::highlight;
@@ -20,6 +21,76 @@ const THEME: &[(&str, &[u8])] = &[
     ("favicon.svg", include_bytes!("../../theme/favicon.svg")),
 ];
 const MATH_FONT: &str = "theme/fonts/NewCMMath-Regular.otf";
+
+/// A file the site offers for download, copied into it.
+pub struct Download {
+    /// Where it goes, from the site root.
+    pub path: String,
+    pub size: u64,
+    pub content: Content,
+}
+
+/// What the pages offer for download: the book's PDF and the notebooks, when they were
+/// built (`build all`, or an earlier `build pdf` / `build ipynb`).
+#[derive(Default)]
+pub struct Downloads {
+    pub pdf: Option<Download>,
+    /// The zip of every notebook and the library.
+    pub notebooks_zip: Option<Download>,
+    /// Each section's notebook, by section index.
+    pub notebooks: std::collections::BTreeMap<usize, Download>,
+}
+
+impl Downloads {
+    /// What the pages show of the downloads, for the pages' keys.
+    fn key(&self) -> String {
+        let sizes = |d: &Option<Download>| d.as_ref().map(|d| (d.path.clone(), d.size));
+        let notebooks: Vec<_> = self
+            .notebooks
+            .iter()
+            .map(|(i, d)| (i, &d.path, d.size))
+            .collect();
+        format!(
+            "{:?}{:?}{notebooks:?}",
+            sizes(&self.pdf),
+            sizes(&self.notebooks_zip)
+        )
+    }
+
+    /// The menu of page `i` (from the site root path `page`).
+    fn links(&self, i: usize, page: &str, words: &crate::i18n::Words) -> Vec<DownloadLink> {
+        let link = |d: &Download, word: &str| DownloadLink {
+            href: escape(&relative(page, &d.path)),
+            label: word.replace("{}", &file_size(d.size)),
+        };
+        let mut links = Vec::new();
+        if let Some(pdf) = &self.pdf {
+            links.push(link(pdf, &words.download_pdf));
+        }
+        if let Some(notebook) = self.notebooks.get(&i) {
+            links.push(link(notebook, &words.download_notebook));
+        }
+        if let Some(zip) = &self.notebooks_zip {
+            links.push(link(zip, &words.download_notebooks));
+        }
+        links
+    }
+}
+
+#[derive(Serialize)]
+struct DownloadLink {
+    href: String,
+    label: String,
+}
+
+/// `532 KB`, `1.3 MB`: sizes as a reader weighs a download.
+fn file_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{} KB", b.div_ceil(1000)),
+        b => format!("{:.1} MB", b as f64 / 1e6),
+    }
+}
 
 pub struct SiteFiles {
     /// (path relative to the site root, content)
@@ -107,6 +178,8 @@ struct PageContext<'a> {
     description: String,
     /// The logo's absolute URL for link previews, when `[html] site_url` is absolute.
     og_image: String,
+    /// The download menu's entries (none: no menu).
+    downloads: Vec<DownloadLink>,
 }
 
 /// The page a static host shows for a missing address, at any depth: its links start
@@ -152,6 +225,7 @@ fn not_found_page(
         canonical: String::new(),
         description: words.not_found_text.clone(),
         og_image: String::new(),
+        downloads: Vec::new(),
     };
     tera::Context::from_serialize(&ctx)
         .and_then(|c| tera.render("page.html", &c))
@@ -211,18 +285,12 @@ struct RenderedPage {
     path: String,
     html: Result<String, String>,
     diags: Vec<Diagnostic>,
-    search: SearchEntry,
+    /// The page's search document (`search::document`).
+    search: String,
     /// The digest of what the page was made from (`page_key`).
     key: String,
     /// Taken from the memo.
     reused: bool,
-}
-
-#[derive(Serialize)]
-struct SearchEntry {
-    url: String,
-    title: String,
-    text: String,
 }
 
 /// Pages an earlier build rendered, by path, with the digest of what each was made from:
@@ -231,6 +299,9 @@ struct SearchEntry {
 #[derive(Default)]
 pub struct RenderMemo {
     pages: std::collections::HashMap<String, MemoPage>,
+    /// The last search index and the digest of the documents it indexed: indexing is the
+    /// dearest step of a rebuild, and a code-only or no-op rebuild leaves it as it was.
+    search: Option<(String, super::search::Bundle)>,
 }
 
 struct MemoPage {
@@ -247,7 +318,24 @@ struct MemoPage {
 struct MemoFile {
     renderer: String,
     pages: std::collections::HashMap<String, (String, String, String)>,
+    #[serde(default)]
+    search: Option<SearchFile>,
 }
+
+/// The search index in the memo file: `(key, files as (path, base64), checksum)`,
+/// checked like a page.
+type SearchFile = (String, Vec<(String, String)>, String);
+
+fn search_checksum(key: &str, files: &super::search::Bundle) -> String {
+    let mut parts: Vec<&[u8]> = vec![key.as_bytes()];
+    for (path, bytes) in files {
+        parts.push(path.as_bytes());
+        parts.push(bytes);
+    }
+    crate::digest::hash(&parts)
+}
+
+const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 fn memo_checksum(page: &str, key: &str, html: &str) -> String {
     crate::digest::hash(&[page.as_bytes(), key.as_bytes(), html.as_bytes()])
@@ -257,23 +345,32 @@ impl RenderMemo {
     /// The memo saved as `bytes` by `renderer` (the binary that rendered it); empty when
     /// unreadable or from another renderer.
     pub fn from_json(bytes: &[u8], renderer: &str) -> RenderMemo {
-        let pages = match serde_json::from_slice::<MemoFile>(bytes) {
-            Ok(file) if file.renderer == renderer => file
-                .pages
-                .into_iter()
-                .filter(|(page, (key, html, sum))| *sum == memo_checksum(page, key, html))
-                .map(|(page, (key, html, _))| {
-                    let memo = MemoPage {
-                        key,
-                        html: Ok(html),
-                        diags: Vec::new(),
-                    };
-                    (page, memo)
-                })
-                .collect(),
-            _ => Default::default(),
+        use base64::Engine;
+        let file = match serde_json::from_slice::<MemoFile>(bytes) {
+            Ok(file) if file.renderer == renderer => file,
+            _ => return RenderMemo::default(),
         };
-        RenderMemo { pages }
+        let search = file.search.and_then(|(key, files, sum)| {
+            let files = files
+                .into_iter()
+                .map(|(path, data)| Some((path, BASE64.decode(data).ok()?)))
+                .collect::<Option<Vec<_>>>()?;
+            (search_checksum(&key, &files) == sum).then_some((key, files))
+        });
+        let pages = file
+            .pages
+            .into_iter()
+            .filter(|(page, (key, html, sum))| *sum == memo_checksum(page, key, html))
+            .map(|(page, (key, html, _))| {
+                let memo = MemoPage {
+                    key,
+                    html: Ok(html),
+                    diags: Vec::new(),
+                };
+                (page, memo)
+            })
+            .collect();
+        RenderMemo { pages, search }
     }
 
     /// The pages that rendered cleanly, to save.
@@ -289,9 +386,18 @@ impl RenderMemo {
                 _ => None,
             })
             .collect();
+        use base64::Engine;
+        let search = self.search.as_ref().map(|(key, files)| {
+            let encoded = files
+                .iter()
+                .map(|(path, bytes)| (path.clone(), BASE64.encode(bytes)))
+                .collect();
+            (key.clone(), encoded, search_checksum(key, files))
+        });
         let file = MemoFile {
             renderer: renderer.to_string(),
             pages,
+            search,
         };
         serde_json::to_vec(&file).unwrap_or_default()
     }
@@ -348,13 +454,11 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         .map(|i| {
             let section = &book.sections[i];
             let page = &section.html;
-            let search = SearchEntry {
-                url: page.clone(),
-                title: format!("{} {}", section.number_text(), titles[i].1)
-                    .trim()
-                    .to_string(),
-                text: search_text(&site.ctx.docs[i]),
-            };
+            let search = super::search::document(
+                &site.ctx.docs[i],
+                format!("{} {}", section.number_text(), titles[i].1).trim(),
+                &book.config.book.language,
+            );
             let key = page_key(site, i, &global, &titles);
             if let Some(hit) = memo.pages.get(page).filter(|m| m.key == key) {
                 return RenderedPage {
@@ -418,6 +522,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
                     Some(l) if site_url.starts_with("http") => escape(&format!("{site_url}/{l}")),
                     _ => String::new(),
                 },
+                downloads: site.downloads.links(i, page, site.ctx.words),
             };
             let html = tera::Context::from_serialize(&ctx)
                 .and_then(|c| tera.render("page.html", &c))
@@ -454,13 +559,27 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
                 diags: page_diags,
             },
         );
+        index.push((page.clone(), entry));
         match html {
             Ok(html) => files.push((page, Content::Bytes(html.into_bytes()))),
             Err(e) => diags.push(Diagnostic::error(format!("template error on {page}: {e}"))),
         }
-        index.push(entry);
     }
-    files.push(("searchindex.js".into(), script("d2lSearchIndex", &index)));
+    let key = super::search::key(&index);
+    match memo.search.take().filter(|(k, _)| *k == key) {
+        Some(hit) => memo.search = Some(hit),
+        None => match super::search::index(&index) {
+            Ok(bundle) => memo.search = Some((key, bundle)),
+            Err(e) => diags.push(Diagnostic::error(format!("search index: {e}"))),
+        },
+    }
+    if let Some((_, bundle)) = &memo.search {
+        let bundle = bundle.iter().map(|(path, bytes)| {
+            let path = format!("{}/{path}", super::search::BUNDLE);
+            (path, Content::Bytes(bytes.clone()))
+        });
+        files.extend(bundle);
+    }
     match not_found_page(site, &tera, logo.as_deref(), favicon.as_deref()) {
         Ok(html) => files.push(("404.html".into(), Content::Bytes(html.into_bytes()))),
         Err(e) => diags.push(Diagnostic::error(format!(
@@ -502,6 +621,15 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         files.push((format!("{katex_dir}/{rel}"), Content::Copy(source.clone())));
     }
     images(site, &mut files);
+    let downloads = &site.downloads;
+    for d in downloads
+        .pdf
+        .iter()
+        .chain(&downloads.notebooks_zip)
+        .chain(downloads.notebooks.values())
+    {
+        files.push((d.path.clone(), d.content.clone()));
+    }
     (Some(SiteFiles { files, reused }), diags)
 }
 
@@ -542,14 +670,15 @@ fn global_key(site: &Site, titles: &[(String, String)]) -> String {
         .map(|s| (s.html.clone(), s.number_text()))
         .collect();
     let settings = format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}",
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{}",
         book.config,
         site.theme.page_template,
         (&site.theme.logo, &site.theme.favicon),
         site.ctx.words,
         sections,
         site.ctx.resolution.assets,
-        titles.len()
+        titles.len(),
+        site.downloads.key()
     );
     crate::digest::hash(&[settings.as_bytes()])
 }
@@ -610,24 +739,6 @@ fn page_toc(doc: &Doc, r: &mut PageRenderer) -> Vec<PageTocItem> {
         }
     });
     items
-}
-
-/// The words a reader may search for: prose, headings, captions (not code or math).
-fn search_text(doc: &Doc) -> String {
-    let mut text = String::new();
-    for_each_inline(&doc.blocks, &mut |inline| match inline {
-        Inline::Text(t) | Inline::Code(t) => {
-            text.push_str(t);
-        }
-        Inline::SoftBreak | Inline::HardBreak => text.push(' '),
-        Inline::Ref(r) => {
-            if let Some(t) = &r.target {
-                text.push_str(&t.text);
-            }
-        }
-        _ => {}
-    });
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// New Computer Modern Math from typst-assets, for MathML in browsers without a math font.
