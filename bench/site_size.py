@@ -2,7 +2,7 @@
 """How the site grows with the book: generates books of N sections (gen_book.py, with few
 equations so that math does not dominate), builds each with `--no-eval` and prints the
 total site bytes, the bytes of the HTML pages, the median page, the largest shared file
-(nav.js or searchindex.js) and the build time (cold, then warm: math cached). The site
+(nav.js) with the search index (pagefind/, all its files) and the build time (cold, then warm: math cached). The site
 must grow linearly: bytes per section stay flat as N grows.
 
 usage: python3 bench/site_size.py BIN [sections=200,1000] [equations_per_section=3]
@@ -44,8 +44,10 @@ def measure(sections):
                 total += size
                 if name.endswith(".html"):
                     pages.append(size)
-                if name in ("nav.js", "searchindex.js"):
+                if name == "nav.js":
                     shared[name] = size
+                if os.sep + "pagefind" in folder:
+                    shared["pagefind"] = shared.get("pagefind", 0) + size
         return {
             "sections": sections,
             "pages": len(pages),
@@ -66,5 +68,5 @@ for n in SIZES:
     m = measure(n)
     print(f"{m['sections']:>8} {m['pages']:>6} {m['total']:>12,} {m['total'] // m['pages']:>11,} "
           f"{m['html']:>12,} {int(m['median']):>11,} {m['max']:>9,} "
-          f"{m['shared'].get('nav.js', 0):>9,} {m['shared'].get('searchindex.js', 0):>9,} "
+          f"{m['shared'].get('nav.js', 0):>9,} {m['shared'].get('pagefind', 0):>9,} "
           f"{m['cold']:>7.2f} {m['warm']:>7.2f}")

@@ -160,6 +160,10 @@ pub(crate) struct SiteBuild {
     pages: usize,
     /// Pages taken from the session's memo rather than rendered.
     reused: usize,
+    /// Each page's path and search document.
+    pub search: Vec<(String, String)>,
+    /// The files hold the last search index, not one of these pages (`Memo::defer_search`).
+    pub search_stale: bool,
     math_total: usize,
     math_rendered: usize,
     other_cells: usize,
@@ -300,6 +304,17 @@ fn site_of(
     let rendered_any = files
         .as_ref()
         .is_some_and(|f| f.reused < book.sections.len());
+    let mut search_stale = false;
+    let files = files.map(|mut f| {
+        match site::search_files(&f.search, &mut memo.pages, memo.defer_search) {
+            Ok((bundle, stale)) => {
+                f.files.extend(bundle);
+                search_stale = stale;
+            }
+            Err(e) => diags.push(Diagnostic::error(format!("search index: {e}"))),
+        }
+        f
+    });
     if memo.persist && rendered_any {
         let saved = std::fs::create_dir_all(out_dir.join("cache")).and_then(|()| {
             let tmp = pages_file.with_extension("tmp");
@@ -312,9 +327,15 @@ fn site_of(
             )));
         }
     }
+    let (reused, files, search) = match files {
+        Some(f) => (f.reused, Some(f.files), f.search),
+        None => (0, None, Vec::new()),
+    };
     SiteBuild {
-        reused: files.as_ref().map_or(0, |f| f.reused),
-        files: files.map(|f| f.files),
+        reused,
+        files,
+        search,
+        search_stale,
         out_dir,
         strict: options.strict || book.config.build.strict,
         pages: book.sections.len(),
@@ -813,6 +834,28 @@ pub struct Memo {
     math: Option<MathCache>,
     /// Read and write the page cache of the output folder.
     persist: bool,
+    /// A changed search index is left to the caller (`Session::rebuild_then`): `serve`
+    /// writes the pages first.
+    defer_search: bool,
+}
+
+impl Memo {
+    /// A memo for a session that writes pages before their search index.
+    pub(crate) fn deferring_search() -> Memo {
+        Memo {
+            defer_search: true,
+            ..Memo::default()
+        }
+    }
+
+    /// The search index of `documents` (each page's path and search document), made now
+    /// unless the memo holds it: the files of `pagefind/` in the site.
+    pub(crate) fn search_files(
+        &mut self,
+        documents: &[(String, String)],
+    ) -> Result<Vec<(String, output::Content)>, String> {
+        site::search_files(documents, &mut self.pages, false).map(|(files, _)| files)
+    }
 }
 
 /// This binary, as its version, size and modification time: pages rendered by another

@@ -231,7 +231,30 @@ fn rebuild_loop(
         paths.dedup();
         watched.adopt(&mut watcher);
         let started = Instant::now();
-        let Ok(rebuilt) = std::panic::catch_unwind(AssertUnwindSafe(|| session.rebuild())) else {
+        // Open pages hear of the new pages at once; the search index follows.
+        let announced = |rebuilt: &crate::session::Rebuilt| {
+            announce(
+                shared,
+                if rebuilt.failed {
+                    Message::Failed(rebuilt.report.clone())
+                } else {
+                    Message::Rebuilt(rebuilt.changed.clone())
+                },
+            );
+            eprint!("{}", rebuilt.report);
+            if !rebuilt.failed && !options.quiet {
+                let files = rebuilt.changed.len();
+                eprintln!(
+                    "rebuilt after a change to {}: {files} file{} of the site written or removed in {} ms ({} ms after the save)",
+                    shown(&paths, root),
+                    if files == 1 { "" } else { "s" },
+                    started.elapsed().as_millis(),
+                    first.elapsed().as_millis(),
+                );
+            }
+        };
+        let rebuild = AssertUnwindSafe(|| session.rebuild_then(announced));
+        let Ok(rebuilt) = std::panic::catch_unwind(rebuild) else {
             // A bug of ours, not of the book (the panic's message is printed above):
             // start over with a fresh session rather than stop rebuilding.
             session = Session::new(options.clone());
@@ -241,24 +264,9 @@ fn rebuild_loop(
             announce(shared, Message::Failed(report.into()));
             continue;
         };
-        announce(
-            shared,
-            if rebuilt.failed {
-                Message::Failed(rebuilt.report.clone())
-            } else {
-                Message::Rebuilt(rebuilt.changed.clone())
-            },
-        );
-        eprint!("{}", rebuilt.report);
-        if !rebuilt.failed && !options.quiet {
-            let files = rebuilt.changed.len();
-            eprintln!(
-                "rebuilt after a change to {}: {files} file{} of the site written or removed in {} ms ({} ms after the save)",
-                shown(&paths, root),
-                if files == 1 { "" } else { "s" },
-                started.elapsed().as_millis(),
-                first.elapsed().as_millis(),
-            );
+        // Only an index that failed is news after the pages.
+        if rebuilt.failed && rebuilt.report.contains("error: search index") {
+            eprint!("{}", rebuilt.report);
         }
     }
 }

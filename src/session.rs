@@ -17,7 +17,11 @@ pub struct Session {
     memo: Memo,
     /// What the last successful rebuild wrote: the site folder and each file's digest.
     written: Option<(PathBuf, HashMap<String, String>)>,
+    /// A site written with its last search index, and the documents of its new one.
+    pending_search: Option<PendingSearch>,
 }
+
+type PendingSearch = (PathBuf, Vec<(String, Content)>, Vec<(String, String)>);
 
 /// What a rebuild did.
 pub struct Rebuilt {
@@ -35,12 +39,51 @@ impl Session {
     pub fn new(options: Options) -> Session {
         Session {
             options,
-            memo: Memo::default(),
+            memo: Memo::deferring_search(),
             written: None,
+            pending_search: None,
         }
     }
 
+    /// Rebuilds the site; the result equals a cold `build html`.
     pub fn rebuild(&mut self) -> Rebuilt {
+        self.rebuild_then(|_| {})
+    }
+
+    /// Rebuilds the site, calling `pages_written` as soon as the pages are written with
+    /// the search index as it was (a reader sees the edit without waiting for it), then
+    /// indexes the new pages. The result, and what is on disk when this returns, equal a
+    /// cold `build html`; `changed` names the files of both steps.
+    pub fn rebuild_then(&mut self, pages_written: impl FnOnce(&Rebuilt)) -> Rebuilt {
+        let mut rebuilt = self.rebuild_pages();
+        pages_written(&rebuilt);
+        if let Some((dir, files, documents)) = self.pending_search.take() {
+            let indexed = self.memo.search_files(&documents).and_then(|bundle| {
+                let mut files: Vec<(String, Content)> = files
+                    .into_iter()
+                    .filter(|(rel, _)| !rel.starts_with("pagefind/"))
+                    .collect();
+                files.extend(bundle);
+                self.write(&dir, &files).map_err(|e| e.to_string())
+            });
+            match indexed {
+                Ok(paths) => {
+                    rebuilt.changed.extend(paths);
+                    rebuilt.changed.sort();
+                    rebuilt.changed.dedup();
+                }
+                Err(e) => {
+                    rebuilt.failed = true;
+                    rebuilt
+                        .report
+                        .push_str(&format!("error: search index: {e}\n"));
+                }
+            }
+        }
+        rebuilt
+    }
+
+    fn rebuild_pages(&mut self) -> Rebuilt {
         let started = Instant::now();
         let diags = Diagnostics::default();
         let mut changed = Vec::new();
@@ -55,6 +98,10 @@ impl Session {
                     Ok(paths) => {
                         changed = paths;
                         summary = made.summary(&self.options, started);
+                        if made.search_stale {
+                            self.pending_search =
+                                Some((dir.clone(), files.clone(), made.search.clone()));
+                        }
                         site_dir = Some(dir);
                     }
                     Err(e) => diags.push(crate::diag::Diagnostic::error(format!(

@@ -23,7 +23,10 @@ fn build_all_makes_the_three_outputs_and_every_page_offers_them() {
     // The notebooks' zip carries a copy of the library.
     let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
     let library = concat!(env!("CARGO_MANIFEST_DIR"), "/d2l-lib");
-    book.write("book.toml", &format!("{toml}\n[eval]\nlibrary = \"{library}\"\n"));
+    book.write(
+        "book.toml",
+        &format!("{toml}\n[eval]\nlibrary = \"{library}\"\n"),
+    );
     let run = book.run(&["--strict", "build", "all", "--no-eval"]);
     assert!(run.ok, "{}", run.stderr);
     for line in [

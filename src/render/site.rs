@@ -93,8 +93,11 @@ fn file_size(bytes: u64) -> String {
 }
 
 pub struct SiteFiles {
-    /// (path relative to the site root, content)
+    /// (path relative to the site root, content); the search index is not among them
+    /// (`search_files`).
     pub files: Vec<(String, Content)>,
+    /// Each page's path and search document, to index.
+    pub search: Vec<(String, String)>,
     /// How many pages came from the memo rather than being rendered.
     pub reused: usize,
 }
@@ -565,21 +568,6 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
             Err(e) => diags.push(Diagnostic::error(format!("template error on {page}: {e}"))),
         }
     }
-    let key = super::search::key(&index);
-    match memo.search.take().filter(|(k, _)| *k == key) {
-        Some(hit) => memo.search = Some(hit),
-        None => match super::search::index(&index) {
-            Ok(bundle) => memo.search = Some((key, bundle)),
-            Err(e) => diags.push(Diagnostic::error(format!("search index: {e}"))),
-        },
-    }
-    if let Some((_, bundle)) = &memo.search {
-        let bundle = bundle.iter().map(|(path, bytes)| {
-            let path = format!("{}/{path}", super::search::BUNDLE);
-            (path, Content::Bytes(bytes.clone()))
-        });
-        files.extend(bundle);
-    }
     match not_found_page(site, &tera, logo.as_deref(), favicon.as_deref()) {
         Ok(html) => files.push(("404.html".into(), Content::Bytes(html.into_bytes()))),
         Err(e) => diags.push(Diagnostic::error(format!(
@@ -630,7 +618,44 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
     {
         files.push((d.path.clone(), d.content.clone()));
     }
-    (Some(SiteFiles { files, reused }), diags)
+    let search = index;
+    (
+        Some(SiteFiles {
+            files,
+            search,
+            reused,
+        }),
+        diags,
+    )
+}
+
+/// The files of the search index of `documents` (each page's path and search document):
+/// the memo's when the documents are the ones it indexed; else indexed now. With
+/// `defer`, a changed book gets the memo's last index instead, and `true` says it is
+/// stale: `serve` shows the new pages first and indexes after (the dearest step).
+pub fn search_files(
+    documents: &[(String, String)],
+    memo: &mut RenderMemo,
+    defer: bool,
+) -> Result<(Vec<(String, Content)>, bool), String> {
+    let key = super::search::key(documents);
+    let stale = match &memo.search {
+        Some((k, _)) if *k == key => false,
+        Some(_) if defer => true,
+        _ => {
+            memo.search = Some((key, super::search::index(documents)?));
+            false
+        }
+    };
+    let bundle = memo.search.as_ref().map_or(&[][..], |(_, b)| b);
+    let files = bundle
+        .iter()
+        .map(|(path, bytes)| {
+            let path = format!("{}/{path}", super::search::BUNDLE);
+            (path, Content::Bytes(bytes.clone()))
+        })
+        .collect();
+    Ok((files, stale))
 }
 
 fn nav_mark(mark: &crate::book::NavMark) -> NavItem {
