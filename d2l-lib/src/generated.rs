@@ -130,6 +130,7 @@ pub fn train_ch3(
 ) -> Result<Animator> {
     let mut animator = Animator::new()
         .xlabel("epoch")
+        .ylabel("loss / accuracy")
         .xlim(1.0, num_epochs as f64)
         .legend(["train loss", "train acc", "test acc"]);
     for epoch in 1..=num_epochs {
