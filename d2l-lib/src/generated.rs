@@ -6,7 +6,8 @@ use crate::prelude::*;
 // From chapters/chapter_linear_networks/linear-regression-scratch.md
 
 /// y = Xw + b + 雑音 に従う人工データを作る。
-pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize) -> Result<(Tensor, Tensor)> {
+pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize)
+    -> Result<(Tensor, Tensor)> {
     let device = w.device();
     let x = rng::normal((num_examples, w.dim(0)?), 0.0, 1.0, device)?;
     let y = x.matmul(&w.unsqueeze(1)?)?.affine(1.0, b)?;
@@ -15,14 +16,17 @@ pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize) -> Result<(Tensor
 }
 
 /// データをシャッフルし、batch_size 個ずつの組に分ける。
-pub fn data_iter(batch_size: usize, features: &Tensor, labels: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
+pub fn data_iter(batch_size: usize, features: &Tensor, labels: &Tensor)
+    -> Result<Vec<(Tensor, Tensor)>> {
     let n = features.dim(0)?;
     let mut indices: Vec<u32> = (0..n as u32).collect();
     rng::shuffle(&mut indices);
     let mut batches = Vec::new();
     for chunk in indices.chunks(batch_size) {
         let idx = Tensor::new(chunk, features.device())?;
-        batches.push((features.index_select(&idx, 0)?, labels.index_select(&idx, 0)?));
+        let x = features.index_select(&idx, 0)?;
+        let y = labels.index_select(&idx, 0)?;
+        batches.push((x, y));
     }
     Ok(batches)
 }
@@ -39,11 +43,101 @@ pub fn squared_loss(y_hat: &Tensor, y: &Tensor) -> Result<Tensor> {
 }
 
 /// ミニバッチ確率的勾配降下法で、パラメータを勾配の逆向きに動かす。
-pub fn sgd(params: &[&Var], grads: &candle::backprop::GradStore, lr: f64, batch_size: usize) -> Result<()> {
+pub fn sgd(
+    params: &[&Var],
+    grads: &candle::backprop::GradStore,
+    lr: f64,
+    batch_size: usize,
+) -> Result<()> {
     for p in params {
         if let Some(g) = grads.get(p) {
             p.set(&(p.as_tensor() - (g * (lr / batch_size as f64))?)?)?;
         }
     }
     Ok(())
+}
+
+// From chapters/chapter_linear_networks/softmax-regression-scratch.md
+
+/// クラス分類用の人工データ。`centers`（q 行 d 列）の各行を中心に、
+/// 標準偏差 `sigma` の正規分布に従う点をクラスごとに `n` 個ずつ作る。
+/// 戻り値は特徴量 (q n, d) の f32 テンソルとラベル (q n,) の u32 テンソル。
+/// 点はクラスの順に並ぶ（クラス c は行 c n から n 個）。
+pub fn gaussian_blobs(centers: &Tensor, n: usize, sigma: f32)
+    -> Result<(Tensor, Tensor)> {
+    let (q, d) = centers.dims2()?;
+    let device = centers.device();
+    let mut xs = Vec::with_capacity(q);
+    for c in 0..q {
+        let noise = rng::normal((n, d), 0.0, sigma, device)?;
+        xs.push(noise.broadcast_add(&centers.get(c)?)?);
+    }
+    let labels: Vec<u32> = (0..q as u32).flat_map(|c| vec![c; n]).collect();
+    Ok((Tensor::cat(&xs, 0)?, Tensor::from_vec(labels, q * n, device)?))
+}
+
+/// 予測 `y_hat`（各行がクラスごとの確率またはロジット）のうち、
+/// 最大の列がラベル `y`（u32）と一致した行の数。割合にするには行数で割る。
+pub fn accuracy(y_hat: &Tensor, y: &Tensor) -> Result<f64> {
+    let pred = y_hat.argmax(D::Minus1)?;
+    let correct = pred.eq(y)?.to_dtype(DType::F32)?.sum_all()?;
+    Ok(correct.to_scalar::<f32>()? as f64)
+}
+
+/// データセット全体での `net` の精度（正しく分類した割合）。
+/// `net` は特徴量から各クラスの確率またはロジットを返す関数。
+pub fn evaluate_accuracy(
+    net: &impl Fn(&Tensor) -> Result<Tensor>,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<f64> {
+    Ok(accuracy(&net(x)?, y)? / y.dim(0)? as f64)
+}
+
+/// 分類モデルを 1 エポック訓練する。`train_iter` の各ミニバッチ
+/// (特徴量, u32 のラベル) で `net` が予測し、`loss`（ミニバッチの平均
+/// 損失をスカラーで返す）の値を `updater` に渡してパラメータを更新する。
+/// 訓練データでの (平均損失, 精度) を返す。
+pub fn train_epoch_ch3(
+    net: &impl Fn(&Tensor) -> Result<Tensor>,
+    loss: &impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+    updater: &mut impl FnMut(&Tensor) -> Result<()>,
+    train_iter: &[(Tensor, Tensor)],
+) -> Result<(f64, f64)> {
+    // 損失の和、正解の数、サンプルの数
+    let mut metric = Accumulator::new(3);
+    for (x, y) in train_iter {
+        let y_hat = net(x)?;
+        let l = loss(&y_hat, y)?;
+        updater(&l)?;
+        let n = y.dim(0)? as f64;
+        metric.add(&[l.to_scalar::<f32>()? as f64 * n, accuracy(&y_hat, y)?, n]);
+    }
+    Ok((metric[0] / metric[2], metric[1] / metric[2]))
+}
+
+/// 分類モデルを `num_epochs` エポック訓練し、エポックごとの訓練損失、
+/// 訓練精度、テスト精度を記録した `Animator` を返す（セルの最後に
+/// 置けば図として表示される）。`train` と `test` は (特徴量, u32 のラベル)。
+pub fn train_ch3(
+    net: &impl Fn(&Tensor) -> Result<Tensor>,
+    loss: &impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+    updater: &mut impl FnMut(&Tensor) -> Result<()>,
+    train: (&Tensor, &Tensor),
+    test: (&Tensor, &Tensor),
+    batch_size: usize,
+    num_epochs: usize,
+) -> Result<Animator> {
+    let mut animator = Animator::new()
+        .xlabel("epoch")
+        .ylabel("loss / accuracy")
+        .xlim(1.0, num_epochs as f64)
+        .legend(["train loss", "train acc", "test acc"]);
+    for epoch in 1..=num_epochs {
+        let batches = data_iter(batch_size, train.0, train.1)?;
+        let (train_loss, train_acc) = train_epoch_ch3(net, loss, updater, &batches)?;
+        let test_acc = evaluate_accuracy(net, test.0, test.1)?;
+        animator.add(epoch, &[train_loss, train_acc, test_acc]);
+    }
+    Ok(animator)
 }
