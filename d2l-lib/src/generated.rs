@@ -111,7 +111,8 @@ pub fn train_classifier(
             let l = nn::loss::cross_entropy(&y_hat, &y)?;
             updater(&l)?;
             let n = y.dim(0)? as f64;
-            metric.add(&[l.to_scalar::<f32>()? as f64 * n, classification_accuracy(&y_hat, &y)?, n]);
+            let loss_sum = l.to_scalar::<f32>()? as f64 * n;
+            metric.add(&[loss_sum, classification_accuracy(&y_hat, &y)?, n]);
         }
         let test_acc = evaluate_classifier(net, test.0, test.1)?;
         last = [metric[0] / metric[2], metric[1] / metric[2], test_acc];
@@ -155,6 +156,7 @@ pub fn dropout_layer(x: &Tensor, p: f32) -> candle::Result<Tensor> {
     if p == 0.0 {
         return Ok(x.clone());
     }
-    let mask = rng::uniform(x.dims(), 0.0, 1.0, x.device())?.ge(p as f64)?.to_dtype(x.dtype())?;
+    let u = rng::uniform(x.dims(), 0.0, 1.0, x.device())?;
+    let mask = u.ge(p as f64)?.to_dtype(x.dtype())?;
     (x * mask)? / (1.0 - p as f64)
 }
