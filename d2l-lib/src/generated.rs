@@ -141,3 +141,116 @@ pub fn train_ch3(
     }
     Ok(animator)
 }
+
+// From chapters/chapter_multilayer-perceptrons/mlp-scratch.md
+
+/// 原点から渦を巻く num_classes 本の腕からなる 2 次元の分類データを作る。
+/// 各クラス n 個の点を、半径 r ~ U[0, 1)、角度 4r + 2πk/K + N(0, noise²) に置く。
+/// 特徴量 (n·K, 2) の f32 テンソルと、ラベル (n·K,) の u32 テンソルを返す。
+pub fn spiral_data(n: usize, num_classes: usize, noise: f32) -> Result<(Tensor, Tensor)> {
+    let mut features = Vec::with_capacity(2 * n * num_classes);
+    let mut labels = Vec::with_capacity(n * num_classes);
+    for k in 0..num_classes {
+        let radii = rng::uniform_vec(n, 0.0, 1.0);
+        let eps = rng::normal_vec(n, 0.0, noise);
+        let offset = 2.0 * std::f32::consts::PI * k as f32 / num_classes as f32;
+        for (r, e) in radii.into_iter().zip(eps) {
+            let theta = 4.0 * r + offset + e;
+            features.push(r * theta.cos());
+            features.push(r * theta.sin());
+            labels.push(k as u32);
+        }
+    }
+    let x = Tensor::from_vec(features, (n * num_classes, 2), &Device::Cpu)?;
+    let y = Tensor::from_vec(labels, n * num_classes, &Device::Cpu)?;
+    Ok((x, y))
+}
+
+/// 各行がクラスごとのスコアである y_hat の予測（行ごとの最大の位置）のうち、
+/// 正解ラベル y と一致したものの個数を返す。
+pub fn classification_accuracy(y_hat: &Tensor, y: &Tensor) -> Result<f64> {
+    let pred = y_hat.argmax(D::Minus1)?;
+    let correct = pred.eq(&y.to_dtype(DType::U32)?)?;
+    Ok(correct.to_dtype(DType::F64)?.sum_all()?.to_scalar::<f64>()?)
+}
+
+/// データ (x, y) 全体に対する分類器 net の正解率を、評価モード（train = false）で求める。
+pub fn evaluate_classifier(net: &impl nn::ModuleT, x: &Tensor, y: &Tensor) -> Result<f64> {
+    let y_hat = net.forward_t(x, false)?;
+    Ok(classification_accuracy(&y_hat, y)? / y.dim(0)? as f64)
+}
+
+/// 分類器 net を交差エントロピー損失で num_epochs エポック訓練する。
+/// 各ミニバッチの平均損失を updater に渡し、updater が勾配を求めてパラメータを更新する。
+/// エポックごとの訓練損失・訓練正解率・テスト正解率を記録した Animator を返し、
+/// 最後のエポックの値を表示する。
+pub fn train_classifier(
+    net: &impl nn::ModuleT,
+    train: (&Tensor, &Tensor),
+    test: (&Tensor, &Tensor),
+    num_epochs: usize,
+    batch_size: usize,
+    mut updater: impl FnMut(&Tensor) -> Result<()>,
+) -> Result<Animator> {
+    let mut animator = Animator::new()
+        .xlabel("epoch")
+        .xlim(1.0, num_epochs as f64)
+        .legend(["train loss", "train acc", "test acc"]);
+    let mut last = [0.0; 3];
+    for epoch in 1..=num_epochs {
+        // 損失の和、正解数、サンプル数
+        let mut metric = Accumulator::new(3);
+        for (x, y) in data_iter(batch_size, train.0, train.1)? {
+            let y_hat = net.forward_t(&x, true)?;
+            let l = nn::loss::cross_entropy(&y_hat, &y)?;
+            updater(&l)?;
+            let n = y.dim(0)? as f64;
+            let loss_sum = l.to_scalar::<f32>()? as f64 * n;
+            metric.add(&[loss_sum, classification_accuracy(&y_hat, &y)?, n]);
+        }
+        let test_acc = evaluate_classifier(net, test.0, test.1)?;
+        last = [metric[0] / metric[2], metric[1] / metric[2], test_acc];
+        animator.add(epoch, &last);
+    }
+    println!("損失 {:.3}, 訓練正解率 {:.3}, テスト正解率 {:.3}", last[0], last[1], last[2]);
+    Ok(animator)
+}
+
+// From chapters/chapter_multilayer-perceptrons/mlp-concise.md
+
+/// VarMap の変数を名前の順に d2l::rng から初期化し直す。名前が "weight" で終わる
+/// 変数（形状 (出力数, 入力数)）は N(0, 1/入力数) から、それ以外（バイアス）は 0 にする。
+/// candle-nn の層は種を固定できない candle の乱数で初期化されるので、これで毎回同じ初期値にする。
+pub fn init_varmap_seeded(varmap: &VarMap) -> Result<()> {
+    let data = varmap.data().lock().expect("VarMap のロック");
+    let mut names: Vec<&String> = data.keys().collect();
+    names.sort();
+    for name in names {
+        let var = &data[name];
+        let value = if name.ends_with("weight") {
+            let fan_in = *var.dims().last().unwrap_or(&1);
+            rng::normal(var.dims(), 0.0, (1.0 / fan_in as f32).sqrt(), var.device())?
+        } else {
+            var.zeros_like()?
+        };
+        var.set(&value)?;
+    }
+    Ok(())
+}
+
+// From chapters/chapter_multilayer-perceptrons/dropout.md
+
+/// 確率 p で x の各要素を 0 にし、残った要素を 1/(1 - p) 倍する（inverted dropout）。
+/// 乱数は d2l::rng から取る。p = 0 なら x をそのまま、p = 1 ならすべて 0 を返す。
+pub fn dropout_layer(x: &Tensor, p: f32) -> candle::Result<Tensor> {
+    assert!((0.0..=1.0).contains(&p), "dropout の確率 p は [0, 1] の範囲: {p}");
+    if p == 1.0 {
+        return x.zeros_like();
+    }
+    if p == 0.0 {
+        return Ok(x.clone());
+    }
+    let u = rng::uniform(x.dims(), 0.0, 1.0, x.device())?;
+    let mask = u.ge(p as f64)?.to_dtype(x.dtype())?;
+    (x * mask)? / (1.0 - p as f64)
+}
