@@ -6,7 +6,8 @@ use crate::prelude::*;
 // From chapters/chapter_linear_networks/linear-regression-scratch.md
 
 /// y = Xw + b + 雑音 に従う人工データを作る。
-pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize) -> Result<(Tensor, Tensor)> {
+pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize)
+    -> Result<(Tensor, Tensor)> {
     let device = w.device();
     let x = rng::normal((num_examples, w.dim(0)?), 0.0, 1.0, device)?;
     let y = x.matmul(&w.unsqueeze(1)?)?.affine(1.0, b)?;
@@ -15,14 +16,17 @@ pub fn synthetic_data(w: &Tensor, b: f64, num_examples: usize) -> Result<(Tensor
 }
 
 /// データをシャッフルし、batch_size 個ずつの組に分ける。
-pub fn data_iter(batch_size: usize, features: &Tensor, labels: &Tensor) -> Result<Vec<(Tensor, Tensor)>> {
+pub fn data_iter(batch_size: usize, features: &Tensor, labels: &Tensor)
+    -> Result<Vec<(Tensor, Tensor)>> {
     let n = features.dim(0)?;
     let mut indices: Vec<u32> = (0..n as u32).collect();
     rng::shuffle(&mut indices);
     let mut batches = Vec::new();
     for chunk in indices.chunks(batch_size) {
         let idx = Tensor::new(chunk, features.device())?;
-        batches.push((features.index_select(&idx, 0)?, labels.index_select(&idx, 0)?));
+        let x = features.index_select(&idx, 0)?;
+        let y = labels.index_select(&idx, 0)?;
+        batches.push((x, y));
     }
     Ok(batches)
 }
@@ -39,11 +43,214 @@ pub fn squared_loss(y_hat: &Tensor, y: &Tensor) -> Result<Tensor> {
 }
 
 /// ミニバッチ確率的勾配降下法で、パラメータを勾配の逆向きに動かす。
-pub fn sgd(params: &[&Var], grads: &candle::backprop::GradStore, lr: f64, batch_size: usize) -> Result<()> {
+pub fn sgd(
+    params: &[&Var],
+    grads: &candle::backprop::GradStore,
+    lr: f64,
+    batch_size: usize,
+) -> Result<()> {
     for p in params {
         if let Some(g) = grads.get(p) {
             p.set(&(p.as_tensor() - (g * (lr / batch_size as f64))?)?)?;
         }
     }
     Ok(())
+}
+
+// From chapters/chapter_linear_networks/softmax-regression-scratch.md
+
+/// クラス分類用の人工データ。`centers`（q 行 d 列）の各行を中心に、
+/// 標準偏差 `sigma` の正規分布に従う点をクラスごとに `n` 個ずつ作る。
+/// 戻り値は特徴量 (q n, d) の f32 テンソルとラベル (q n,) の u32 テンソル。
+/// 点はクラスの順に並ぶ（クラス c は行 c n から n 個）。
+pub fn gaussian_blobs(centers: &Tensor, n: usize, sigma: f32)
+    -> Result<(Tensor, Tensor)> {
+    let (q, d) = centers.dims2()?;
+    let device = centers.device();
+    let mut xs = Vec::with_capacity(q);
+    for c in 0..q {
+        let noise = rng::normal((n, d), 0.0, sigma, device)?;
+        xs.push(noise.broadcast_add(&centers.get(c)?)?);
+    }
+    let labels: Vec<u32> = (0..q as u32).flat_map(|c| vec![c; n]).collect();
+    Ok((Tensor::cat(&xs, 0)?, Tensor::from_vec(labels, q * n, device)?))
+}
+
+/// 予測 `y_hat`（各行がクラスごとの確率またはロジット）のうち、
+/// 最大の列がラベル `y`（u32）と一致した行の数。割合にするには行数で割る。
+pub fn accuracy(y_hat: &Tensor, y: &Tensor) -> Result<f64> {
+    let pred = y_hat.argmax(D::Minus1)?;
+    let correct = pred.eq(y)?.to_dtype(DType::F32)?.sum_all()?;
+    Ok(correct.to_scalar::<f32>()? as f64)
+}
+
+/// データセット全体での `net` の精度（正しく分類した割合）。
+/// `net` は特徴量から各クラスの確率またはロジットを返す関数。
+pub fn evaluate_accuracy(
+    net: &impl Fn(&Tensor) -> Result<Tensor>,
+    x: &Tensor,
+    y: &Tensor,
+) -> Result<f64> {
+    Ok(accuracy(&net(x)?, y)? / y.dim(0)? as f64)
+}
+
+/// 分類モデルを 1 エポック訓練する。`train_iter` の各ミニバッチ
+/// (特徴量, u32 のラベル) で `net` が予測し、`loss`（ミニバッチの平均
+/// 損失をスカラーで返す）の値を `updater` に渡してパラメータを更新する。
+/// 訓練データでの (平均損失, 精度) を返す。
+pub fn train_epoch_ch3(
+    net: &impl Fn(&Tensor) -> Result<Tensor>,
+    loss: &impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+    updater: &mut impl FnMut(&Tensor) -> Result<()>,
+    train_iter: &[(Tensor, Tensor)],
+) -> Result<(f64, f64)> {
+    // 損失の和、正解の数、サンプルの数
+    let mut metric = Accumulator::new(3);
+    for (x, y) in train_iter {
+        let y_hat = net(x)?;
+        let l = loss(&y_hat, y)?;
+        updater(&l)?;
+        let n = y.dim(0)? as f64;
+        metric.add(&[l.to_scalar::<f32>()? as f64 * n, accuracy(&y_hat, y)?, n]);
+    }
+    Ok((metric[0] / metric[2], metric[1] / metric[2]))
+}
+
+/// 分類モデルを `num_epochs` エポック訓練し、エポックごとの訓練損失、
+/// 訓練精度、テスト精度を記録した `Animator` を返す（セルの最後に
+/// 置けば図として表示される）。`train` と `test` は (特徴量, u32 のラベル)。
+pub fn train_ch3(
+    net: &impl Fn(&Tensor) -> Result<Tensor>,
+    loss: &impl Fn(&Tensor, &Tensor) -> Result<Tensor>,
+    updater: &mut impl FnMut(&Tensor) -> Result<()>,
+    train: (&Tensor, &Tensor),
+    test: (&Tensor, &Tensor),
+    batch_size: usize,
+    num_epochs: usize,
+) -> Result<Animator> {
+    let mut animator = Animator::new()
+        .xlabel("epoch")
+        .ylabel("loss / accuracy")
+        .xlim(1.0, num_epochs as f64)
+        .legend(["train loss", "train acc", "test acc"]);
+    for epoch in 1..=num_epochs {
+        let batches = data_iter(batch_size, train.0, train.1)?;
+        let (train_loss, train_acc) = train_epoch_ch3(net, loss, updater, &batches)?;
+        let test_acc = evaluate_accuracy(net, test.0, test.1)?;
+        animator.add(epoch, &[train_loss, train_acc, test_acc]);
+    }
+    Ok(animator)
+}
+
+// From chapters/chapter_multilayer-perceptrons/mlp-scratch.md
+
+/// 原点から渦を巻く num_classes 本の腕からなる 2 次元の分類データを作る。
+/// 各クラス n 個の点を、半径 r ~ U[0, 1)、角度 4r + 2πk/K + N(0, noise²) に置く。
+/// 特徴量 (n·K, 2) の f32 テンソルと、ラベル (n·K,) の u32 テンソルを返す。
+pub fn spiral_data(n: usize, num_classes: usize, noise: f32) -> Result<(Tensor, Tensor)> {
+    let mut features = Vec::with_capacity(2 * n * num_classes);
+    let mut labels = Vec::with_capacity(n * num_classes);
+    for k in 0..num_classes {
+        let radii = rng::uniform_vec(n, 0.0, 1.0);
+        let eps = rng::normal_vec(n, 0.0, noise);
+        let offset = 2.0 * std::f32::consts::PI * k as f32 / num_classes as f32;
+        for (r, e) in radii.into_iter().zip(eps) {
+            let theta = 4.0 * r + offset + e;
+            features.push(r * theta.cos());
+            features.push(r * theta.sin());
+            labels.push(k as u32);
+        }
+    }
+    let x = Tensor::from_vec(features, (n * num_classes, 2), &Device::Cpu)?;
+    let y = Tensor::from_vec(labels, n * num_classes, &Device::Cpu)?;
+    Ok((x, y))
+}
+
+/// 各行がクラスごとのスコアである y_hat の予測（行ごとの最大の位置）のうち、
+/// 正解ラベル y と一致したものの個数を返す。
+pub fn classification_accuracy(y_hat: &Tensor, y: &Tensor) -> Result<f64> {
+    let pred = y_hat.argmax(D::Minus1)?;
+    let correct = pred.eq(&y.to_dtype(DType::U32)?)?;
+    Ok(correct.to_dtype(DType::F64)?.sum_all()?.to_scalar::<f64>()?)
+}
+
+/// データ (x, y) 全体に対する分類器 net の正解率を、評価モード（train = false）で求める。
+pub fn evaluate_classifier(net: &impl nn::ModuleT, x: &Tensor, y: &Tensor) -> Result<f64> {
+    let y_hat = net.forward_t(x, false)?;
+    Ok(classification_accuracy(&y_hat, y)? / y.dim(0)? as f64)
+}
+
+/// 分類器 net を交差エントロピー損失で num_epochs エポック訓練する。
+/// 各ミニバッチの平均損失を updater に渡し、updater が勾配を求めてパラメータを更新する。
+/// エポックごとの訓練損失・訓練正解率・テスト正解率を記録した Animator を返し、
+/// 最後のエポックの値を表示する。
+pub fn train_classifier(
+    net: &impl nn::ModuleT,
+    train: (&Tensor, &Tensor),
+    test: (&Tensor, &Tensor),
+    num_epochs: usize,
+    batch_size: usize,
+    mut updater: impl FnMut(&Tensor) -> Result<()>,
+) -> Result<Animator> {
+    let mut animator = Animator::new()
+        .xlabel("epoch")
+        .xlim(1.0, num_epochs as f64)
+        .legend(["train loss", "train acc", "test acc"]);
+    let mut last = [0.0; 3];
+    for epoch in 1..=num_epochs {
+        // 損失の和、正解数、サンプル数
+        let mut metric = Accumulator::new(3);
+        for (x, y) in data_iter(batch_size, train.0, train.1)? {
+            let y_hat = net.forward_t(&x, true)?;
+            let l = nn::loss::cross_entropy(&y_hat, &y)?;
+            updater(&l)?;
+            let n = y.dim(0)? as f64;
+            let loss_sum = l.to_scalar::<f32>()? as f64 * n;
+            metric.add(&[loss_sum, classification_accuracy(&y_hat, &y)?, n]);
+        }
+        let test_acc = evaluate_classifier(net, test.0, test.1)?;
+        last = [metric[0] / metric[2], metric[1] / metric[2], test_acc];
+        animator.add(epoch, &last);
+    }
+    println!("損失 {:.3}, 訓練正解率 {:.3}, テスト正解率 {:.3}", last[0], last[1], last[2]);
+    Ok(animator)
+}
+
+// From chapters/chapter_multilayer-perceptrons/mlp-concise.md
+
+/// VarMap の変数を名前の順に d2l::rng から初期化し直す。名前が "weight" で終わる
+/// 変数（形状 (出力数, 入力数)）は N(0, 1/入力数) から、それ以外（バイアス）は 0 にする。
+/// candle-nn の層は種を固定できない candle の乱数で初期化されるので、これで毎回同じ初期値にする。
+pub fn init_varmap_seeded(varmap: &VarMap) -> Result<()> {
+    let data = varmap.data().lock().expect("VarMap のロック");
+    let mut names: Vec<&String> = data.keys().collect();
+    names.sort();
+    for name in names {
+        let var = &data[name];
+        let value = if name.ends_with("weight") {
+            let fan_in = *var.dims().last().unwrap_or(&1);
+            rng::normal(var.dims(), 0.0, (1.0 / fan_in as f32).sqrt(), var.device())?
+        } else {
+            var.zeros_like()?
+        };
+        var.set(&value)?;
+    }
+    Ok(())
+}
+
+// From chapters/chapter_multilayer-perceptrons/dropout.md
+
+/// 確率 p で x の各要素を 0 にし、残った要素を 1/(1 - p) 倍する（inverted dropout）。
+/// 乱数は d2l::rng から取る。p = 0 なら x をそのまま、p = 1 ならすべて 0 を返す。
+pub fn dropout_layer(x: &Tensor, p: f32) -> candle::Result<Tensor> {
+    assert!((0.0..=1.0).contains(&p), "dropout の確率 p は [0, 1] の範囲: {p}");
+    if p == 1.0 {
+        return x.zeros_like();
+    }
+    if p == 0.0 {
+        return Ok(x.clone());
+    }
+    let u = rng::uniform(x.dims(), 0.0, 1.0, x.device())?;
+    let mask = u.ge(p as f64)?.to_dtype(x.dtype())?;
+    (x * mask)? / (1.0 - p as f64)
 }
