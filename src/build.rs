@@ -705,7 +705,9 @@ pub fn clean(options: &Options) -> Outcome {
 }
 
 /// Checks the links of the site that `build html` wrote.
-pub fn linkcheck(options: &Options) -> Outcome {
+/// `external`: also ask for the site's http(s) links (answers cached under
+/// `<output_dir>/cache/links.json`).
+pub fn linkcheck(options: &Options, external: bool) -> Outcome {
     let started = Instant::now();
     let (errors, summary) = match Book::load(&options.root) {
         Err(e) => (vec![e], String::new()),
@@ -720,9 +722,22 @@ pub fn linkcheck(options: &Options) -> Outcome {
                 String::new(),
             ),
             Ok(dir) => {
-                let (broken, checked) = crate::linkcheck::check(&book, &dir.join("html"));
+                let cache = dir.join("cache/links.json");
+                let (broken, checked) = crate::linkcheck::check(
+                    &book,
+                    &dir.join("html"),
+                    external.then_some(cache.as_path()),
+                );
+                let outside = match checked.external {
+                    Some((links, asked)) => format!(
+                        " and {links} links to other sites ({asked} asked, {} from the cache)",
+                        links - asked
+                    ),
+                    None => String::new(),
+                };
                 let summary = format!(
-                    "checked {checked} links of {} in {:.2} s: {}",
+                    "checked {} links of {}{outside} in {:.2} s: {}",
+                    checked.links,
                     display(&options.root, &dir.join("html")),
                     started.elapsed().as_secs_f64(),
                     match broken.len() {

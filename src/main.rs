@@ -96,7 +96,12 @@ enum Target {
     /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
     Eval,
     /// Check the links, anchors, images, scripts and stylesheets of the built site
-    Linkcheck,
+    Linkcheck {
+        /// Also check links to other sites (http, https): 10 s per request, 8 at a time,
+        /// answers cached for a day in <output_dir>/cache/links.json
+        #[arg(long)]
+        external: bool,
+    },
     /// Collect `//@save` items into the library's generated module
     Lib {
         /// Fail if the module is stale instead of writing it
@@ -133,7 +138,7 @@ fn main() -> ExitCode {
                     d2lbook::build::all(&options)
                 }
                 Target::Eval => d2lbook::build::eval(&options),
-                Target::Linkcheck => d2lbook::build::linkcheck(&options),
+                Target::Linkcheck { external } => d2lbook::build::linkcheck(&options, external),
                 Target::Lib { check } => d2lbook::build::lib(&options, check),
             };
             if outcome.failed {

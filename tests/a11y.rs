@@ -65,7 +65,7 @@ fn the_sample_site_passes_axe_and_reads_well_on_a_phone_and_a_desktop() {
     let book = TempBook::sample_with_library();
     let run = book.run(&["--strict", "build", "html"]);
     assert!(run.ok, "{}", run.stderr);
-    check(&book, 10);
+    check(&book, 26);
 }
 
 /// An mdBook book brings what the sample lacks: parts and separators in the sidebar,

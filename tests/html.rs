@@ -420,10 +420,14 @@ fn the_sample_book_builds_without_warnings() {
     let book = TempBook::sample_with_library();
     let run = book.run(&["--strict", "build", "html"]);
     assert!(run.ok, "{}", run.stderr);
-    let page = book.page("chapter_introduction/linear-regression.html");
+    let page = book.page("chapter_linear_networks/linear-regression.html");
     assert!(page.contains("<html lang=\"ja\""));
-    assert!(page.contains(">図 1.2.1</a>"), "{page}");
-    assert!(page.contains("<span class=\"caption-number\">図 1.2.1</span>"));
+    assert!(page.contains(">図 2.1.1</a>"), "{page}");
+    assert!(page.contains("<span class=\"caption-number\">図 2.1.1</span>"));
+    // References across chapters: a figure of the preliminaries, a chapter as a chapter.
+    assert!(page.contains(">図 1.3.1</a>"), "{page}");
+    let linear = book.page("chapter_linear_networks/index.html");
+    assert!(linear.contains(">3 章</a>"), "{linear}");
     // The chapter that trains a model shows the gradient, the losses and the plots.
     let scratch = book.page("chapter_linear_networks/linear-regression-scratch.html");
     assert!(

@@ -192,9 +192,9 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     let book = TempBook::sample_with_library();
     let run = book.run(&["--strict", "build", "ipynb"]);
     assert!(run.ok, "{}", run.stderr);
-    assert!(run.stderr.contains("built 10 notebooks"), "{}", run.stderr);
+    assert!(run.stderr.contains("built 26 notebooks"), "{}", run.stderr);
     let dir = book.root.join("_build/ipynb");
-    jupyter_validates(&dir, 10);
+    jupyter_validates(&dir, 26);
     let written = files(&dir);
     let mut kinds = Vec::new();
     let mut notebooks = 0;
@@ -209,7 +209,7 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
         kinds.extend(check_notebook(path, &nb, true));
     }
     // Every section, at its page's path.
-    assert_eq!(notebooks, 10);
+    assert_eq!(notebooks, 26);
     for kind in [
         "stream",
         "execute_result text/html",
@@ -228,7 +228,7 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
             .map(|l| l.as_str().unwrap())
             .collect::<String>()
     };
-    let la = nb("chapter_introduction/linear-algebra.ipynb");
+    let la = nb("chapter_preliminaries/linear-algebra.ipynb");
     let cells = la["cells"].as_array().unwrap();
     assert_eq!(
         source(&cells[0]),
@@ -244,13 +244,13 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     // its image, copied beside the notebooks.
     for expected in [
         "# 線形代数\n",
-        "これは図 1.1.1で示すとおりです",
-        "![図 1.1.1 平面上のベクトル $\\mathbf{x}$ と、その二つの成分](../img/vector.svg)",
-        "（ノルムの定義は(1.1.2)を見よ）",
+        "これは図 1.3.1で示すとおりです",
+        "![図 1.3.1 平面上のベクトル $\\mathbf{x}$ と、その二つの成分](../img/vector.svg)",
+        "（ノルムの定義は(1.3.8)を見よ）",
         "Strang (1993) が良い出発点",
         "（Goodfellow et al., 2016; Strang, 1993）",
-        "表 1.1.1 ベクトルと行列の基本演算と candle での書き方\n\n| 演算 | 数式 | candle での書き方 |",
-        "$$\\|\\mathbf{x}\\|_2 = \\sqrt{\\sum_{i=1}^n x_i^2}.\n\\tag{1.1.2}$$",
+        "表 1.3.1 ベクトルと行列の基本演算と candle での書き方\n\n| 演算 | 数式 | candle での書き方 |",
+        "$$\\|\\mathbf{x}\\|_2 = \\sqrt{\\sum_{i=1}^n x_i^2}.\n\\tag{1.3.8}$$",
         // An equation without a label has no number.
         "$$\\boldsymbol{\\theta} = \\begin{pmatrix}",
     ] {
@@ -270,7 +270,7 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     );
     // A hidden cell stays (later cells use what it defines), hidden by Jupyter's flags,
     // its mark kept so that the notebook builds back into the same page.
-    let lr = nb("chapter_introduction/linear-regression.ipynb");
+    let lr = nb("chapter_linear_networks/linear-regression.ipynb");
     let hidden = &lr["cells"][2];
     assert!(source(hidden).starts_with("//@hide\nlet dev = Device::Cpu;"));
     assert_eq!(
@@ -281,7 +281,7 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     let index = nb("index.ipynb");
     let index_md = source(&index["cells"][0]);
     assert!(
-        index_md.contains("  - [1.1 線形代数](chapter_introduction/linear-algebra.ipynb)\n"),
+        index_md.contains("  - [1.3 線形代数](chapter_preliminaries/linear-algebra.ipynb)\n"),
         "{index_md}"
     );
 
@@ -364,11 +364,13 @@ fn notebooks_build_back_into_the_same_pages() {
     assert!(run.ok, "{}", run.stderr);
     let run = book.build_html();
     assert!(run.ok, "{}", run.stderr);
-    // Sections with cells, plots, `//@save` items, references and tensors, whose labels
-    // no other section names (a notebook keeps no labels).
+    // Sections with cells, plots, `//@save` items, references and tensors. A notebook
+    // keeps no labels: the other sections' references to these become warnings, which
+    // do not touch these pages; and a labelled equation comes back numbered by `\tag`
+    // (so these two have none).
     let sections = [
         "chapter_linear_networks/linear-regression-scratch",
-        "chapter_preliminaries/ndarray",
+        "chapter_linear_networks/softmax-regression-scratch",
     ];
     let before: Vec<String> = sections
         .iter()
@@ -382,8 +384,20 @@ fn notebooks_build_back_into_the_same_pages() {
         )
         .unwrap();
     }
-    let run = book.run(&["--strict", "build", "html"]);
+    let run = book.build_html();
     assert!(run.ok, "{}", run.stderr);
+    // Every warning (but the closing count) is about a label the notebooks dropped.
+    let warnings = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning") && !l.ends_with(" warnings"));
+    for line in warnings {
+        assert!(
+            line.starts_with("warning: undefined label"),
+            "{}",
+            run.stderr
+        );
+    }
     for (s, before) in sections.iter().zip(before) {
         let after = book.page(&format!("{s}.html"));
         // The outputs of the cells are there again, run from the notebook's code.
@@ -447,4 +461,44 @@ fn without_its_library_a_book_gets_an_error_and_no_notebooks() {
         .stderr
         .contains("help: the notebooks' set-up cell loads the library"));
     assert!(!book.root.join("_build/ipynb").exists());
+}
+
+#[test]
+fn labelled_listings_keep_their_numbers_in_the_notebook() {
+    let book = one_section_book(
+        "# Sec\n\n```{.rust .input}\nlet a = 1;\n```\n:label:`lst_cell`\n\n```bash\ncargo run\n```\n:label:`lst_shell`\n\nSee :numref:`lst_cell` and :numref:`lst_shell`.\n",
+    );
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[ipynb]\nd2l_dependency = \"0.1\"\n",
+    );
+    let run = book.run(&["--strict", "build", "ipynb", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    let nb: Value =
+        serde_json::from_slice(&std::fs::read(book.root.join("_build/ipynb/sec.ipynb")).unwrap())
+            .unwrap();
+    let sources: Vec<(String, String)> = nb["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let kind = c["cell_type"].as_str().unwrap().to_string();
+            (kind, text(&c["source"], "source"))
+        })
+        .collect();
+    // The cell's number in the markdown right above it; the plain listing's above its fence.
+    let cell = sources.iter().position(|(_, s)| s == "let a = 1;").unwrap();
+    assert!(
+        sources[cell - 1].1.ends_with("**Listing 1.1**"),
+        "{sources:?}"
+    );
+    let after = &sources[cell + 1].1;
+    assert!(
+        after.starts_with("**Listing 1.2**\n\n```bash\ncargo run\n```"),
+        "{after}"
+    );
+    assert!(
+        after.contains("See Listing 1.1 and Listing 1.2."),
+        "{after}"
+    );
 }

@@ -58,10 +58,12 @@ fn japanese_sample_book() {
     let text = pdftotext(&pdf);
     for expected in [
         "線形代数",
-        "図 1.1.1",
-        "表 1.1.1",
-        "1.2 節",
-        "(1.2.1)",
+        "図 1.3.1",
+        "表 1.3.1",
+        "1.3 節",
+        "(1.3.1)",
+        // A chapter is referred to as a chapter.
+        "3 章",
         "Strang (1993)",
         "参考文献",
     ] {

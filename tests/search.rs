@@ -80,10 +80,9 @@ fn a_japanese_query_finds_its_subsection_first_with_the_match_marked() {
         broadcast["href"], "chapter_preliminaries/ndarray.html#subsec_ndarray_broadcast",
         "{found:?}"
     );
-    assert!(
-        broadcast["title"].as_str().unwrap().ends_with("テンソル"),
-        "{broadcast}"
-    );
+    // The page's title as the sidebar shows it: its number, then its title.
+    let title = broadcast["title"].as_str().unwrap();
+    assert!(title.starts_with("1.1 "), "{broadcast}");
     assert!(broadcast["part"]
         .as_str()
         .unwrap()

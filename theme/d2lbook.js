@@ -531,6 +531,39 @@
     update();
   }
 
+  /* ---------- Wide equations and tables ---------- */
+
+  // What scrolls sideways (a long equation or table on a phone) must be reachable by
+  // keyboard: it gets a tab stop while it overflows, and only then, so that equations
+  // that fit add no stops.
+  function initScrollers() {
+    var main = doc.querySelector("main") || doc.body;
+    var marked = "data-scroll-stop";
+    function update() {
+      var all = main.querySelectorAll(".equation > math, .equation > .katex-display, div.table, [" + marked + "]");
+      for (var i = 0; i < all.length; i++) {
+        var el = all[i];
+        var own = el.hasAttribute(marked);
+        if (el.hasAttribute("tabindex") && !own) continue;
+        var style = window.getComputedStyle(el);
+        var scrolls = /auto|scroll/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1;
+        if (scrolls && !own) {
+          el.setAttribute("tabindex", "0");
+          el.setAttribute(marked, "");
+        } else if (!scrolls && own) {
+          el.removeAttribute("tabindex");
+          el.removeAttribute(marked);
+        }
+      }
+    }
+    var timer = 0;
+    window.addEventListener("resize", function () {
+      clearTimeout(timer);
+      timer = setTimeout(update, 150);
+    });
+    update();
+  }
+
   onReady(function () {
     initNav();
     initTheme();
@@ -540,5 +573,6 @@
     initHiddenLines();
     initTabs();
     initPageToc();
+    initScrollers();
   });
 })();

@@ -153,6 +153,10 @@ impl<'a> Writer<'a> {
         for group in groups(blocks) {
             match group {
                 Group::Block(Block::Code(c)) if c.cell.is_some() && c.lang == "rust" => {
+                    // A labelled cell's number, as the site shows it over the code.
+                    if !c.number.is_empty() {
+                        push_block(md, &self.listing_number(c));
+                    }
                     flush_markdown(cells, md);
                     cells.push(Cell::Code(self.code_of(c)));
                 }
@@ -172,6 +176,12 @@ impl<'a> Writer<'a> {
                 }
             }
         }
+    }
+
+    /// `**リスト 2.1**`: a labelled listing's number, which references to it read.
+    fn listing_number(&self, c: &Code) -> String {
+        let number = number_text(Kind::Listing, &c.number, self.ctx.words);
+        format!("**{}**", escape_text(&number))
     }
 
     fn code_of(&self, c: &Code) -> CodeCell {
@@ -223,6 +233,10 @@ impl<'a> Writer<'a> {
                 let _ = write!(out, "$${}$$", e.tex.trim());
             }
             Block::Code(c) => {
+                if !c.number.is_empty() {
+                    out.push_str(&self.listing_number(c));
+                    out.push_str("\n\n");
+                }
                 let ticks = "`".repeat(longest_run(&c.code, '`').max(2) + 1);
                 let _ = write!(out, "{ticks}{}\n{}\n{ticks}", c.lang, c.code);
             }

@@ -65,6 +65,8 @@ const measure = `(() => {
   }
   // A plot's text is at least 10 px as shown, and the plot has a name.
   for (const svg of document.querySelectorAll(".output-svg svg")) {
+    // A plot of a tab not selected is not shown: it is read when its tab is.
+    if (!svg.getClientRects().length) continue;
     const scale = box(svg).width / svg.viewBox.baseVal.width;
     const sizes = [...svg.querySelectorAll("text")].map((t) => parseFloat(t.getAttribute("font-size")) * scale);
     const smallest = Math.min(...sizes);

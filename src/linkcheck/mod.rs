@@ -4,13 +4,25 @@
 //! is found there (a link of the template or the theme is reported on its page).
 //!
 //! It reads the site as written, not the book's IR: what a reader follows is the HTML,
-//! whatever made it (Markdown, raw HTML, the template, `[html] header_links`).
+//! whatever made it (Markdown, raw HTML, the template, `[html] header_links`). Links to
+//! other sites are checked only when asked (`external`): CI machines may be offline.
 
 use crate::book::Book;
 use crate::diag::Diagnostic;
 use crate::doc::span_of;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+
+pub mod external;
+
+/// What a check counted.
+pub struct Checked {
+    /// References to the site's own files and anchors.
+    pub links: usize,
+    /// With `external`: the distinct http(s) links, and how many were asked rather than
+    /// taken from the cache.
+    pub external: Option<(usize, usize)>,
+}
 
 /// What a page of the site holds: the ids its anchors can point at, and its references
 /// (the values of its `href` and `src` attributes).
@@ -20,8 +32,8 @@ struct Page {
 }
 
 /// Checks the site in `site_dir` (a built `<output_dir>/html`) of `book`: one error per
-/// broken reference. Returns the errors and the number of references checked.
-pub fn check(book: &Book, site_dir: &Path) -> (Vec<Diagnostic>, usize) {
+/// broken reference. With `external` (the cache file), http(s) links are asked for too.
+pub fn check(book: &Book, site_dir: &Path, external: Option<&Path>) -> (Vec<Diagnostic>, Checked) {
     let mut files: HashSet<String> = HashSet::new();
     let mut pages: HashMap<String, Page> = HashMap::new();
     for entry in walkdir::WalkDir::new(site_dir).into_iter().flatten() {
@@ -44,11 +56,17 @@ pub fn check(book: &Book, site_dir: &Path) -> (Vec<Diagnostic>, usize) {
 
     let mut diags = Vec::new();
     let mut checked = 0;
+    // Each http(s) URL (without its fragment), and where it is linked from.
+    let mut outside: BTreeMap<String, Vec<(&str, &str)>> = BTreeMap::new();
     let mut names: Vec<&String> = pages.keys().collect();
     names.sort();
     for name in names {
         let mut reported: HashSet<&str> = HashSet::new();
         for reference in &pages[name].refs {
+            if let Some(url) = web_url(reference) {
+                outside.entry(url).or_default().push((name, reference));
+                continue;
+            }
             let Some((target, fragment)) = target_of(name, reference, &site_path) else {
                 continue;
             };
@@ -70,7 +88,32 @@ pub fn check(book: &Book, site_dir: &Path) -> (Vec<Diagnostic>, usize) {
             }
         }
     }
-    (diags, checked)
+    let mut counted = Checked {
+        links: checked,
+        external: None,
+    };
+    if let Some(cache) = external {
+        let urls: Vec<String> = outside.keys().cloned().collect();
+        let found = external::check(&urls, cache, &external::Limits::default());
+        for (url, problem) in &found.problems {
+            let Some(problem) = problem else { continue };
+            for (page, reference) in &outside[url] {
+                diags.push(located(book, page, reference, problem.clone()));
+            }
+        }
+        counted.external = Some((urls.len(), found.asked));
+    }
+    (diags, counted)
+}
+
+/// An http(s) link without its fragment (a server never sees it), or `None`.
+fn web_url(reference: &str) -> Option<String> {
+    let reference = reference.trim();
+    let (scheme, _) = reference.split_once("://")?;
+    if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+        return None;
+    }
+    Some(reference.split('#').next().unwrap_or(reference).to_string())
 }
 
 /// The site file and the anchor a reference on page `page` points at; `None` for what
