@@ -639,9 +639,19 @@ fn words(book: &Book, diags: &Diagnostics) -> Words {
 }
 
 /// Runs the cells only: `d2lbook build eval`.
-pub fn eval(options: &Options) -> Outcome {
+/// `selection`: the shard and device of `build eval --shard i/n --device d`. With
+/// `list`, prints the plan of that many shards instead of running anything.
+pub fn eval(options: &Options, selection: eval::Selection, list: Option<usize>) -> Outcome {
     let diags = Diagnostics::default();
+    let mut summary = String::new();
     match load_and_parse(&options.root, &diags, &mut ParseMemo::default()) {
+        Ok((book, docs)) if list.is_some() => {
+            let n = list.unwrap_or(1);
+            match eval::shard_plan(&book, &docs, n, selection.device) {
+                Ok(plan) => summary = shard_listing(&plan, n),
+                Err(e) => diags.push(e),
+            }
+        }
         Ok((book, mut docs)) => {
             if let Err(refused) = claim_output(&book) {
                 diags.push(refused);
@@ -651,11 +661,95 @@ pub fn eval(options: &Options) -> Outcome {
                 no_eval: false,
                 ..options.clone()
             };
-            run_eval(&options, &book, &mut docs, &diags);
+            run_some(&options, &book, &mut docs, selection, &diags);
         }
         Err(fatal) => diags.push(fatal),
     }
+    if !summary.is_empty() {
+        print!("{summary}");
+    }
     finish(options, options.strict, &diags, "")
+}
+
+/// `cache export FILE`: the eval cache's entries into one archive.
+pub fn cache_export(options: &Options, file: &Path) -> Outcome {
+    let diags = Diagnostics::default();
+    let mut summary = String::new();
+    match Book::load(&options.root).and_then(|(book, _)| output::locate(&book.root, &book.config)) {
+        Ok(out_dir) => match eval::archive::export(&out_dir.join("eval"), file) {
+            Ok(n) => summary = format!("exported {n} eval cache entries to {}", file.display()),
+            Err(e) => diags.push(Diagnostic::error(e)),
+        },
+        Err(e) => diags.push(e),
+    }
+    finish(options, options.strict, &diags, &summary)
+}
+
+/// `cache import FILE...`: merges archives of other machines' eval caches into this one.
+pub fn cache_import(options: &Options, files: &[PathBuf]) -> Outcome {
+    let diags = Diagnostics::default();
+    let mut lines = Vec::new();
+    let out_dir = Book::load(&options.root).and_then(|(book, _)| claim_output(&book));
+    match out_dir {
+        Ok(out_dir) => {
+            for file in files {
+                match eval::archive::import(&out_dir.join("eval"), file) {
+                    Ok(done) => {
+                        if done.other_lock {
+                            diags.push(Diagnostic::warning(format!(
+                                "{}: built with another lock file than this folder's: its entries are used only where cargo resolves the same versions",
+                                file.display()
+                            )));
+                        }
+                        lines.push(format!(
+                            "imported {}: {} entries added, {} already present",
+                            file.display(),
+                            done.added,
+                            done.present
+                        ));
+                        for key in done.conflicts {
+                            diags.push(
+                                Diagnostic::error(format!(
+                                    "{}: entry {key} differs from the one in the cache, which is kept",
+                                    file.display()
+                                ))
+                                .help("the same key with other outputs means a nondeterministic cell or an edited cache: remove <output_dir>/eval/cache/<key>.json to take the imported one"),
+                            );
+                        }
+                    }
+                    Err(e) => diags.push(Diagnostic::error(e)),
+                }
+            }
+        }
+        Err(e) => diags.push(e),
+    }
+    finish(options, options.strict, &diags, &lines.join("\n"))
+}
+
+/// `build eval --list-shards n`: each shard's sections and their last known run times.
+fn shard_listing(plan: &[eval::shard::Planned], n: usize) -> String {
+    let mut out = String::new();
+    for shard in 1..=n {
+        let mine: Vec<_> = plan.iter().filter(|p| p.shard == shard).collect();
+        let known: f64 = mine.iter().filter_map(|p| p.seconds).sum();
+        let unknown = mine.iter().filter(|p| p.seconds.is_none()).count();
+        out.push_str(&format!(
+            "shard {shard}/{n}: {} sections, {known:.1} s known{}\n",
+            mine.len(),
+            if unknown > 0 {
+                format!(", {unknown} never timed")
+            } else {
+                String::new()
+            }
+        ));
+        for p in mine {
+            match p.seconds {
+                Some(s) => out.push_str(&format!("  {} ({s:.1} s)\n", p.src)),
+                None => out.push_str(&format!("  {}\n", p.src)),
+            }
+        }
+    }
+    out
 }
 
 /// Writes (or with `check`, compares) the library module of `//@save` items: `build lib`.
@@ -761,17 +855,33 @@ pub fn linkcheck(options: &Options, external: bool) -> Outcome {
 
 /// The eval stage, unless turned off; prints its summary line.
 fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) {
+    run_some(options, book, docs, eval::Selection::default(), diags);
+}
+
+/// The eval stage on the `selection` of sections; prints its summary line.
+fn run_some(
+    options: &Options,
+    book: &Book,
+    docs: &mut [Doc],
+    selection: eval::Selection,
+    diags: &Diagnostics,
+) {
     if options.no_eval || !book.config.eval.enabled {
         return;
     }
-    let (stats, eval_diags) = eval::evaluate(book, docs, !options.quiet);
+    let (stats, eval_diags) = eval::evaluate(book, docs, !options.quiet, selection);
     diags.extend(eval_diags);
-    if stats.sections == 0 || options.quiet {
+    if stats.sections + stats.elsewhere == 0 || options.quiet {
         return;
     }
+    let elsewhere = if stats.elsewhere > 0 {
+        format!(" ({} left to other shards or devices)", stats.elsewhere)
+    } else {
+        String::new()
+    };
     // Printed now, so that a failed build still says what ran.
     eprintln!(
-        "eval: {} sections with Rust cells, {} run, {} from cache (compile {:.2} s, run {:.2} s)",
+        "eval: {} sections with Rust cells, {} run, {} from cache (compile {:.2} s, run {:.2} s){elsewhere}",
         stats.sections, stats.ran, stats.cached, stats.compile_seconds, stats.run_seconds
     );
 }

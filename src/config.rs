@@ -95,6 +95,10 @@ pub struct EvalConfig {
     /// every section's cache key.
     #[serde(default)]
     pub inputs: Vec<String>,
+    /// Globs of section paths (relative to `src`) whose cells need a GPU: `build eval
+    /// --device gpu` runs only those, `--device cpu` the others.
+    #[serde(default)]
+    pub gpu: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]

@@ -47,6 +47,11 @@ enum Command {
         #[arg(long)]
         no_eval: bool,
     },
+    /// Carry the eval cache between machines (the jobs of a CI matrix)
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Remove the build output folder
     Clean,
     /// Start a new book in DIR (a new or empty folder) that builds at once
@@ -59,6 +64,18 @@ enum Command {
         /// The book's title
         #[arg(long)]
         title: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Pack every entry of <output_dir>/eval/cache into FILE (a zip with a manifest)
+    Export { file: PathBuf },
+    /// Merge archives made by `cache export` into <output_dir>/eval/cache; entries are
+    /// checked against their manifest, and one that differs from the cache's is an error
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -94,7 +111,18 @@ enum Target {
         no_eval: bool,
     },
     /// Run the Rust cells only (outputs are cached under <output_dir>/eval)
-    Eval,
+    Eval {
+        /// Run only shard I of N (`2/3`): a stable split of the sections, balanced by
+        /// their last run times; the outputs go into the eval cache (see `cache export`)
+        #[arg(long, value_name = "I/N", value_parser = d2lbook::eval::shard::parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// Run only the sections that `[eval] gpu` says need a GPU, or only the others
+        #[arg(long, value_parser = ["cpu", "gpu"])]
+        device: Option<String>,
+        /// Print the plan of N shards (sections and last run times) and run nothing
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        list_shards: Option<u64>,
+    },
     /// Check the links, anchors, images, scripts and stylesheets of the built site
     Linkcheck {
         /// Also check links to other sites (http, https): 10 s per request, 8 at a time,
@@ -137,7 +165,20 @@ fn main() -> ExitCode {
                     options.no_eval = no_eval;
                     d2lbook::build::all(&options)
                 }
-                Target::Eval => d2lbook::build::eval(&options),
+                Target::Eval {
+                    shard,
+                    device,
+                    list_shards,
+                } => {
+                    let selection = d2lbook::eval::Selection {
+                        shard,
+                        device: device.map(|d| match d.as_str() {
+                            "gpu" => d2lbook::eval::Device::Gpu,
+                            _ => d2lbook::eval::Device::Cpu,
+                        }),
+                    };
+                    d2lbook::build::eval(&options, selection, list_shards.map(|n| n as usize))
+                }
                 Target::Linkcheck { external } => d2lbook::build::linkcheck(&options, external),
                 Target::Lib { check } => d2lbook::build::lib(&options, check),
             };
@@ -181,6 +222,15 @@ fn main() -> ExitCode {
                      or preview it with `d2lbook --root {0} serve`",
                     dir.display()
                 );
+            }
+        }
+        Command::Cache { action } => {
+            let outcome = match action {
+                CacheAction::Export { file } => d2lbook::build::cache_export(&options, &file),
+                CacheAction::Import { files } => d2lbook::build::cache_import(&options, &files),
+            };
+            if outcome.failed {
+                return ExitCode::FAILURE;
             }
         }
         Command::Clean => {

@@ -2,6 +2,7 @@
 //! Sections whose inputs are unchanged come from the cache; the rest are built by one
 //! cargo invocation and run in parallel, each with a timeout.
 
+pub mod archive;
 mod cache;
 mod cargo;
 mod execute;
@@ -10,6 +11,7 @@ mod program;
 mod progress;
 mod protocol;
 mod run;
+pub mod shard;
 
 use crate::book::Book;
 use crate::diag::Diagnostic;
@@ -19,12 +21,15 @@ use execute::execute;
 use program::Program;
 use progress::Progress;
 use rayon::prelude::*;
+pub use shard::{Device, Selection};
 use std::time::{Duration, Instant};
 
 /// What the stage did: sections with cells, how many ran, how many came from the cache.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
     pub sections: usize,
+    /// Sections with cells that another shard or device runs (`Selection`).
+    pub elsewhere: usize,
     pub ran: usize,
     pub cached: usize,
     pub compile_seconds: f64,
@@ -55,7 +60,76 @@ struct CellInfo {
     allow_error: bool,
 }
 
-pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Diagnostic>) {
+/// Where each section's cells must run, by `[eval] gpu` (globs of section paths).
+fn devices(book: &Book) -> Result<Vec<Device>, Diagnostic> {
+    let mut globs = globset::GlobSetBuilder::new();
+    for pattern in &book.config.eval.gpu {
+        let glob = globset::Glob::new(pattern).map_err(|e| {
+            Diagnostic::error(format!("invalid glob `{pattern}` in [eval] gpu: {e}"))
+        })?;
+        globs.add(glob);
+    }
+    let globs = globs
+        .build()
+        .map_err(|e| Diagnostic::error(format!("[eval] gpu: {e}")))?;
+    Ok(book
+        .sections
+        .iter()
+        .map(|s| {
+            if globs.is_match(&s.src) {
+                Device::Gpu
+            } else {
+                Device::Cpu
+            }
+        })
+        .collect())
+}
+
+/// The sections with Rust cells that `device` (all when `None`) runs, each with the shard
+/// of `n` it is planned on.
+pub fn shard_plan(
+    book: &Book,
+    docs: &[Doc],
+    n: usize,
+    device: Option<Device>,
+) -> Result<Vec<shard::Planned>, Diagnostic> {
+    let devices = devices(book)?;
+    let out_dir = book.root.join(&book.config.build.output_dir);
+    let timings = shard::read_timings(&out_dir.join(TIMINGS));
+    let sections: Vec<usize> = (0..book.sections.len())
+        .filter(|&i| has_rust_cells(&docs[i..i + 1]))
+        .filter(|&i| device.is_none_or(|d| devices[i] == d))
+        .collect();
+    let weights: Vec<(&str, Option<f64>)> = sections
+        .iter()
+        .map(|&i| {
+            let src = book.sections[i].src.as_str();
+            (src, timings.get(src).copied())
+        })
+        .collect();
+    let plan = shard::plan(&weights, n);
+    Ok(sections
+        .iter()
+        .zip(weights)
+        .zip(plan)
+        .map(|((&section, (src, seconds)), shard)| shard::Planned {
+            section,
+            src: src.to_string(),
+            seconds,
+            shard,
+        })
+        .collect())
+}
+
+/// The sections' last run times, under the output folder (see `shard`).
+const TIMINGS: &str = "eval/timings.json";
+
+pub fn evaluate(
+    book: &Book,
+    docs: &mut [Doc],
+    progress: bool,
+    selection: Selection,
+) -> (Stats, Vec<Diagnostic>) {
     let mut stats = Stats::default();
     let mut diags = Vec::new();
     let config = &book.config.eval;
@@ -95,6 +169,32 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
         .canonicalize()
         .unwrap_or_else(|_| book.root.clone());
     let book_id = book_id.to_string_lossy();
+    let devices = match devices(book) {
+        Ok(devices) => devices,
+        Err(e) => {
+            diags.push(e);
+            return (stats, diags);
+        }
+    };
+    // The sections this run leaves to other shards or devices.
+    let mut elsewhere = std::collections::HashSet::new();
+    if selection.shard.is_some() || selection.device.is_some() {
+        let (i, n) = selection.shard.unwrap_or((1, 1));
+        match shard_plan(book, docs, n, selection.device) {
+            Ok(plan) => {
+                let mine: std::collections::HashSet<usize> = plan
+                    .iter()
+                    .filter(|p| p.shard == i)
+                    .map(|p| p.section)
+                    .collect();
+                elsewhere.extend((0..book.sections.len()).filter(|s| !mine.contains(s)));
+            }
+            Err(e) => {
+                diags.push(e);
+                return (stats, diags);
+            }
+        }
+    }
     let mut jobs = Vec::new();
     for (i, (section, doc)) in book.sections.iter().zip(docs.iter()).enumerate() {
         let mut cells: Vec<&Code> = Vec::new();
@@ -108,6 +208,10 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
         if cells.is_empty() {
             continue;
         }
+        if elsewhere.contains(&i) {
+            stats.elsewhere += 1;
+            continue;
+        }
         let chapter = book.src_dir().join(&section.src);
         let chapter_dir = chapter.parent().unwrap_or(&book.root);
         let chapter_dir = chapter_dir
@@ -116,7 +220,14 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
         let program = program::generate(&section.file, &chapter_dir, &cells);
         // Outputs quote chapter lines: where the code sits is part of the key, and so are
         // the files its cells `include_*!`.
-        let mut material = format!("{}{:?}", program.source, program.origin).into_bytes();
+        // The device the section declares is part of its key.
+        let mut material = format!(
+            "{}{:?}{}",
+            program.source,
+            program.origin,
+            devices[i].name()
+        )
+        .into_bytes();
         for input in &program.inputs {
             material.extend(cache::file_fingerprint(input));
         }
@@ -184,17 +295,28 @@ pub fn evaluate(book: &Book, docs: &mut [Doc], progress: bool) -> (Stats, Vec<Di
                     env: program_env(config, &book.root),
                     work_root: out_dir.join("eval/work"),
                 };
-                let fresh: Vec<(usize, &Job, Record)> = todo
+                let fresh: Vec<(usize, &Job, Record, f64)> = todo
                     .par_iter()
                     .map(|job| {
                         bar.message(format!("running {}", book.sections[job.section].file));
+                        let started = Instant::now();
                         let record = execute(job, &built, &ctx, &book.sections[job.section].file);
                         bar.tick();
-                        (job.section, *job, record)
+                        (job.section, *job, record, started.elapsed().as_secs_f64())
                     })
                     .collect();
                 stats.run_seconds = started.elapsed().as_secs_f64();
-                for (section, job, record) in fresh {
+                // Run times plan later shards (`shard::plan`).
+                let timings: Vec<(String, f64)> = fresh
+                    .iter()
+                    .map(|(section, _, _, seconds)| (book.sections[*section].src.clone(), *seconds))
+                    .collect();
+                if let Err(e) = shard::write_timings(&out_dir.join(TIMINGS), &timings) {
+                    diags.push(Diagnostic::warning(format!(
+                        "cannot write the eval timings: {e}"
+                    )));
+                }
+                for (section, job, record, _) in fresh {
                     // Transient failures (timeout, crash by signal, no process) may not
                     // happen again: never cached.
                     let put = if record.transient {

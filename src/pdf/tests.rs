@@ -481,7 +481,12 @@ fn sample_book() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut loaded = load(root);
     if std::env::var_os("D2L_EVAL").is_some() {
-        let (_, d) = crate::eval::evaluate(&loaded.book, &mut loaded.docs, true);
+        let (_, d) = crate::eval::evaluate(
+            &loaded.book,
+            &mut loaded.docs,
+            true,
+            crate::eval::Selection::default(),
+        );
         loaded.diags.extend(d);
         let (resolution, _) =
             crate::resolve::resolve(&loaded.book, &mut loaded.docs, &loaded.words);

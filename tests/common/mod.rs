@@ -88,6 +88,17 @@ impl TempBook {
         self.run_with_env(args, &[])
     }
 
+    /// Runs d2lbook, which must succeed, and returns what it printed on stdout.
+    pub fn run_stdout(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().expect("run d2lbook");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Runs d2lbook with these variables added to its environment.
     pub fn run_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         finished(self.command(args).envs(env.iter().copied()))
