@@ -59,9 +59,11 @@ impl Session {
         pages_written(&rebuilt);
         if let Some((dir, files, documents)) = self.pending_search.take() {
             let indexed = self.memo.search_files(&documents).and_then(|bundle| {
+                // The old index's files: under `pagefind/` (a page may be `pagefind.html`).
+                let old = format!("{}/", crate::render::search::BUNDLE);
                 let mut files: Vec<(String, Content)> = files
                     .into_iter()
-                    .filter(|(rel, _)| !rel.starts_with("pagefind/"))
+                    .filter(|(rel, _)| !rel.starts_with(&old))
                     .collect();
                 files.extend(bundle);
                 self.write(&dir, &files).map_err(|e| e.to_string())

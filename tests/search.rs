@@ -149,3 +149,20 @@ fn on_a_phone_the_results_fit_the_screen() {
     );
     assert!(!found[0]["results"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_page_in_the_search_index_folder_is_an_error() {
+    let book = common::one_section_book("# Sec\n").with(&[
+        ("src/index.md", "# T\n\n```toc\nsec\npagefind/notes\n```\n"),
+        ("src/pagefind/notes.md", "# Notes\n"),
+    ]);
+    let run = book.build_html();
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("would be pagefind/notes.html, in the folder of the search index"),
+        "{}",
+        run.stderr
+    );
+    assert!(!book.root.join("_build/html").exists());
+}

@@ -464,6 +464,91 @@ macro_rules! show {
     };
 }
 
+/// How a value shows in a Jupyter notebook run by the evcxr kernel (the notebooks of
+/// `d2lbook build ipynb`): evcxr calls a value's `evcxr_display` method when it has one,
+/// and reads the content it prints between its markers. A figure shows as SVG, a small
+/// tensor as the table the book shows, anything else as its text.
+pub trait EvcxrDisplay {
+    /// Prints the value for evcxr.
+    fn evcxr_display(&self);
+}
+
+impl<T: RichDisplay + ?Sized> EvcxrDisplay for T {
+    fn evcxr_display(&self) {
+        let (mime, content) = evcxr_content(self.render());
+        println!("EVCXR_BEGIN_CONTENT {mime}\n{content}\nEVCXR_END_CONTENT");
+    }
+}
+
+/// The MIME type and content evcxr shows for `shown`.
+pub fn evcxr_content(shown: Shown) -> (&'static str, String) {
+    match shown {
+        Shown::Nothing => ("text/plain", String::new()),
+        Shown::Text(text) => ("text/plain", text),
+        Shown::Data { mime, data, .. } if mime == SVG => {
+            ("image/svg+xml", String::from_utf8_lossy(&data).into_owned())
+        }
+        Shown::Data { mime, data, text } if mime == TENSOR => {
+            match serde_json::from_slice::<serde_json::Value>(&data) {
+                Ok(record) => ("text/html", tensor_html(&record)),
+                Err(_) => ("text/plain", text.unwrap_or_default()),
+            }
+        }
+        Shown::Data { data, text, .. } => (
+            "text/plain",
+            text.unwrap_or_else(|| String::from_utf8_lossy(&data).into_owned()),
+        ),
+    }
+}
+
+/// A tensor record (`tensor_json`) as an HTML table under its `Tensor[2, 3] f32` caption.
+fn tensor_html(record: &serde_json::Value) -> String {
+    let shape: Vec<usize> = record["shape"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_u64())
+                .map(|d| d as usize)
+                .collect()
+        })
+        .unwrap_or_default();
+    let values: Vec<&str> = record["values"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut caption = format!(
+        "Tensor[{}] {}",
+        dims.join(", "),
+        record["dtype"].as_str().unwrap_or_default()
+    );
+    if let Some(device) = record["device"].as_str() {
+        caption.push_str(&format!(" ({device})"));
+    }
+    let mut html = format!(
+        "<table>\n<caption>{}</caption>\n<tbody>\n",
+        escape(&caption)
+    );
+    let width = shape.last().copied().unwrap_or(1).max(1);
+    for row in values.chunks(width) {
+        html.push_str("<tr>");
+        for cell in row {
+            html.push_str(&format!(
+                "<td style=\"text-align:right\">{}</td>",
+                escape(cell)
+            ));
+        }
+        html.push_str("</tr>\n");
+    }
+    html.push_str("</tbody>\n</table>");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,5 +720,29 @@ mod tests {
         crate::show!(v);
         crate::show!(());
         assert_eq!(v.len(), 1);
+    }
+
+    #[test]
+    fn evcxr_shows_tensors_as_tables_and_figures_as_svg() {
+        let t = Tensor::new(&[[1f32, 2.], [3., 4.5]], &Device::Cpu).unwrap();
+        let (mime, html) = evcxr_content(t.render());
+        assert_eq!(mime, "text/html");
+        assert_eq!(
+            html,
+            "<table>\n<caption>Tensor[2, 2] f32</caption>\n<tbody>\n\
+             <tr><td style=\"text-align:right\">1.0000</td><td style=\"text-align:right\">2.0000</td></tr>\n\
+             <tr><td style=\"text-align:right\">3.0000</td><td style=\"text-align:right\">4.5000</td></tr>\n\
+             </tbody>\n</table>"
+        );
+        let figure = crate::Plot::new()
+            .line(t.get(0).unwrap(), t.get(1).unwrap(), "y")
+            .build()
+            .unwrap();
+        let (mime, svg) = evcxr_content(figure.render());
+        assert_eq!(mime, "image/svg+xml");
+        assert!(svg.starts_with("<svg"), "{svg}");
+        // A tensor too large for a table reads as candle's text.
+        let big = Tensor::zeros((30, 30), DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(evcxr_content(big.render()).0, "text/plain");
     }
 }

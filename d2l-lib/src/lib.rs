@@ -71,7 +71,7 @@ pub mod prelude {
     pub use candle_nn as nn;
     pub use candle_nn::{linear, loss, Linear, Optimizer, VarBuilder, VarMap, SGD};
 
-    pub use crate::eval::RichDisplay;
+    pub use crate::eval::{EvcxrDisplay, RichDisplay};
     pub use crate::plot::{hist, Figure, Plot, Scale};
     pub use crate::{num_gpus, rng, try_all_gpus, try_gpu};
     pub use crate::{render, show};

@@ -13,7 +13,7 @@ pub mod html;
 pub mod ipynb;
 pub mod math;
 mod mathml;
-mod search;
+pub mod search;
 pub mod site;
 mod tex_macros;
 pub mod typst;

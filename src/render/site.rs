@@ -420,6 +420,24 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         return (None, diags);
     }
 
+    // The search index owns its folder: a page there would be overwritten by it.
+    let reserved = format!("{}/", super::search::BUNDLE);
+    for section in book
+        .sections
+        .iter()
+        .filter(|s| s.html.starts_with(&reserved))
+    {
+        diags.push(
+            Diagnostic::error(format!(
+                "the page of {} would be {}, in the folder of the search index",
+                section.file, section.html
+            ))
+            .help(format!(
+                "rename the folder `{}` of the sources",
+                super::search::BUNDLE
+            )),
+        );
+    }
     let mut files = Vec::new();
     let html = &book.config.html;
     // `[html] logo` and `favicon` go into `theme/`, under their own names.
@@ -542,13 +560,13 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         .collect();
     let reused = pages.iter().filter(|p| p.reused).count();
 
-    let mut index = Vec::new();
+    let mut search = Vec::new();
     memo.pages.clear();
     for RenderedPage {
         path: page,
         html,
         diags: page_diags,
-        search: entry,
+        search: document,
         key,
         ..
     } in pages
@@ -562,7 +580,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
                 diags: page_diags,
             },
         );
-        index.push((page.clone(), entry));
+        search.push((page.clone(), document));
         match html {
             Ok(html) => files.push((page, Content::Bytes(html.into_bytes()))),
             Err(e) => diags.push(Diagnostic::error(format!("template error on {page}: {e}"))),
@@ -618,7 +636,6 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
     {
         files.push((d.path.clone(), d.content.clone()));
     }
-    let search = index;
     (
         Some(SiteFiles {
             files,
