@@ -9,6 +9,10 @@ With `cells` (the sample book, its cells run against the repository's `d2l-lib`)
 edit is timed too: its section's program is built and run again, the others come from
 the eval cache.
 
+The pages are written before the search index (which follows them): with saves closer
+together than the index takes (about 0.3 s on the 200-section book), a save waits for
+the previous one's index. BENCH_PAUSE sets the seconds between saves (default 0.4).
+
 usage: python3 bench/serve.py [sample|cells|SECTIONS] [runs=7]   (after `cargo build`;
        D2LBOOK=path picks the binary, default $CARGO_TARGET_DIR/debug/d2lbook)
 """
@@ -83,7 +87,7 @@ try:
     def measure(edit):
         to_event, to_page = [], []
         for i in range(runs):
-            time.sleep(0.4)
+            time.sleep(float(os.environ.get("BENCH_PAUSE", "0.4")))
             text, marker = edit(i)
             saved = time.perf_counter()
             with open(path, "w", encoding="utf-8") as f:

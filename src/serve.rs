@@ -217,7 +217,16 @@ fn rebuild_loop(
     shared: &Shared,
     options: &Options,
 ) {
-    while let Ok(mut paths) = changed.recv() {
+    // Saves that arrived while the pages were written: the index waits for them.
+    let mut carried: Option<Vec<PathBuf>> = None;
+    loop {
+        let mut paths = match carried.take() {
+            Some(paths) => paths,
+            None => match changed.recv() {
+                Ok(paths) => paths,
+                Err(_) => break,
+            },
+        };
         let first = Instant::now();
         // A save is often several events (write, rename, attributes), a "save all" many
         // files; a steady stream of changes still rebuilds every second.
@@ -253,7 +262,16 @@ fn rebuild_loop(
                 );
             }
         };
-        let rebuild = AssertUnwindSafe(|| session.rebuild_then(announced));
+        // When another save is already waiting, its rebuild comes first and the index
+        // after it: indexing a big book takes longer than writing its pages.
+        let index_now = || match changed.try_recv() {
+            Ok(more) => {
+                carried = Some(more);
+                false
+            }
+            Err(_) => true,
+        };
+        let rebuild = AssertUnwindSafe(|| session.rebuild_then(announced, index_now));
         let Ok(rebuilt) = std::panic::catch_unwind(rebuild) else {
             // A bug of ours, not of the book (the panic's message is printed above):
             // start over with a fresh session rather than stop rebuilding.

@@ -47,16 +47,24 @@ impl Session {
 
     /// Rebuilds the site; the result equals a cold `build html`.
     pub fn rebuild(&mut self) -> Rebuilt {
-        self.rebuild_then(|_| {})
+        self.rebuild_then(|_| {}, || true)
     }
 
     /// Rebuilds the site, calling `pages_written` as soon as the pages are written with
     /// the search index as it was (a reader sees the edit without waiting for it), then
-    /// indexes the new pages. The result, and what is on disk when this returns, equal a
-    /// cold `build html`; `changed` names the files of both steps.
-    pub fn rebuild_then(&mut self, pages_written: impl FnOnce(&Rebuilt)) -> Rebuilt {
+    /// indexes the new pages, unless `index_now` says to leave that to the next rebuild.
+    /// Once indexed, the result and what is on disk equal a cold `build html`; `changed`
+    /// names the files of both steps.
+    pub fn rebuild_then(
+        &mut self,
+        pages_written: impl FnOnce(&Rebuilt),
+        index_now: impl FnOnce() -> bool,
+    ) -> Rebuilt {
         let mut rebuilt = self.rebuild_pages();
         pages_written(&rebuilt);
+        if self.pending_search.is_none() || !index_now() {
+            return rebuilt;
+        }
         if let Some((dir, files, documents)) = self.pending_search.take() {
             let indexed = self.memo.search_files(&documents).and_then(|bundle| {
                 // The old index's files: under `pagefind/` (a page may be `pagefind.html`).
@@ -100,10 +108,11 @@ impl Session {
                     Ok(paths) => {
                         changed = paths;
                         summary = made.summary(&self.options, started);
-                        if made.search_stale {
-                            self.pending_search =
-                                Some((dir.clone(), files.clone(), made.search.clone()));
-                        }
+                        // What an index skipped earlier would have written is gone:
+                        // these pages replace it.
+                        self.pending_search = made
+                            .search_stale
+                            .then(|| (dir.clone(), files.clone(), made.search.clone()));
                         site_dir = Some(dir);
                     }
                     Err(e) => diags.push(crate::diag::Diagnostic::error(format!(

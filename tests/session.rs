@@ -309,3 +309,53 @@ fn a_build_html_that_would_write_the_same_site_writes_nothing() {
     assert!(!std::fs::read_to_string(&page).unwrap().contains("FORGED"));
     assert_same_as_cold(&book, "after a forged cache");
 }
+
+/// `serve` writes pages first and indexes after, and skips the index when another save
+/// is waiting: whatever the order, the site it ends with equals a cold build.
+#[test]
+fn an_index_left_for_later_never_brings_old_pages_back() {
+    let book = TempBook::fixture("en");
+    let mut session = Session::new(Options {
+        root: book.root.clone(),
+        strict: false,
+        quiet: true,
+        no_eval: true,
+    });
+    assert!(!session.rebuild().failed);
+    let basics = "src/chap_one/basics.md";
+    let page =
+        || std::fs::read_to_string(book.root.join("_build/html/chap_one/basics.html")).unwrap();
+
+    // A prose edit whose index is left for later: the page is new at once.
+    edit(&book, basics, "Inline math keeps", "Inline math now keeps");
+    let mut told = false;
+    let skipped = session.rebuild_then(|r| told = !r.failed, || false);
+    assert!(told && !skipped.failed);
+    assert!(page().contains("Inline math now keeps"));
+    assert!(!skipped.changed.iter().any(|f| f.starts_with("pagefind/")));
+
+    // The edit undone: the text is the indexed one again, so no index is due; the
+    // page must be this text, not the skipped rebuild's.
+    edit(&book, basics, "Inline math now keeps", "Inline math keeps");
+    assert!(!session.rebuild().failed);
+    assert!(!page().contains("Inline math now keeps"));
+    assert_same_as_cold(&book, "edit undone after a skipped index");
+
+    // Skipped again, then indexed by the next rebuild.
+    edit(
+        &book,
+        basics,
+        "Inline math keeps",
+        "Inline math still keeps",
+    );
+    session.rebuild_then(|_| {}, || false);
+    edit(
+        &book,
+        "src/chap_two/index.md",
+        "# Chapter Two",
+        "# Chapter Deux",
+    );
+    let indexed = session.rebuild();
+    assert!(indexed.changed.iter().any(|f| f.starts_with("pagefind/")));
+    assert_same_as_cold(&book, "index after a skipped one");
+}
