@@ -99,6 +99,11 @@ pub struct EvalConfig {
     /// --device gpu` runs only those, `--device cpu` the others.
     #[serde(default)]
     pub gpu: Vec<String>,
+    /// Features of the library that only the sections of `gpu` build with (`["cuda"]`):
+    /// they are part of those sections' cache keys alone, so a CPU machine can reuse what
+    /// a GPU machine ran without building them.
+    #[serde(default)]
+    pub gpu_features: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]

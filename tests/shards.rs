@@ -174,3 +174,43 @@ fn a_device_restricts_the_sections_and_bad_shards_are_refused() {
         assert!(run.stderr.contains("is not a shard"), "{}", run.stderr);
     }
 }
+
+/// What a GPU machine ran serves a machine without one: CPU sections' keys hold neither
+/// the GPU-only features nor the visible devices of a book that declares its GPU sections.
+#[test]
+fn gpu_features_and_visible_devices_leave_cpu_sections_cached() {
+    let cell = "```{.rust .input}\nprintln!(\"ran\");\n```\n";
+    let book = one_section_book(&format!("# Sec\n\n{cell}")).with(&[
+        ("src/index.md", "# T\n\n```toc\nsec\ngpu/train\n```\n"),
+        ("src/gpu/train.md", &format!("# Train\n\n{cell}")),
+    ]);
+    let library = concat!(env!("CARGO_MANIFEST_DIR"), "/d2l-lib");
+    let toml = |extra: &str| {
+        format!(
+            "[book]\ntitle = \"T\"\nsrc = \"src\"\n[eval]\nlibrary = \"{library}\"\ngpu = [\"gpu/**\"]\n{extra}"
+        )
+    };
+    book.write("book.toml", &toml(""));
+    let first = book.run(&["build", "eval", "--device", "cpu"]);
+    assert!(first.ok, "{}", first.stderr);
+    assert!(
+        first
+            .stderr
+            .contains("1 sections with Rust cells, 1 run, 0 from cache"),
+        "{}",
+        first.stderr
+    );
+    book.write("book.toml", &toml("gpu_features = [\"cuda\"]\n"));
+    let again = book.run_with_env(
+        &["build", "eval", "--device", "cpu"],
+        &[("CUDA_VISIBLE_DEVICES", "0")],
+    );
+    assert!(again.ok, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("1 sections with Rust cells, 0 run, 1 from cache"),
+        "{}",
+        again.stderr
+    );
+}

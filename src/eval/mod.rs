@@ -220,9 +220,14 @@ pub fn evaluate(
         let program = program::generate(&section.file, &chapter_dir, &cells);
         // Outputs quote chapter lines: where the code sits is part of the key, and so are
         // the files its cells `include_*!`.
-        // The device the section declares is part of its key.
+        // The device the section declares is part of its key, and so are the features
+        // that only GPU sections build with.
+        let gpu_features = match devices[i] {
+            Device::Gpu => format!("{:?}", config.gpu_features),
+            Device::Cpu => String::new(),
+        };
         let mut material = format!(
-            "{}{:?}{}",
+            "{}{:?}{}{gpu_features}",
             program.source,
             program.origin,
             devices[i].name()
@@ -275,6 +280,17 @@ pub fn evaluate(
                 "note: eval: `[eval] dependencies` changed since the last build: cargo may go online to fetch them"
             );
         }
+        // A GPU section to build brings the GPU features into this build.
+        let config = if todo.iter().any(|j| devices[j.section] == Device::Gpu) {
+            let mut with_gpu = config.clone();
+            with_gpu
+                .features
+                .extend(config.gpu_features.iter().cloned());
+            std::borrow::Cow::Owned(with_gpu)
+        } else {
+            std::borrow::Cow::Borrowed(config)
+        };
+        let config = config.as_ref();
         let built = package.build(config, &sources);
         stats.compile_seconds = started.elapsed().as_secs_f64();
         match built {
@@ -408,7 +424,15 @@ fn common_inputs(book: &Book, package: &cargo::Package, diags: &mut Vec<Diagnost
         config.features, config.dependencies, config.timeout, config.env
     );
     let protocol = protocol::VERSION.to_string();
-    let (rustc_var, devices) = (var("RUSTC"), var("CUDA_VISIBLE_DEVICES"));
+    // The device the programs see; a book that declares its GPU sections (`[eval] gpu`)
+    // keys them by that declaration instead, so that the outputs of a GPU machine serve
+    // a machine without one.
+    let devices = if config.gpu.is_empty() {
+        var("CUDA_VISIBLE_DEVICES")
+    } else {
+        String::new()
+    };
+    let rustc_var = var("RUSTC");
     let parts: [&[u8]; 10] = [
         env!("CARGO_PKG_VERSION").as_bytes(),
         protocol.as_bytes(),
