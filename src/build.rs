@@ -911,7 +911,7 @@ fn load_and_parse(
 /// Every section's text → its Doc, in parallel.
 fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec<Doc> {
     let src_dir = book.src_dir();
-    let parsed: Vec<(String, Doc, Vec<Diagnostic>)> = book
+    let parsed: Vec<(String, Doc, Vec<Diagnostic>, bool)> = book
         .sections
         .par_iter()
         .map(|section| {
@@ -921,7 +921,7 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
                 &[u8::from(book.config.mdbook)],
             ]);
             if let Some((doc, parse_diags)) = memo.docs.get(&key) {
-                return (key, doc.clone(), parse_diags.clone());
+                return (key, doc.clone(), parse_diags.clone(), false);
             }
             let dir = src_dir.join(&section.src);
             let dir = dir.parent().unwrap_or(&src_dir);
@@ -933,20 +933,27 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
             if book.config.mdbook {
                 crate::mdbook::heading_ids(&mut doc);
             }
-            (key, doc, parse_diags)
+            (key, doc, parse_diags, true)
         })
         .collect();
-    memo.docs.clear();
+    // The memo keeps the sections of this book: a remembered one stays as it is, a new
+    // one is copied in (the stages after the parse change their own copy).
+    let mut kept = std::collections::HashMap::with_capacity(parsed.len());
     let mut docs = Vec::with_capacity(parsed.len());
-    for ((key, doc, parse_diags), section) in parsed.into_iter().zip(&book.sections) {
+    for ((key, doc, parse_diags, new), section) in parsed.into_iter().zip(&book.sections) {
         diags.extend(parse_diags.iter().cloned());
-        // A section that includes a file (`eval_rst` `:file:`) is parsed again each time:
-        // its text alone does not say whether that file changed.
-        if !section.text.contains(":file:") {
-            memo.docs.insert(key, (doc.clone(), parse_diags));
+        if !new {
+            if let Some(entry) = memo.docs.remove(&key) {
+                kept.insert(key, entry);
+            }
+        } else if !section.text.contains(":file:") {
+            // A section that includes a file (`eval_rst` `:file:`) is parsed again each
+            // time: its text alone does not say whether that file changed.
+            kept.insert(key, (doc.clone(), parse_diags));
         }
         docs.push(doc);
     }
+    memo.docs = kept;
     docs
 }
 

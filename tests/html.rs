@@ -162,10 +162,15 @@ fn math_is_mathml_with_unicode_variants() {
     // `_` and `*` inside math did not become emphasis.
     assert!(!page.contains("<em>1 * b"));
     assert!(page.contains("<mtable"), "aligned environment");
-    assert!(en()
-        .root
-        .join("_build/html/theme/fonts/NewCMMath-Regular.otf")
-        .is_file());
+    // The math font, cut to the glyphs of the book's math and packed as WOFF2 (the whole
+    // font is a 1.3 MB OTF).
+    let fonts = en().root.join("_build/html/theme/fonts");
+    let font = std::fs::read(fonts.join("NewCMMath-Regular.woff2")).unwrap();
+    assert_eq!(&font[..4], b"wOF2");
+    assert!(font.len() < 60_000, "{} bytes", font.len());
+    assert!(!fonts.join("NewCMMath-Regular.otf").exists());
+    let css = std::fs::read_to_string(en().root.join("_build/html/theme/d2lbook.css")).unwrap();
+    assert!(css.contains("url(\"fonts/NewCMMath-Regular.woff2\") format(\"woff2\")"));
 }
 
 #[test]

@@ -308,6 +308,30 @@ fn a_build_html_that_would_write_the_same_site_writes_nothing() {
     assert!(rebuilt.ok, "{}", rebuilt.stderr);
     assert!(!std::fs::read_to_string(&page).unwrap().contains("FORGED"));
     assert_same_as_cold(&book, "after a forged cache");
+
+    // The math font follows the math: a new symbol cuts it again.
+    let font = book
+        .root
+        .join("_build/html/theme/fonts/NewCMMath-Regular.woff2");
+    let before = std::fs::read(&font).unwrap();
+    edit(
+        &book,
+        "src/chap_one/basics.md",
+        "Inline math still keeps",
+        "Inline math ($\\zeta$) still keeps",
+    );
+    assert!(book.run(&["build", "html", "--no-eval"]).ok);
+    assert_ne!(std::fs::read(&font).unwrap(), before);
+    assert_same_as_cold(&book, "after a new math symbol");
+    // A font in the page cache that fails its checksum is cut again, not served.
+    let mut memo: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+    memo["font"][1][0][1] = "Zm9yZ2Vk".into();
+    std::fs::write(&cache, memo.to_string()).unwrap();
+    std::fs::remove_dir_all(book.root.join("_build/html")).unwrap();
+    assert!(book.run(&["build", "html", "--no-eval"]).ok);
+    assert_ne!(std::fs::read(&font).unwrap(), b"forged");
+    assert_same_as_cold(&book, "after a forged font in the cache");
 }
 
 /// `serve` writes pages first and indexes after, and skips the index when another save

@@ -38,7 +38,13 @@ pub fn highlight(code: &str, lang: &str) -> String {
 }
 
 /// The stylesheet: light colours by default, dark ones under `:root[data-theme="dark"]`.
-pub fn stylesheet() -> String {
+/// Made once per process (`serve` writes it at every rebuild).
+pub fn stylesheet() -> &'static str {
+    static CSS: OnceLock<String> = OnceLock::new();
+    CSS.get_or_init(make_stylesheet)
+}
+
+fn make_stylesheet() -> String {
     let themes = ThemeSet::load_defaults();
     let light =
         css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], STYLE).unwrap_or_default();

@@ -12,6 +12,7 @@ pub mod highlight;
 pub mod html;
 pub mod ipynb;
 pub mod math;
+mod math_font;
 mod mathml;
 pub mod search;
 pub mod site;

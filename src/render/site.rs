@@ -7,6 +7,7 @@
 use super::escape::escape;
 use super::highlight;
 use super::html::{fragment, relative, root_prefix, PageRenderer, Site};
+use super::math_font;
 use crate::config::MathOutput;
 use crate::diag::Diagnostic;
 use crate::doc::*;
@@ -20,7 +21,6 @@ const THEME: &[(&str, &[u8])] = &[
     // The icon of a book that sets no `[html] favicon`.
     ("favicon.svg", include_bytes!("../../theme/favicon.svg")),
 ];
-const MATH_FONT: &str = "theme/fonts/NewCMMath-Regular.otf";
 
 /// A file the site offers for download, copied into it.
 pub struct Download {
@@ -305,6 +305,8 @@ pub struct RenderMemo {
     /// The last search index and the digest of the documents it indexed: indexing is the
     /// dearest step of a rebuild, and a code-only or no-op rebuild leaves it as it was.
     search: Option<(String, super::search::Bundle)>,
+    /// The last math font and the characters it was cut to (as a string).
+    font: Option<(String, Vec<u8>)>,
 }
 
 struct MemoPage {
@@ -322,12 +324,33 @@ struct MemoFile {
     renderer: String,
     pages: std::collections::HashMap<String, (String, String, String)>,
     #[serde(default)]
-    search: Option<SearchFile>,
+    search: Option<FilesEntry>,
+    /// The math font, as a bundle of one file.
+    #[serde(default)]
+    font: Option<FilesEntry>,
 }
 
-/// The search index in the memo file: `(key, files as (path, base64), checksum)`,
-/// checked like a page.
-type SearchFile = (String, Vec<(String, String)>, String);
+/// Files in the memo file (the search index, the math font): `(key, files as (path,
+/// base64), checksum)`, checked like a page.
+type FilesEntry = (String, Vec<(String, String)>, String);
+
+fn decode_entry((key, files, sum): FilesEntry) -> Option<(String, super::search::Bundle)> {
+    use base64::Engine;
+    let files = files
+        .into_iter()
+        .map(|(path, data)| Some((path, BASE64.decode(data).ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    (search_checksum(&key, &files) == sum).then_some((key, files))
+}
+
+fn encode_entry(key: &str, files: &super::search::Bundle) -> FilesEntry {
+    use base64::Engine;
+    let encoded = files
+        .iter()
+        .map(|(path, bytes)| (path.clone(), BASE64.encode(bytes)))
+        .collect();
+    (key.to_string(), encoded, search_checksum(key, files))
+}
 
 fn search_checksum(key: &str, files: &super::search::Bundle) -> String {
     let mut parts: Vec<&[u8]> = vec![key.as_bytes()];
@@ -348,18 +371,15 @@ impl RenderMemo {
     /// The memo saved as `bytes` by `renderer` (the binary that rendered it); empty when
     /// unreadable or from another renderer.
     pub fn from_json(bytes: &[u8], renderer: &str) -> RenderMemo {
-        use base64::Engine;
         let file = match serde_json::from_slice::<MemoFile>(bytes) {
             Ok(file) if file.renderer == renderer => file,
             _ => return RenderMemo::default(),
         };
-        let search = file.search.and_then(|(key, files, sum)| {
-            let files = files
-                .into_iter()
-                .map(|(path, data)| Some((path, BASE64.decode(data).ok()?)))
-                .collect::<Option<Vec<_>>>()?;
-            (search_checksum(&key, &files) == sum).then_some((key, files))
-        });
+        let search = file.search.and_then(decode_entry);
+        let font = file
+            .font
+            .and_then(decode_entry)
+            .and_then(|(key, mut files)| Some((key, files.pop()?.1)));
         let pages = file
             .pages
             .into_iter()
@@ -373,7 +393,11 @@ impl RenderMemo {
                 (page, memo)
             })
             .collect();
-        RenderMemo { pages, search }
+        RenderMemo {
+            pages,
+            search,
+            font,
+        }
     }
 
     /// The pages that rendered cleanly, to save.
@@ -389,18 +413,18 @@ impl RenderMemo {
                 _ => None,
             })
             .collect();
-        use base64::Engine;
-        let search = self.search.as_ref().map(|(key, files)| {
-            let encoded = files
-                .iter()
-                .map(|(path, bytes)| (path.clone(), BASE64.encode(bytes)))
-                .collect();
-            (key.clone(), encoded, search_checksum(key, files))
+        let search = self
+            .search
+            .as_ref()
+            .map(|(key, files)| encode_entry(key, files));
+        let font = self.font.as_ref().map(|(key, font)| {
+            encode_entry(key, &vec![(math_font::PATH.to_string(), font.clone())])
         });
         let file = MemoFile {
             renderer: renderer.to_string(),
             pages,
             search,
+            font,
         };
         serde_json::to_vec(&file).unwrap_or_default()
     }
@@ -617,10 +641,22 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
     files.push(("nav.js".into(), script("d2lNav", &nav)));
     files.push((
         "theme/syntax.css".into(),
-        Content::Bytes(highlight::stylesheet().into_bytes()),
+        Content::Bytes(highlight::stylesheet().as_bytes().to_vec()),
     ));
-    if let Some(font) = math_font() {
-        files.push((MATH_FONT.into(), Content::Bytes(font.to_vec())));
+    let chars = math_font::characters(site.math.values().filter_map(|r| r.as_deref().ok()));
+    let key: String = chars.iter().collect();
+    let font = match &memo.font {
+        Some((cut_for, font)) if *cut_for == key => Ok(font.clone()),
+        _ => math_font::woff2(&chars),
+    };
+    match font {
+        Ok(font) => {
+            memo.font = Some((key, font.clone()));
+            files.push((math_font::PATH.into(), Content::Bytes(font)));
+        }
+        Err(e) => diags.push(Diagnostic::warning(format!(
+            "{e}; the site's math is drawn with the reader's fonts"
+        ))),
     }
     theme_files(site, &mut files);
     for (rel, source) in &site.theme.katex {
@@ -781,15 +817,6 @@ fn page_toc(doc: &Doc, r: &mut PageRenderer) -> Vec<PageTocItem> {
         }
     });
     items
-}
-
-/// New Computer Modern Math from typst-assets, for MathML in browsers without a math font.
-fn math_font() -> Option<&'static [u8]> {
-    typst_assets::fonts().find(|data| {
-        typst::text::FontInfo::iter(data).any(|info| {
-            info.family == "New Computer Modern Math" && info.variant.weight.to_number() == 400
-        })
-    })
 }
 
 /// The embedded theme, each file replaced by the book's `theme/` file of the same name;

@@ -90,6 +90,16 @@ const runAxe = `axe.run(document, { resultTypes: ["violations"] }).then((r) =>
     nodes: v.nodes.map((n) => n.target.join(" ") + (n.any[0] ? " (" + n.any[0].message + ")" : "")),
   })))`;
 
+// The site's math font (cut to the book's glyphs) loads where a page has math: a font
+// the browser's sanitizer refused would leave the math in a fallback font.
+const mathFont = `(async () => {
+  if (!document.querySelector("math")) return [];
+  await document.fonts.ready;
+  const faces = [...document.fonts].filter((f) => f.family.replace(/"/g, "") === "NewCM Math");
+  if (faces.length === 0) return ["no @font-face for the math font"];
+  return faces.filter((f) => f.status !== "loaded").map((f) => "the math font did not load: " + f.status);
+})()`;
+
 async function main() {
   const files = pages(site);
   if (files.length === 0) throw new Error(`no pages under ${site}`);
@@ -116,6 +126,7 @@ async function main() {
         record(name, `1280 px, ${theme}`, await desktop.evaluate(runAxe));
       }
       for (const problem of await desktop.evaluate(measure)) failures.push(`[${name}, 1280 px] ${problem}`);
+      for (const problem of await desktop.evaluate(mathFont)) failures.push(`[${name}] ${problem}`);
     }
   } finally {
     await desktop.close();
