@@ -616,8 +616,15 @@ fn prepare(options: &Options, diags: &Diagnostics, memo: &mut ParseMemo) -> Opti
     };
     run_eval(options, &book, &mut docs, diags);
     let words = words(&book, diags);
+    let formatted = out_dir.join("cache/bibliography.json");
+    crate::cite::recall(&formatted, &renderer());
     let (resolution, resolve_diags) = resolve::resolve(&book, &mut docs, &words);
     diags.extend(resolve_diags);
+    if let Err(e) = crate::cite::remember(&formatted, &renderer()) {
+        diags.push(Diagnostic::warning(format!(
+            "cannot save the formatted bibliography: {e}"
+        )));
+    }
     Some(Prepared {
         book,
         docs,

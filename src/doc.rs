@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 /// A position in a source file: the path relative to the book root, 1-based line and
 /// column (in characters), and the length of the marked text in characters.
-#[derive(Debug, Hash, Clone, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub file: Arc<str>,
     pub line: usize,
@@ -262,7 +262,7 @@ pub struct TocEntry {
     pub span: Span,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Inline {
     Text(String),
     Code(String),
@@ -295,14 +295,14 @@ pub enum Inline {
     Cite(Cite),
 }
 
-#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RefKind {
     Numref,
     Ref,
     Eqref,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Ref {
     pub kind: RefKind,
     pub label: String,
@@ -315,24 +315,24 @@ pub struct Ref {
 
 /// A section of the book, by its index in reading order (`Book::sections`). Each backend
 /// decides what a section becomes: a page path on the site, a label prefix in Typst.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PageId(pub usize);
 
 /// A place in the book: a section and an anchor in it (empty for the section's top).
-#[derive(Debug, Hash, Clone, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Place {
     pub page: PageId,
     pub anchor: String,
 }
 
 /// What a reference shows and where it points.
-#[derive(Debug, Hash, Clone, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resolved {
     pub text: String,
     pub place: Place,
 }
 
-#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum CiteKind {
     /// `:cite:` and `:citep:`: `(Bishop, 2006; He et al., 2016)`.
     Paren,
@@ -340,7 +340,7 @@ pub enum CiteKind {
     Text,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Cite {
     pub kind: CiteKind,
     pub keys: Vec<String>,
@@ -351,7 +351,7 @@ pub struct Cite {
 }
 
 /// A piece of a citation as `resolve` assembled it.
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub enum CitePart {
     /// What the style puts around and between the keys' texts: `(`, `; `, `)`.
     Text(String),

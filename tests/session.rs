@@ -332,6 +332,18 @@ fn a_build_html_that_would_write_the_same_site_writes_nothing() {
     assert!(book.run(&["build", "html", "--no-eval"]).ok);
     assert_ne!(std::fs::read(&font).unwrap(), b"forged");
     assert_same_as_cold(&book, "after a forged font in the cache");
+
+    // The formatted bibliography is kept between runs, and not trusted when edited.
+    let formatted = book.root.join("_build/cache/bibliography.json");
+    let text = std::fs::read_to_string(&formatted).unwrap();
+    assert!(text.contains("Bishop"), "{text}");
+    std::fs::write(&formatted, text.replace("Bishop", "FORGED")).unwrap();
+    std::fs::remove_dir_all(book.root.join("_build/html")).unwrap();
+    let rebuilt = book.run(&["build", "html", "--no-eval"]);
+    assert!(rebuilt.ok, "{}", rebuilt.stderr);
+    let refs = std::fs::read_to_string(book.root.join("_build/html/references.html")).unwrap();
+    assert!(refs.contains("Bishop, C. M.") && !refs.contains("FORGED"));
+    assert_same_as_cold(&book, "after a forged bibliography in the cache");
 }
 
 /// `serve` writes pages first and indexes after, and skips the index when another save
