@@ -35,7 +35,7 @@ const EVENTS: &str = "/__d2lbook/events";
 
 /// How long a burst of saves must be quiet before the rebuild: an editor's save (a
 /// temporary file, a rename, a write) takes a few milliseconds.
-const DEBOUNCE: Duration = Duration::from_millis(30);
+const DEBOUNCE: Duration = Duration::from_millis(15);
 
 /// What a rebuild tells open pages.
 #[derive(Clone)]

@@ -7,6 +7,7 @@
 use super::escape::escape;
 use super::highlight;
 use super::html::{fragment, relative, root_prefix, PageRenderer, Site};
+use super::math::MathKey;
 use super::math_font;
 use crate::config::MathOutput;
 use crate::diag::Diagnostic;
@@ -305,7 +306,7 @@ pub struct RenderMemo {
     /// The last search index and the digest of the documents it indexed: indexing is the
     /// dearest step of a rebuild, and a code-only or no-op rebuild leaves it as it was.
     search: Option<(String, super::search::Bundle)>,
-    /// The last math font and the characters it was cut to (as a string).
+    /// The last math font and a digest of the equations it was cut for.
     font: Option<(String, Vec<u8>)>,
 }
 
@@ -313,6 +314,8 @@ struct MemoPage {
     key: String,
     html: Result<String, String>,
     diags: Vec<Diagnostic>,
+    /// Its search document (what the key covers decides it too); not in the file.
+    search: Option<String>,
 }
 
 /// The file form of the memo: pages that rendered without diagnostics, and the binary
@@ -389,6 +392,7 @@ impl RenderMemo {
                     key,
                     html: Ok(html),
                     diags: Vec::new(),
+                    search: None,
                 };
                 (page, memo)
             })
@@ -499,13 +503,17 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         .map(|i| {
             let section = &book.sections[i];
             let page = &section.html;
-            let search = super::search::document(
-                &site.ctx.docs[i],
-                format!("{} {}", section.number_text(), titles[i].1).trim(),
-                &book.config.book.language,
-            );
             let key = page_key(site, i, &global, &titles);
-            if let Some(hit) = memo.pages.get(page).filter(|m| m.key == key) {
+            let hit = memo.pages.get(page).filter(|m| m.key == key);
+            let search = match hit.and_then(|m| m.search.clone()) {
+                Some(document) => document,
+                None => super::search::document(
+                    &site.ctx.docs[i],
+                    format!("{} {}", section.number_text(), titles[i].1).trim(),
+                    &book.config.book.language,
+                ),
+            };
+            if let Some(hit) = hit {
                 return RenderedPage {
                     path: page.clone(),
                     html: hit.html.clone(),
@@ -602,6 +610,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
                 key,
                 html: html.clone(),
                 diags: page_diags,
+                search: Some(document.clone()),
             },
         );
         search.push((page.clone(), document));
@@ -643,11 +652,21 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         "theme/syntax.css".into(),
         Content::Bytes(highlight::stylesheet().as_bytes().to_vec()),
     ));
-    let chars = math_font::characters(site.math.values().filter_map(|r| r.as_deref().ok()));
-    let key: String = chars.iter().collect();
+    // The font is cut to the characters of the book's math, which the equations decide:
+    // they are the memo's key (reading every equation's MathML takes longer).
+    let mut equations: Vec<&MathKey> = site.math.keys().collect();
+    equations.sort_unstable();
+    let key = crate::digest::hash(
+        &equations
+            .iter()
+            .flat_map(|e| [e.tex.as_bytes(), if e.display { b"D" } else { b"I" }])
+            .collect::<Vec<_>>(),
+    );
     let font = match &memo.font {
         Some((cut_for, font)) if *cut_for == key => Ok(font.clone()),
-        _ => math_font::woff2(&chars),
+        _ => math_font::woff2(&math_font::characters(
+            site.math.values().filter_map(|r| r.as_deref().ok()),
+        )),
     };
     match font {
         Ok(font) => {
