@@ -47,7 +47,8 @@ enum Message {
 }
 
 struct Shared {
-    site: PathBuf,
+    /// The site folder, which a change of `[build] output_dir` moves.
+    site: std::sync::RwLock<PathBuf>,
     /// Listening on a loopback address only.
     loopback: bool,
     events: broadcast::Sender<Message>,
@@ -99,7 +100,7 @@ pub fn serve(options: ServeOptions) -> bool {
     // Watching first: a save during the first build is rebuilt right after it.
     let (changes, changed) = mpsc::channel::<Vec<PathBuf>>();
     let watched = Watched::new(&root, &config, &out_dir);
-    let watcher = match watch(&watched, changes) {
+    let watcher = match watch(&watched, changes.clone()) {
         Ok(watcher) => watcher,
         Err(e) => {
             eprintln!("error: cannot watch the book's files: {e}");
@@ -111,7 +112,7 @@ pub fn serve(options: ServeOptions) -> bool {
     eprint!("{}", first.report);
     let (sender, _) = broadcast::channel(64);
     let shared = Arc::new(Shared {
-        site: out_dir.join("html"),
+        site: std::sync::RwLock::new(out_dir.join("html")),
         loopback: address.ip().is_loopback(),
         events: sender,
         failure: Mutex::new(first.failed.then_some(first.report)),
@@ -120,7 +121,11 @@ pub fn serve(options: ServeOptions) -> bool {
         let shared = shared.clone();
         let root = root.clone();
         let options = options.build.clone();
-        let watching = (watched, watcher);
+        let watching = Watching {
+            watched,
+            watcher,
+            changes,
+        };
         std::thread::spawn(move || {
             rebuild_loop(session, watching, &root, &changed, &shared, &options)
         });
@@ -211,7 +216,7 @@ fn url(address: SocketAddr) -> String {
 /// time; changes that arrive during a rebuild are folded into the next one.
 fn rebuild_loop(
     mut session: Session,
-    (mut watched, mut watcher): (Watched, notify::RecommendedWatcher),
+    mut watching: Watching,
     root: &Path,
     changed: &mpsc::Receiver<Vec<PathBuf>>,
     shared: &Shared,
@@ -238,7 +243,12 @@ fn rebuild_loop(
         }
         paths.sort();
         paths.dedup();
-        watched.adopt(&mut watcher);
+        // Before the rebuild, which may write into a new output folder: its writes must
+        // not read as changes.
+        if paths.iter().any(|p| is_configuration(p, root)) {
+            watching.follow_configuration(root);
+        }
+        watching.watched.adopt(&mut watching.watcher);
         let started = Instant::now();
         // Open pages hear of the new pages at once; the search index follows.
         let announced = |rebuilt: &crate::session::Rebuilt| {
@@ -282,11 +292,58 @@ fn rebuild_loop(
             announce(shared, Message::Failed(report.into()));
             continue;
         };
+        if let Some(site) = &rebuilt.site {
+            if let Ok(mut served) = shared.site.write() {
+                if *served != *site {
+                    *served = site.clone();
+                }
+            }
+        }
         // Only an index that failed is news after the pages.
         if rebuilt.failed && rebuilt.report.contains("error: search index") {
             eprint!("{}", rebuilt.report);
         }
     }
+}
+
+/// What is watched, and how: the folders, the watcher, and where it sends changes.
+struct Watching {
+    watched: Watched,
+    watcher: notify::RecommendedWatcher,
+    changes: mpsc::Sender<Vec<PathBuf>>,
+}
+
+impl Watching {
+    /// Watches what the book's configuration names now (its sources, output folder,
+    /// library, …): a changed `book.toml` may have moved them. A configuration that does
+    /// not load leaves the watch as it was (the rebuild reports the error).
+    fn follow_configuration(&mut self, root: &Path) {
+        let Ok(config) = crate::config::Config::load(root) else {
+            return;
+        };
+        let Ok(out_dir) = crate::output::locate(root, &config) else {
+            return;
+        };
+        let watched = Watched::new(root, &config, &out_dir);
+        if watched.folders == self.watched.folders && watched.filter == self.watched.filter {
+            return;
+        }
+        match watch(&watched, self.changes.clone()) {
+            Ok(watcher) => {
+                self.watcher = watcher;
+                self.watched = watched;
+            }
+            Err(e) => eprintln!("warning: cannot watch the book's files anew: {e}"),
+        }
+    }
+}
+
+/// Whether `path` is the book's configuration (`book.toml`, or d2lbook's `config.ini`).
+fn is_configuration(path: &Path, root: &Path) -> bool {
+    path.parent() == Some(root)
+        && path
+            .file_name()
+            .is_some_and(|name| name == "book.toml" || name == "config.ini")
 }
 
 /// Tells open pages (and pages opened later, of a failure) what a rebuild did.
@@ -326,7 +383,7 @@ struct Watched {
 
 /// Changes under these folders never rebuild: the output (which a rebuild writes), the
 /// build folders of Rust crates; nor changes in version control or to editors' temp files.
-#[derive(Clone)]
+#[derive(Clone, PartialEq)]
 struct Filter {
     excluded: Vec<PathBuf>,
 }
@@ -557,7 +614,11 @@ async fn file(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Re
     if method != Method::GET && method != Method::HEAD {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let path = match locate(&shared.site, uri.path()) {
+    let site = match shared.site.read() {
+        Ok(site) => site.clone(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    };
+    let path = match locate(&site, uri.path()) {
         Located::File(path) => path,
         Located::Folder => {
             // Relative to the request, so that `//host` never reads as another site's

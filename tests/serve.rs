@@ -420,3 +420,59 @@ fn a_book_broken_at_start_is_served_once_fixed() {
     );
     assert_eq!(server.get("/preface.html").0, 200);
 }
+
+/// A `book.toml` that moves the output folder and the sources is followed: the new site
+/// is served, edits in the new source folder rebuild, and writing the new output
+/// folder does not (no rebuild loop).
+#[test]
+fn a_moved_output_folder_and_source_folder_are_followed() {
+    let book = TempBook::fixture("en");
+    let server = Server::start(&book);
+    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
+    // Sources copied to `text/` first (not watched yet), then the configuration moves.
+    common::copy_dir(&book.root.join("src"), &book.root.join("text"));
+    let moved = toml
+        .replace("src = \"src\"", "src = \"text\"")
+        .replace("\"src/refs.bib\"", "\"text/refs.bib\"")
+        .replace("[build]\n", "[build]\noutput_dir = \"site-out\"\n");
+    assert_ne!(moved, toml);
+    let builds = server.builds();
+    book.write("book.toml", &moved);
+    let start = Instant::now();
+    while server.builds() == builds && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        book.root.join("site-out/html/index.html").is_file(),
+        "{}",
+        server.log()
+    );
+    // The new site is the one served.
+    book.write(
+        "text/preface.md",
+        &std::fs::read_to_string(book.root.join("text/preface.md"))
+            .unwrap()
+            .replace("# Preface", "# Preface, moved"),
+    );
+    let mut events = server.events();
+    assert!(
+        events.wait_for("preface.html", Duration::from_secs(10)),
+        "{}",
+        server.log()
+    );
+    assert!(server.get("/preface.html").1.contains("Preface, moved"));
+    assert!(
+        std::fs::read_to_string(book.root.join("site-out/html/preface.html"))
+            .unwrap()
+            .contains("Preface, moved")
+    );
+    // Writing the new output folder is no change to the book: the rebuilds stop.
+    std::thread::sleep(Duration::from_millis(800));
+    let settled = server.builds();
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(server.builds(), settled, "{}", server.log());
+    // The old sources are no longer watched.
+    book.write("src/preface.md", "# Not the book any more\n");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(server.builds(), settled, "{}", server.log());
+}
