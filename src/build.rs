@@ -2,6 +2,8 @@
 //! write, with diagnostics collected along the way and printed at the end. The site is
 //! written into a temporary folder and swapped into place only when the build succeeds.
 
+mod parse_memo;
+
 use crate::book::Book;
 use crate::diag::{render_all, Diagnostic, Diagnostics, Level};
 use crate::doc::{for_each_block, Block, Doc};
@@ -15,6 +17,7 @@ use crate::render::site;
 use crate::render::RenderContext;
 use crate::resolve;
 use crate::theme;
+use parse_memo::ParseMemo;
 use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -41,6 +44,7 @@ pub fn html(options: &Options) -> Outcome {
     let diags = Diagnostics::default();
     let mut memo = Memo {
         persist: true,
+        parsed: ParseMemo::persistent(),
         ..Memo::default()
     };
     let Some(site) = make_site(options, &diags, &mut memo) else {
@@ -85,7 +89,7 @@ fn write_site(
 pub fn all(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
+    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::persistent()) else {
         return finish(options, options.strict, &diags, "");
     };
     let strict = options.strict || prepared.book.config.build.strict;
@@ -353,7 +357,7 @@ fn site_of(
 pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
+    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::persistent()) else {
         return finish(options, options.strict, &diags, "");
     };
     let book = &prepared.book;
@@ -436,7 +440,7 @@ fn typeset(
 pub fn ipynb(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::default()) else {
+    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::persistent()) else {
         return finish(options, options.strict, &diags, "");
     };
     let strict = options.strict || prepared.book.config.build.strict;
@@ -614,6 +618,11 @@ fn prepare(options: &Options, diags: &Diagnostics, memo: &mut ParseMemo) -> Opti
             return None;
         }
     };
+    if let Err(e) = memo.save(&out_dir, &renderer()) {
+        diags.push(Diagnostic::warning(format!(
+            "cannot save the parsed sections: {e}"
+        )));
+    }
     run_eval(options, &book, &mut docs, diags);
     let words = words(&book, diags);
     let formatted = out_dir.join("cache/bibliography.json");
@@ -911,6 +920,10 @@ fn load_and_parse(
     if let Some(remap) = book.span_remap() {
         diags.set_remap(remap);
     }
+    // Read only: the folder is claimed (checked) before anything is written into it.
+    if let Ok(out_dir) = output::locate(&book.root, &book.config) {
+        memo.recall(&out_dir, &renderer());
+    }
     let docs = parse_sections(&book, diags, memo);
     Ok((book, docs))
 }
@@ -922,12 +935,8 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
         .sections
         .par_iter()
         .map(|section| {
-            let key = crate::digest::hash(&[
-                section.file.as_bytes(),
-                section.text.as_bytes(),
-                &[u8::from(book.config.mdbook)],
-            ]);
-            if let Some((doc, parse_diags)) = memo.docs.get(&key) {
+            let key = ParseMemo::key(book, section);
+            if let Some((doc, parse_diags)) = memo.get(&key) {
                 return (key, doc.clone(), parse_diags.clone(), false);
             }
             let dir = src_dir.join(&section.src);
@@ -947,20 +956,23 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
     // one is copied in (the stages after the parse change their own copy).
     let mut kept = std::collections::HashMap::with_capacity(parsed.len());
     let mut docs = Vec::with_capacity(parsed.len());
+    let mut parsed_clean = false;
     for ((key, doc, parse_diags, new), section) in parsed.into_iter().zip(&book.sections) {
         diags.extend(parse_diags.iter().cloned());
         if !new {
-            if let Some(entry) = memo.docs.remove(&key) {
+            if let Some(entry) = memo.take(&key) {
                 kept.insert(key, entry);
             }
         } else if !section.text.contains(":file:") {
             // A section that includes a file (`eval_rst` `:file:`) is parsed again each
             // time: its text alone does not say whether that file changed.
+            // Only a clean parse is kept between runs (see `parse_memo`).
+            parsed_clean |= parse_diags.is_empty();
             kept.insert(key, (doc.clone(), parse_diags));
         }
         docs.push(doc);
     }
-    memo.docs = kept;
+    memo.replace(kept, parsed_clean);
     docs
 }
 
@@ -1005,13 +1017,6 @@ fn renderer() -> String {
         .map(|m| format!("{}:{:?}", m.len(), m.modified().ok()))
         .unwrap_or_default();
     format!("{}:{exe}", env!("CARGO_PKG_VERSION"))
-}
-
-/// Each section's parsed IR and diagnostics, by a digest of its file name and text: an
-/// unchanged file is not parsed again.
-#[derive(Default)]
-struct ParseMemo {
-    docs: std::collections::HashMap<String, (Doc, Vec<Diagnostic>)>,
 }
 
 /// The stack of the threads that parse, resolve and render: the stages walk the IR

@@ -65,12 +65,12 @@ pub fn floor_char_boundary(text: &str, at: usize) -> usize {
 }
 
 /// One section's document.
-#[derive(Debug, Hash, Clone, Default)]
+#[derive(Debug, Hash, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Doc {
     pub blocks: Vec<Block>,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     Heading(Heading),
     Paragraph(Vec<Inline>),
@@ -112,7 +112,7 @@ pub enum Block {
 }
 
 /// An output that content may be meant for alone.
-#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Backend {
     /// The site (`.. only:: html`).
     Html,
@@ -120,7 +120,7 @@ pub enum Backend {
     Pdf,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Heading {
     pub level: u8,
     pub content: Vec<Inline>,
@@ -132,13 +132,13 @@ pub struct Heading {
     pub span: Span,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Label {
     pub name: String,
     pub span: Span,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Figure {
     pub src: String,
     pub caption: Vec<Inline>,
@@ -149,7 +149,7 @@ pub struct Figure {
     pub number: String,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub caption: Vec<Inline>,
     pub label: Option<Label>,
@@ -160,7 +160,7 @@ pub struct Table {
     pub span: Span,
 }
 
-#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Align {
     None,
     Left,
@@ -168,7 +168,7 @@ pub enum Align {
     Right,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Equation {
     pub tex: String,
     pub label: Option<Label>,
@@ -176,7 +176,7 @@ pub struct Equation {
     pub number: String,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Code {
     /// Language of a cell or listing (`rust`, `python`, …); empty for a bare fence.
     pub lang: String,
@@ -236,7 +236,7 @@ impl Tensor {
 }
 
 /// The marks of a code cell (`//@hide` and friends), already removed from its code.
-#[derive(Debug, Hash, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Hash, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CellMarks {
     pub hide_code: bool,
     pub hide_output: bool,
@@ -248,14 +248,14 @@ pub struct CellMarks {
     pub allow_error: bool,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Toc {
     pub entries: Vec<TocEntry>,
     pub maxdepth: usize,
     pub numbered: bool,
 }
 
-#[derive(Debug, Hash, Clone)]
+#[derive(Debug, Hash, Clone, serde::Serialize, serde::Deserialize)]
 pub struct TocEntry {
     /// The path as written in the toc block.
     pub target: String,

@@ -273,12 +273,20 @@ fn a_build_html_that_would_write_the_same_site_writes_nothing() {
     );
     let cache = book.root.join("_build/cache/pages.json");
     let cached = std::fs::metadata(&cache).unwrap().modified().unwrap();
+    // The parsed sections are kept too (they are not parsed again by the next run).
+    let parsed = book.root.join("_build/cache/parsed.bin");
+    let parsed_at = std::fs::metadata(&parsed).unwrap().modified().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     assert!(book.run(&["build", "html", "--no-eval"]).ok);
     assert_eq!(
         std::fs::metadata(&cache).unwrap().modified().unwrap(),
         cached,
         "a no-op build rewrote its page cache"
+    );
+    assert_eq!(
+        std::fs::metadata(&parsed).unwrap().modified().unwrap(),
+        parsed_at,
+        "a no-op build rewrote its parsed sections"
     );
     // An edit renders its page again (and reuses the others from the page cache), and
     // the result is what a cold build makes.
