@@ -473,7 +473,8 @@ fn notebook_files(
     let ctx = prepared.ctx();
     let book = ctx.book;
     let evaluated = !options.no_eval && book.config.eval.enabled;
-    let mut files = ipynb::notebooks(&ctx, &ipynb::Options { evaluated });
+    let (mut files, notes) = ipynb::notebooks(&ctx, &ipynb::Options { evaluated });
+    diags.extend(notes);
     let count = files.iter().filter(|(p, _)| p.ends_with(".ipynb")).count();
     match library_files(book) {
         Ok(library) => files.extend(library),

@@ -193,6 +193,15 @@ fn the_sample_book_becomes_valid_notebooks_with_their_outputs_and_a_zip() {
     let run = book.run(&["--strict", "build", "ipynb"]);
     assert!(run.ok, "{}", run.stderr);
     assert!(run.stderr.contains("built 26 notebooks"), "{}", run.stderr);
+    // A closure kept in a variable fails its cell under evcxr: a note says where (notes
+    // never fail a build, not even with --strict).
+    assert!(
+        run.stderr.contains(
+            "note: in the notebook, this cell fails: evcxr (Jupyter's Rust kernel) cannot keep the closure `net` for the cells after it\n  --> chapters/chapter_linear_networks/softmax-regression-scratch.md:93:5"
+        ),
+        "{}",
+        run.stderr
+    );
     let dir = book.root.join("_build/ipynb");
     jupyter_validates(&dir, 26);
     let written = files(&dir);

@@ -5,6 +5,7 @@
 
 use super::html::{fragment, relative};
 use super::RenderContext;
+use crate::diag::Diagnostic;
 use crate::doc::*;
 use crate::output::Content;
 use crate::resolve::{number_text, Kind};
@@ -26,21 +27,58 @@ pub struct Options {
 }
 
 /// Every section's notebook and the images they show, as files relative to the notebook
-/// folder.
-pub fn notebooks(ctx: &RenderContext, options: &Options) -> Vec<(String, Content)> {
+/// folder; and notes on cells that evcxr cannot run as written (`closure_lets`).
+pub fn notebooks(
+    ctx: &RenderContext,
+    options: &Options,
+) -> (Vec<(String, Content)>, Vec<Diagnostic>) {
     use rayon::prelude::*;
-    let mut files: Vec<(String, Content)> = (0..ctx.book.sections.len())
+    let made: Vec<((String, Content), Vec<Diagnostic>)> = (0..ctx.book.sections.len())
         .into_par_iter()
         .map(|i| {
             let path = notebook_path(&ctx.book.sections[i].html);
-            let text = Writer::new(ctx, i).notebook(options);
-            (path, Content::Bytes(text.into_bytes()))
+            let (text, notes) = Writer::new(ctx, i).notebook(options);
+            ((path, Content::Bytes(text.into_bytes())), notes)
         })
         .collect();
+    let (mut files, notes): (Vec<_>, Vec<_>) = made.into_iter().unzip();
     for asset in ctx.resolution.assets.files() {
         files.push((asset.rel.clone(), Content::Copy(asset.file.clone())));
     }
-    files
+    (files, notes.into_iter().flatten().collect())
+}
+
+/// The top-level `let`s of a cell's `code` that hold a closure: name, line (0-based, in
+/// `code`) and column (0-based). evcxr keeps a cell's variables for the cells after it
+/// and cannot keep a closure, so it fails such a cell, which the book (a section is one
+/// program) runs.
+fn closure_lets(code: &str) -> Vec<(String, usize, usize)> {
+    let Ok(block) = syn::parse_str::<syn::Block>(&format!("{{\n{code}\n}}")) else {
+        return Vec::new();
+    };
+    block
+        .stmts
+        .iter()
+        .filter_map(|stmt| {
+            let syn::Stmt::Local(local) = stmt else {
+                return None;
+            };
+            if !matches!(local.init.as_ref()?.expr.as_ref(), syn::Expr::Closure(_)) {
+                return None;
+            }
+            // With a type written (`fn(f64) -> f64`), the variable holds no closure type.
+            let syn::Pat::Ident(name) = &local.pat else {
+                return None;
+            };
+            let start = name.ident.span().start();
+            // Line 1 is the opening brace.
+            Some((
+                name.ident.to_string(),
+                start.line.checked_sub(2)?,
+                start.column,
+            ))
+        })
+        .collect()
 }
 
 /// `chapter_x/sec.html` → `chapter_x/sec.ipynb`.
@@ -70,7 +108,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn notebook(&self, options: &Options) -> String {
+    fn notebook(&self, options: &Options) -> (String, Vec<Diagnostic>) {
         let mut cells = Vec::new();
         let mut markdown = String::new();
         self.collect(
@@ -78,6 +116,14 @@ impl<'a> Writer<'a> {
             &mut cells,
             &mut markdown,
         );
+        let notes = cells
+            .iter()
+            .filter_map(|c| match c {
+                Cell::Code(code) => Some(code),
+                Cell::Markdown(_) => None,
+            })
+            .flat_map(|code| self.evcxr_notes(code))
+            .collect();
         flush_markdown(&mut cells, &mut markdown);
         let has_code = cells.iter().any(|c| matches!(c, Cell::Code(_)));
         let mut out = Vec::new();
@@ -132,7 +178,29 @@ impl<'a> Writer<'a> {
         serde::Serialize::serialize(&notebook, &mut ser).expect("a JSON value serialises");
         let mut text = String::from_utf8(bytes).expect("serde_json writes UTF-8");
         text.push('\n');
-        text
+        (text, notes)
+    }
+
+    /// A note at each closure kept in a variable of `cell` (see `closure_lets`).
+    fn evcxr_notes(&self, cell: &CodeCell) -> Vec<Diagnostic> {
+        closure_lets(&cell.code)
+            .into_iter()
+            .map(|(name, line, column)| {
+                let mut note = Diagnostic::note(format!(
+                    "in the notebook, this cell fails: evcxr (Jupyter's Rust kernel) cannot keep the closure `{name}` for the cells after it"
+                ))
+                .help("the book runs it as written (a section is one program); for Jupyter, make it a `fn`, or put the cell in braces if no later cell uses its variables");
+                if let Some(&source_line) = cell.lines.get(line) {
+                    note = note.at(&Span {
+                        file: cell.span.file.clone(),
+                        line: source_line,
+                        col: column + 1,
+                        len: name.chars().count(),
+                    });
+                }
+                note
+            })
+            .collect()
     }
 
     /// The hidden first cell: evcxr's `:dep` on the library and the prelude every
@@ -186,6 +254,8 @@ impl<'a> Writer<'a> {
 
     fn code_of(&self, c: &Code) -> CodeCell {
         CodeCell {
+            span: c.span.clone(),
+            lines: c.lines.clone(),
             code: c.code.clone(),
             marks: c.cell.clone().unwrap_or_default(),
             outputs: c.outputs.clone(),
@@ -513,6 +583,9 @@ enum Cell {
 
 /// A Rust cell as the notebook shows it.
 struct CodeCell {
+    /// Where the cell is in the book's source, and the source line of each code line.
+    span: Span,
+    lines: Vec<usize>,
     code: String,
     marks: CellMarks,
     outputs: Vec<Output>,
@@ -709,4 +782,24 @@ fn longest_run(text: &str, c: char) -> usize {
         longest = longest.max(run);
     }
     longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closure_lets;
+
+    #[test]
+    fn closures_kept_in_variables_are_found_where_they_are_named() {
+        let code = "let xs = vec![1.0];\nlet df = |x: f64| 3.0 * x;\nlet mut step = move || {\n    xs.len()\n};\nlet boxed: Box<dyn Fn(f64) -> f64> = Box::new(|x| x);\nlet n = { let local = |x: f64| x; local(1.0) };\nlet typed: fn(f64) -> f64 = |x| x;\ndf(n)";
+        assert_eq!(
+            closure_lets(code),
+            vec![("df".to_string(), 1, 4), ("step".to_string(), 2, 8),]
+        );
+    }
+
+    #[test]
+    fn code_that_does_not_parse_has_no_notes() {
+        assert!(closure_lets("let f = |x| ;;; {").is_empty());
+        assert!(closure_lets("").is_empty());
+    }
 }
