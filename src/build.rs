@@ -310,8 +310,10 @@ fn site_of(
         .is_some_and(|f| f.reused < book.sections.len());
     let mut search_stale = false;
     let files = files.map(|mut f| {
-        match site::search_files(&f.search, &mut memo.pages, memo.defer_search) {
-            Ok((bundle, stale)) => {
+        // Never cancelled: `None` cannot come back.
+        match site::search_files(&f.search, &mut memo.pages, memo.defer_search, &|| false) {
+            Ok(None) => {}
+            Ok(Some((bundle, stale))) => {
                 f.files.extend(bundle);
                 search_stale = stale;
             }
@@ -1001,12 +1003,15 @@ impl Memo {
     }
 
     /// The search index of `documents` (each page's path and search document), made now
-    /// unless the memo holds it: the files of `pagefind/` in the site.
+    /// unless the memo holds it: the files of `pagefind/` in the site; `None` when
+    /// `cancelled` stopped it.
     pub(crate) fn search_files(
         &mut self,
         documents: &[(String, String)],
-    ) -> Result<Vec<(String, output::Content)>, String> {
-        site::search_files(documents, &mut self.pages, false).map(|(files, _)| files)
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<(String, output::Content)>>, String> {
+        site::search_files(documents, &mut self.pages, false, cancelled)
+            .map(|made| made.map(|(files, _)| files))
     }
 }
 

@@ -272,17 +272,21 @@ fn rebuild_loop(
                 );
             }
         };
-        // When another save is already waiting, its rebuild comes first and the index
-        // after it: indexing a big book takes longer than writing its pages.
-        let index_now = || match changed.try_recv() {
-            Ok(more) => {
-                carried = Some(more);
-                false
+        // When another save is waiting (already, or by the time a page is indexed), its
+        // rebuild comes first and the index after it: indexing a big book takes longer
+        // than writing its pages.
+        let waiting: std::cell::RefCell<Option<Vec<PathBuf>>> = std::cell::RefCell::new(None);
+        let save_waiting = || {
+            let mut waiting = waiting.borrow_mut();
+            if waiting.is_none() {
+                *waiting = changed.try_recv().ok();
             }
-            Err(_) => true,
+            waiting.is_some()
         };
-        let rebuild = AssertUnwindSafe(|| session.rebuild_then(announced, index_now));
-        let Ok(rebuilt) = std::panic::catch_unwind(rebuild) else {
+        let rebuild = AssertUnwindSafe(|| session.rebuild_then(announced, save_waiting));
+        let outcome = std::panic::catch_unwind(rebuild);
+        carried = waiting.into_inner();
+        let Ok(rebuilt) = outcome else {
             // A bug of ours, not of the book (the panic's message is printed above):
             // start over with a fresh session rather than stop rebuilding.
             session = Session::new(options.clone());

@@ -47,26 +47,36 @@ impl Session {
 
     /// Rebuilds the site; the result equals a cold `build html`.
     pub fn rebuild(&mut self) -> Rebuilt {
-        self.rebuild_then(|_| {}, || true)
+        self.rebuild_then(|_| {}, || false)
     }
 
     /// Rebuilds the site, calling `pages_written` as soon as the pages are written with
     /// the search index as it was (a reader sees the edit without waiting for it), then
-    /// indexes the new pages, unless `index_now` says to leave that to the next rebuild.
-    /// Once indexed, the result and what is on disk equal a cold `build html`; `changed`
-    /// names the files of both steps.
+    /// indexes the new pages, unless `wanted_elsewhere` says, before or between two
+    /// pages, that the time is needed for something else (another save): the index is
+    /// then left to the next rebuild. Once indexed, the result and what is on disk equal
+    /// a cold `build html`; `changed` names the files of both steps.
     pub fn rebuild_then(
         &mut self,
         pages_written: impl FnOnce(&Rebuilt),
-        index_now: impl FnOnce() -> bool,
+        wanted_elsewhere: impl Fn() -> bool,
     ) -> Rebuilt {
         let mut rebuilt = self.rebuild_pages();
         pages_written(&rebuilt);
-        if self.pending_search.is_none() || !index_now() {
+        if self.pending_search.is_none() || wanted_elsewhere() {
             return rebuilt;
         }
         if let Some((dir, files, documents)) = self.pending_search.take() {
-            let indexed = self.memo.search_files(&documents).and_then(|bundle| {
+            let bundle = match self.memo.search_files(&documents, &wanted_elsewhere) {
+                Ok(Some(bundle)) => Ok(bundle),
+                // Stopped: still due (the next rebuild finds the index stale again).
+                Ok(None) => {
+                    self.pending_search = Some((dir, files, documents));
+                    return rebuilt;
+                }
+                Err(e) => Err(e),
+            };
+            let indexed = bundle.and_then(|bundle| {
                 // The old index's files: under `pagefind/` (a page may be `pagefind.html`).
                 let old = format!("{}/", crate::render::search::BUNDLE);
                 let mut files: Vec<(String, Content)> = files

@@ -116,7 +116,11 @@ pub fn key(pages: &[(String, String)]) -> String {
 /// The index of `pages` (URL path from the site root, search document), as the files of
 /// `pagefind/` (paths inside it): pagefind's script, its WebAssembly and the index
 /// chunks. pagefind's own UI bundles are left out: the theme has its own search box.
-pub fn index(pages: &[(String, String)]) -> Result<Bundle, String> {
+/// `None` when `cancelled` said so between two pages (`serve`: another save came).
+pub fn index(
+    pages: &[(String, String)],
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<Bundle>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -128,6 +132,9 @@ pub fn index(pages: &[(String, String)]) -> Result<Bundle, String> {
         let mut index =
             pagefind::api::PagefindIndex::new(Some(config)).map_err(|e| e.to_string())?;
         for (url, html) in pages {
+            if cancelled() {
+                return Ok(None);
+            }
             index
                 .add_html_file(None, Some(format!("/{url}")), html.clone())
                 .await
@@ -145,6 +152,6 @@ pub fn index(pages: &[(String, String)]) -> Result<Bundle, String> {
             .filter(|(name, _)| !name.contains("-ui.") && !name.contains("highlight"))
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
+        Ok(Some(out))
     })
 }

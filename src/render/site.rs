@@ -701,23 +701,31 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
     )
 }
 
+/// The files of a search index, and whether it is stale (see `search_files`).
+pub type SearchFiles = (Vec<(String, Content)>, bool);
+
 /// The files of the search index of `documents` (each page's path and search document):
 /// the memo's when the documents are the ones it indexed; else indexed now. With
 /// `defer`, a changed book gets the memo's last index instead, and `true` says it is
 /// stale: `serve` shows the new pages first and indexes after (the dearest step).
+/// `None` when `cancelled` stopped the indexing (see `search::index`).
 pub fn search_files(
     documents: &[(String, String)],
     memo: &mut RenderMemo,
     defer: bool,
-) -> Result<(Vec<(String, Content)>, bool), String> {
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<SearchFiles>, String> {
     let key = super::search::key(documents);
     let stale = match &memo.search {
         Some((k, _)) if *k == key => false,
         Some(_) if defer => true,
-        _ => {
-            memo.search = Some((key, super::search::index(documents)?));
-            false
-        }
+        _ => match super::search::index(documents, cancelled)? {
+            Some(bundle) => {
+                memo.search = Some((key, bundle));
+                false
+            }
+            None => return Ok(None),
+        },
     };
     let bundle = memo.search.as_ref().map_or(&[][..], |(_, b)| b);
     let files = bundle
@@ -727,7 +735,7 @@ pub fn search_files(
             (path, Content::Bytes(bytes.clone()))
         })
         .collect();
-    Ok((files, stale))
+    Ok(Some((files, stale)))
 }
 
 fn nav_mark(mark: &crate::book::NavMark) -> NavItem {
