@@ -343,7 +343,7 @@ fn decode_entry((key, files, sum): FilesEntry) -> Option<(String, super::search:
         .into_iter()
         .map(|(path, data)| Some((path, BASE64.decode(data).ok()?)))
         .collect::<Option<Vec<_>>>()?;
-    (search_checksum(&key, &files) == sum).then_some((key, files))
+    (files_checksum(&key, &files) == sum).then_some((key, files))
 }
 
 fn encode_entry(key: &str, files: &super::search::Bundle) -> FilesEntry {
@@ -352,10 +352,10 @@ fn encode_entry(key: &str, files: &super::search::Bundle) -> FilesEntry {
         .iter()
         .map(|(path, bytes)| (path.clone(), BASE64.encode(bytes)))
         .collect();
-    (key.to_string(), encoded, search_checksum(key, files))
+    (key.to_string(), encoded, files_checksum(key, files))
 }
 
-fn search_checksum(key: &str, files: &super::search::Bundle) -> String {
+fn files_checksum(key: &str, files: &super::search::Bundle) -> String {
     let mut parts: Vec<&[u8]> = vec![key.as_bytes()];
     for (path, bytes) in files {
         parts.push(path.as_bytes());
