@@ -305,20 +305,12 @@ fn attributes_of(text: &str) -> Vec<(String, String)> {
                     chars[from..i].iter().collect()
                 }
             };
-            out.push((key, unescape(&value)));
+            out.push((key, crate::render::escape::unescape(&value)));
         } else {
             out.push((key, String::new()));
         }
     }
     out
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
 }
 
 #[cfg(test)]

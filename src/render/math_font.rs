@@ -36,32 +36,12 @@ pub fn characters<'a>(equations: impl IntoIterator<Item = &'a str>) -> BTreeSet<
 
 /// The characters of the text between the tags of `markup`, entities decoded.
 fn text_of(markup: &str, chars: &mut BTreeSet<char>) {
-    let mut rest = markup;
-    while !rest.is_empty() {
-        if let Some(tag) = rest.strip_prefix('<') {
-            rest = tag.split_once('>').map_or("", |(_, after)| after);
-        } else if let Some(entity) = rest.strip_prefix('&') {
-            let (name, after) = entity.split_once(';').unwrap_or((entity, ""));
-            let decoded = match name {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                _ => name
-                    .strip_prefix("#x")
-                    .or_else(|| name.strip_prefix("#X"))
-                    .and_then(|hex| u32::from_str_radix(hex, 16).ok())
-                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            };
-            chars.extend(decoded);
-            rest = after;
-        } else {
-            let end = rest.find(['<', '&']).unwrap_or(rest.len());
-            chars.extend(rest[..end].chars());
-            rest = &rest[end..];
-        }
+    let mut pieces = markup.split('<');
+    let first = pieces.next().unwrap_or_default();
+    // Each piece after the first starts inside a tag.
+    let texts = pieces.map(|piece| piece.split_once('>').map_or("", |(_, text)| text));
+    for text in std::iter::once(first).chain(texts) {
+        chars.extend(super::escape::unescape(text).chars());
     }
 }
 

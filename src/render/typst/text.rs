@@ -34,17 +34,7 @@ pub(super) fn html_text(html: &str) -> String {
             out.push(c);
         }
     }
-    decode_entities(&out).trim().to_string()
-}
-
-/// The entities `escape` writes (and `&nbsp;`), decoded.
-fn decode_entities(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
+    super::super::escape::unescape(&out).trim().to_string()
 }
 
 /// Standard base64 (as binary outputs travel in text, wrapped at any width); `None` if
