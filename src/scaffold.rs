@@ -5,8 +5,9 @@
 //!
 //! The library is copied, not pointed at: `d2l` is not published on crates.io, and the
 //! book's `build lib` writes its `//@save` items into the library, which must be the
-//! book's own. The copy is its own Cargo workspace, so it builds also when the book sits
-//! inside another workspace (such as this repository).
+//! book's own. The library is a Cargo workspace of its own (here too), so the copy builds
+//! also when the book sits inside another workspace, and its lock file makes the book's
+//! first eval resolve the versions this repository is tested with.
 
 use crate::diag::Diagnostic;
 use std::path::{Path, PathBuf};
@@ -15,8 +16,9 @@ use std::path::{Path, PathBuf};
 pub const LANGUAGES: [&str; 2] = ["en", "ja"];
 
 /// The sources of the bundled library, as this binary was built with them.
-pub const LIBRARY: [(&str, &str); 10] = [
+pub const LIBRARY: [(&str, &str); 11] = [
     ("Cargo.toml", include_str!("../d2l-lib/Cargo.toml")),
+    ("Cargo.lock", include_str!("../d2l-lib/Cargo.lock")),
     ("src/lib.rs", include_str!("../d2l-lib/src/lib.rs")),
     (
         "src/animator.rs",
@@ -100,9 +102,6 @@ pub fn files(lang: &str, title: &str) -> Vec<(String, String)> {
         let text = match path {
             // The sample book's saved items are not this book's.
             "src/generated.rs" => crate::eval::library::HEADER.to_string(),
-            "Cargo.toml" => format!(
-                "{text}\n# A workspace of its own: the book may sit inside another one.\n[workspace]\n"
-            ),
             _ => text.to_string(),
         };
         files.push((format!("d2l-lib/{path}"), text));
