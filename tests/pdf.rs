@@ -280,3 +280,33 @@ fn labelled_listings_show_the_number_their_references_read() {
         }
     }
 }
+
+#[test]
+fn the_contents_lines_read_as_title_and_page_with_drawn_leaders() {
+    let book = TempBook::empty("contents").with(&[
+        ("book.toml", "[book]\ntitle = \"T\"\nsrc = \"src\"\n"),
+        ("src/index.md", "# T\n\n```toc\n:numbered:\n\nsec\n```\n"),
+        (
+            "src/sec.md",
+            "# Tensors\n\nText.\n\n## Broadcasting\n\nMore text.\n",
+        ),
+    ]);
+    let pdf = book.run(&["build", "pdf"]);
+    assert!(pdf.ok, "{}", pdf.stderr);
+    // Typst puts a word joiner before the page number.
+    let text = pdftotext(&book.root.join("_build/pdf/t.pdf")).replace('\u{2060}', "");
+    // The leaders are one dotted line per entry, not a run of periods: the text of an
+    // entry is its number, title and page (and a layout of the whole book holds one
+    // drawing per entry rather than a text item per dot).
+    let line = |title: &str| {
+        text.lines()
+            .find(|l| l.contains(title))
+            .unwrap_or_else(|| panic!("no contents line for {title}:\n{text}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("Tensors"), "1 Tensors 1", "{text}");
+    assert_eq!(line("Broadcasting"), "1.1 Broadcasting 1", "{text}");
+    assert!(!text.contains("..") && !text.contains(". ."), "{text}");
+}
