@@ -90,7 +90,7 @@ fn the_first_eval_reuses_the_compiled_library_dependencies() {
     assert!(eval.keys().any(|id| id.contains("#candle-core@")));
     let compiled_again: Vec<&String> = eval
         .iter()
-        .filter(|(id, files)| library.get(*id) != Some(files))
+        .filter(|(id, files)| !library.get(*id).is_some_and(|l| files.is_subset(l)))
         .map(|(id, _)| id)
         .collect();
     assert!(

@@ -221,7 +221,8 @@ fn the_pdf_has_the_references_title_and_its_own_content() {
     let text = pdftotext(&book.root.join("_build/pdf/fitting-lines-gently.pdf"));
     // The contents list the references page by its title from `.. only:: html`.
     assert!(
-        text.lines().any(|l| l.starts_with("References . . .")),
+        text.lines().any(|l| l.starts_with("References ")
+            && l.trim_end().ends_with(|c: char| c.is_ascii_digit())),
         "{text}"
     );
     for expected in [
