@@ -139,6 +139,13 @@ enum Target {
 }
 
 fn main() -> ExitCode {
+    // Cargo runs this binary in place of rustc for the cells' programs (eval::direct).
+    if let Some(code) = d2lbook::eval::direct::wrap_if_asked() {
+        return code;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        d2lbook::eval::direct::enable(exe);
+    }
     let cli = Cli::parse();
     let mut options = d2lbook::build::Options {
         root: cli.root.clone(),

@@ -328,6 +328,51 @@ fn cache_reruns_only_what_changed() {
 }
 
 #[test]
+fn an_edited_cell_is_built_by_rustc_without_cargo_until_a_setting_changes() {
+    let a = format!("# A\n\n{}", cell("let n = 1;\nprintln!(\"one {n}\");"));
+    let book = book(&[("a", &a)], "");
+    assert!(book.build_html().ok);
+    // With no cargo to run, the edited section is built from the command cargo ran.
+    let no_cargo = [("CARGO", "/nonexistent/cargo")];
+    book.write("src/a.md", &a.replace("one", "two"));
+    let edited = book.run_with_env(&["build", "html"], &no_cargo);
+    assert!(edited.ok, "{}", edited.stderr);
+    assert!(book
+        .page("a.html")
+        .contains("<pre tabindex=\"0\">two 1</pre>"));
+    // Its compile errors are located in the chapter as cargo's are.
+    book.write("src/a.md", &a.replace("let n = 1;", "let n = 1 + missing;"));
+    let broken = book.run_with_env(&["build", "html"], &no_cargo);
+    assert_eq!(broken.code, Some(1), "{}", broken.stderr);
+    assert!(
+        broken
+            .stderr
+            .contains("cannot find value `missing` in this scope")
+            && broken.stderr.contains("--> src/a.md:4:13"),
+        "{}",
+        broken.stderr
+    );
+    // A changed setting is a new seed: cargo builds (here: cannot), and writes the
+    // commands again.
+    book.write("src/a.md", &a.replace("one", "three"));
+    let toml = std::fs::read_to_string(book.root.join("book.toml")).unwrap();
+    book.write("book.toml", &format!("{toml}timeout = 100\n"));
+    let setting = book.run_with_env(&["build", "html"], &no_cargo);
+    assert!(
+        setting.stderr.contains("cannot run cargo"),
+        "{}",
+        setting.stderr
+    );
+    assert!(book.build_html().ok);
+    book.write("src/a.md", &a.replace("one", "four"));
+    let again = book.run_with_env(&["build", "html"], &no_cargo);
+    assert!(again.ok, "{}", again.stderr);
+    assert!(book
+        .page("a.html")
+        .contains("<pre tabindex=\"0\">four 1</pre>"));
+}
+
+#[test]
 fn build_lib_collects_saved_items_in_book_order() {
     let a = format!(
         "# A\n\n{}",

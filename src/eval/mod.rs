@@ -5,6 +5,7 @@
 pub mod archive;
 mod cache;
 mod cargo;
+pub mod direct;
 mod execute;
 pub mod library;
 mod program;
@@ -291,7 +292,7 @@ pub fn evaluate(
             std::borrow::Cow::Borrowed(config)
         };
         let config = config.as_ref();
-        let built = package.build(config, &sources);
+        let built = package.build(config, &common, &sources);
         stats.compile_seconds = started.elapsed().as_secs_f64();
         match built {
             Err(e) => diags.push(Diagnostic::error(e)),
