@@ -40,6 +40,36 @@ struct Record {
     /// jobserver's, whose descriptors belong to that cargo.
     env: Vec<(OsString, OsString)>,
     dir: PathBuf,
+    /// The crates the program is given (`--extern`) as they were when cargo had built
+    /// them: a dependency built again since, by any book sharing the target folder, makes
+    /// cargo build the program.
+    externs: Vec<(PathBuf, Option<Stamp>)>,
+}
+
+/// A file's length and modification time.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Stamp(u64, std::time::SystemTime);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some(Stamp(meta.len(), meta.modified().ok()?))
+}
+
+/// Whether `record` was written for `seed` and its dependencies are as they were then.
+fn usable(record: &Record, seed: &str) -> bool {
+    record.seed == seed
+        && record
+            .externs
+            .iter()
+            .all(|(path, then)| then.is_some() && stamp(path) == *then)
+}
+
+/// The files of the `--extern name=path` arguments.
+fn externs(args: &[OsString]) -> Vec<PathBuf> {
+    args.windows(2)
+        .filter(|pair| pair[0] == "--extern")
+        .filter_map(|pair| Some(PathBuf::from(pair[1].to_str()?.split_once('=')?.1)))
+        .collect()
 }
 
 /// When cargo runs this executable as rustc's wrapper (`d2lbook RUSTC ARGS...`): writes
@@ -67,6 +97,10 @@ pub fn wrap_if_asked() -> Option<ExitCode> {
                 })
                 .collect(),
             dir: std::env::current_dir().unwrap_or_default(),
+            externs: externs(&args)
+                .into_iter()
+                .map(|p| (p.clone(), stamp(&p)))
+                .collect(),
         };
         // Without its record, the program is built by cargo next time: nothing to report.
         if let Ok(json) = serde_json::to_vec(&record) {
@@ -132,7 +166,7 @@ pub(super) fn build(records: &Path, seed: &str, bins: &[String]) -> Option<Built
     for bin in bins {
         let json = std::fs::read(records.join(format!("{bin}.json"))).ok()?;
         let record: Record = serde_json::from_slice(&json).ok()?;
-        if record.seed != seed || !dependencies_exist(&record.args) {
+        if !usable(&record, seed) {
             return None;
         }
         commands.push((bin, record));
@@ -182,45 +216,38 @@ pub(super) fn build(records: &Path, seed: &str, bins: &[String]) -> Option<Built
     Some(built)
 }
 
-/// Whether the files a command reads its dependencies from are all still there (`cargo
-/// clean` removes them).
-fn dependencies_exist(args: &[OsString]) -> bool {
-    args.windows(2).all(|pair| {
-        let (flag, value) = (&pair[0], pair[1].to_string_lossy());
-        match flag.to_str() {
-            Some("--extern") => value
-                .split_once('=')
-                .is_none_or(|(_, path)| Path::new(path).exists()),
-            Some("-L") => value
-                .strip_prefix("dependency=")
-                .is_none_or(|dir| Path::new(dir).is_dir()),
-            _ => true,
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_command_whose_dependencies_are_gone_is_not_used() {
-        let dir = std::env::temp_dir();
-        let here = dir.join("d2lbook-direct-dep");
-        std::fs::write(&here, b"rlib").unwrap();
-        let args = |path: &Path| -> Vec<OsString> {
-            vec![
-                "--crate-name".into(),
-                "s".into(),
-                "--extern".into(),
-                format!("d2l={}", path.display()).into(),
-                "-L".into(),
-                format!("dependency={}", dir.display()).into(),
-            ]
+    fn a_dependency_built_again_or_gone_makes_cargo_build() {
+        let records = std::env::temp_dir().join(format!("d2lbook-rebuilt-{}", std::process::id()));
+        std::fs::create_dir_all(&records).unwrap();
+        let rlib = records.join("libd2l-1.rlib");
+        std::fs::write(&rlib, b"rlib").unwrap();
+        let args: Vec<OsString> = vec![
+            "--crate-name".into(),
+            "s".into(),
+            "--extern".into(),
+            format!("d2l={}", rlib.display()).into(),
+        ];
+        assert_eq!(externs(&args), vec![rlib.clone()]);
+        let record = Record {
+            seed: "seed".into(),
+            rustc: "rustc".into(),
+            args,
+            env: Vec::new(),
+            dir: records.clone(),
+            externs: vec![(rlib.clone(), stamp(&rlib))],
         };
-        assert!(dependencies_exist(&args(&here)));
-        assert!(!dependencies_exist(&args(&dir.join("d2lbook-direct-gone"))));
-        let _ = std::fs::remove_file(here);
+        assert!(usable(&record, "seed"));
+        assert!(!usable(&record, "other seed"));
+        std::fs::write(&rlib, b"rebuilt, longer").unwrap();
+        assert!(!usable(&record, "seed"));
+        std::fs::remove_file(&rlib).unwrap();
+        assert!(!usable(&record, "seed"));
+        let _ = std::fs::remove_dir_all(records);
     }
 
     #[test]
@@ -233,6 +260,7 @@ mod tests {
             args: Vec::new(),
             env: Vec::new(),
             dir: records.clone(),
+            externs: Vec::new(),
         };
         std::fs::write(records.join("s.json"), serde_json::to_vec(&record).unwrap()).unwrap();
         assert!(build(&records, "new", &["s".into()]).is_none());
