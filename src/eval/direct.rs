@@ -4,8 +4,9 @@
 //! `RUSTC_WORKSPACE_WRAPPER`, which wraps the package's own binaries only, never the
 //! dependencies) and writes down each program's rustc command. A later build whose
 //! dependencies are exactly those of that command (`seed`: the library's sources, the
-//! lock file, the toolchain, the settings, the target folder) runs the command itself;
-//! anything else goes through cargo, which writes the commands again.
+//! lock file, the toolchain, the settings, the target folder) and whose crates are the
+//! files cargo had built runs the command itself; anything else goes through cargo, which
+//! writes the commands again.
 
 use super::cargo::{compiler_message, Built};
 use serde::{Deserialize, Serialize};
@@ -158,8 +159,8 @@ fn write_replacing(path: &Path, bytes: &[u8]) {
 }
 
 /// Builds `bins` with their written-down commands, or `None` when one has no command for
-/// this `seed`, names a dependency that is gone, or rustc did not finish with a program
-/// or a diagnostic: then cargo builds them.
+/// this `seed`, is given a crate that was built again or removed since, or rustc did not
+/// finish with a program or a diagnostic: then cargo builds them.
 pub(super) fn build(records: &Path, seed: &str, bins: &[String]) -> Option<Built> {
     use rayon::prelude::*;
     let mut commands = Vec::new();
