@@ -329,9 +329,21 @@ fn cache_reruns_only_what_changed() {
 
 #[test]
 fn an_edited_cell_is_built_by_rustc_without_cargo_until_a_setting_changes() {
-    let a = format!("# A\n\n{}", cell("let n = 1;\nprintln!(\"one {n}\");"));
+    // The program says whether the library is mapped into it as a shared object.
+    let a = format!(
+        "# A\n\n{}",
+        cell(
+            "let n = 1;\nprintln!(\"one {n}\");\n\
+             let maps = std::fs::read_to_string(\"/proc/self/maps\").unwrap_or_default();\n\
+             println!(\"shared {}\", maps.contains(\"/libd2l.so\"));"
+        )
+    );
+    let shared = format!("shared {}", cfg!(target_os = "linux"));
     let book = book(&[("a", &a)], "");
     assert!(book.build_html().ok);
+    assert!(book
+        .page("a.html")
+        .contains(&format!("<pre tabindex=\"0\">one 1\n{shared}</pre>")));
     // With no cargo to run, the edited section is built from the command cargo ran.
     let no_cargo = [("CARGO", "/nonexistent/cargo")];
     book.write("src/a.md", &a.replace("one", "two"));
@@ -339,7 +351,7 @@ fn an_edited_cell_is_built_by_rustc_without_cargo_until_a_setting_changes() {
     assert!(edited.ok, "{}", edited.stderr);
     assert!(book
         .page("a.html")
-        .contains("<pre tabindex=\"0\">two 1</pre>"));
+        .contains(&format!("<pre tabindex=\"0\">two 1\n{shared}</pre>")));
     // Its compile errors are located in the chapter as cargo's are.
     book.write("src/a.md", &a.replace("let n = 1;", "let n = 1 + missing;"));
     let broken = book.run_with_env(&["build", "html"], &no_cargo);
@@ -369,7 +381,7 @@ fn an_edited_cell_is_built_by_rustc_without_cargo_until_a_setting_changes() {
     assert!(again.ok, "{}", again.stderr);
     assert!(book
         .page("a.html")
-        .contains("<pre tabindex=\"0\">four 1</pre>"));
+        .contains(&format!("<pre tabindex=\"0\">four 1\n{shared}</pre>")));
 }
 
 #[test]

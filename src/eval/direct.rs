@@ -86,11 +86,15 @@ pub fn wrap_if_asked() -> Option<ExitCode> {
             .and_then(|i| args.get(i + 1))
             .and_then(|v| v.to_str())
     };
+    let mut command = args.clone();
     if let (Some(name), Some("bin")) = (flag("--crate-name"), flag("--crate-type")) {
+        if let Some(dynamic) = super::dylib::rewrite(&rustc, &args) {
+            command = dynamic;
+        }
         let record = Record {
             seed: std::env::var(SEED_VAR).unwrap_or_default(),
             rustc: rustc.clone(),
-            args: args.clone(),
+            args: command.clone(),
             env: std::env::vars_os()
                 .filter(|(k, _)| {
                     let k = k.to_string_lossy();
@@ -98,6 +102,7 @@ pub fn wrap_if_asked() -> Option<ExitCode> {
                 })
                 .collect(),
             dir: std::env::current_dir().unwrap_or_default(),
+            // The library's own files: the shared object is made from them.
             externs: externs(&args)
                 .into_iter()
                 .map(|p| (p.clone(), stamp(&p)))
@@ -108,7 +113,7 @@ pub fn wrap_if_asked() -> Option<ExitCode> {
             write_replacing(&Path::new(&records).join(format!("{name}.json")), &json);
         }
     }
-    let status = Command::new(&rustc).args(&args).status();
+    let status = Command::new(&rustc).args(&command).status();
     Some(match status.map(|s| s.code()) {
         Ok(Some(0)) => ExitCode::SUCCESS,
         Ok(Some(code)) => ExitCode::from(code.clamp(1, 255) as u8),

@@ -1,12 +1,14 @@
 //! The eval stage: runs every section's Rust cells and puts their outputs on the cells.
 //! Sections whose inputs are unchanged come from the cache; the rest are built by one
 //! cargo invocation (or, when only their programs changed, by rustc with the commands
-//! cargo ran: `direct`) and run in parallel, each with a timeout.
+//! cargo ran: `direct`), linked against the library as one shared object (`dylib`), and
+//! run in parallel, each with a timeout.
 
 pub mod archive;
 mod cache;
 mod cargo;
 pub mod direct;
+mod dylib;
 mod execute;
 pub mod library;
 mod program;
