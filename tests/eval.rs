@@ -983,11 +983,36 @@ fn in_the_pdf_a_cells_output_stays_on_the_page_of_its_code() {
 }
 
 #[test]
+fn in_the_pdf_a_cell_longer_than_a_page_flows_across_pages() {
+    let body = format!(
+        "# Long\n\nA paragraph before the cell.\n\n{}A paragraph after it.\n",
+        cell("for line in 0..90 {\n    println!(\"long line{line}\");\n}")
+    );
+    let book = book(&[("long", &body)], "");
+    let run = book.run(&["build", "pdf"]);
+    assert!(run.ok, "{}", run.stderr);
+    let text = common::pdftotext(&book.root.join("_build/pdf/e.pdf"));
+    let pages: Vec<&str> = text.split('\u{c}').collect();
+    let page_of = |needle: &str| {
+        pages
+            .iter()
+            .position(|p| p.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} is not in the PDF:\n{text}"))
+    };
+    // Every line is on a page, none lost below the bottom of one.
+    for line in 0..90 {
+        page_of(&format!("long line{line}\n"));
+    }
+    assert_eq!(page_of("for line in 0..90"), page_of("long line0\n"));
+    assert!(page_of("long line0\n") < page_of("long line89\n"), "{text}");
+}
+
+#[test]
 fn a_books_own_pdf_template_without_cell_still_shows_cells_and_outputs() {
     // A template written before `cell` existed: the built-in one without it.
     let builtin = include_str!("../templates/book.typ");
     let start = builtin.find("#let cell(body)").unwrap();
-    let end = start + builtin[start..].find("\n})\n").unwrap() + 4;
+    let end = start + builtin[start..].find('\n').unwrap() + 1;
     let old = format!("{}{}", &builtin[..start], &builtin[end..]);
     assert!(!old.contains("#let cell("));
     let book = book(

@@ -641,9 +641,12 @@ impl<'a> Writer<'a> {
         let marks = c.cell.clone();
         let show_code = !marks.as_ref().is_some_and(|m| m.hide_code);
         let show_output = !marks.as_ref().is_some_and(|m| m.hide_output);
-        // A cell's code and outputs form one block, which the template keeps on one page
-        // when it fits there.
-        let cell = show_code && show_output && !c.outputs.is_empty();
+        // A cell's code and outputs form one block, which the template keeps on one page,
+        // when it surely fits there: a longer one flows across pages as any long block.
+        let cell = show_code
+            && show_output
+            && !c.outputs.is_empty()
+            && cell_lines(c).is_some_and(|lines| lines <= CELL_LINES);
         if cell {
             self.out.push_str("#d2l-cell[\n");
         }
@@ -911,6 +914,61 @@ fn round(n: f64) -> f64 {
 
 /// A tensor as the template's table: its caption and its rows of entries, every text
 /// through a string literal.
+/// The most lines of code a cell may take to be kept on one page: a page of the default
+/// template holds about 54 lines of code, and a template with larger code still holds
+/// 40. Deciding here, from the text, spares Typst laying out every cell a second time to
+/// measure it (a quarter of the PDF's memory on a book of cells).
+const CELL_LINES: usize = 40;
+
+/// Columns of code a line of a page holds at least (about 90 at the default template's
+/// text width, fewer inside lists).
+const CELL_COLUMNS: usize = 80;
+
+/// How many lines of code a cell takes on paper, estimated from its text (each line
+/// wrapped at `CELL_COLUMNS`, a wide character taking two), tensor rows and figure
+/// heights (13 pt a line); `None` for a figure of unknown height.
+fn cell_lines(c: &Code) -> Option<usize> {
+    use unicode_width::UnicodeWidthStr;
+    let text_lines = |text: &str| -> usize {
+        text.trim_end_matches('\n')
+            .split('\n')
+            .map(|line| line.width().div_ceil(CELL_COLUMNS).max(1))
+            .sum()
+    };
+    let mut lines = text_lines(&c.code);
+    for output in &c.outputs {
+        // Each block's insets and gaps: about a line.
+        lines += 1 + match output {
+            Output::Stdout(t) | Output::Stderr(t) | Output::Error(t) | Output::Note(t) => {
+                text_lines(t)
+            }
+            Output::Tensor(t) => 2 + t.cells.len() / t.shape.last().copied().unwrap_or(1).max(1),
+            Output::Data { mime, data } => match mime.as_str() {
+                "image/svg+xml" => svg_height(data)?.div_ceil(13),
+                m if m.starts_with("image/") => return None,
+                _ => text_lines(data),
+            },
+        };
+    }
+    Some(lines)
+}
+
+/// The `height` of an SVG's root element, in points (a unitless or px height is
+/// taken as points, as Typst sizes the image, which is never more).
+fn svg_height(svg: &str) -> Option<usize> {
+    let root = &svg[svg.find("<svg")?..];
+    let root = &root[..root.find('>')?];
+    let at = root.find(" height=")? + " height=".len();
+    let quote = root[at..].chars().next()?;
+    let value = root[at + 1..].split(quote).next()?;
+    let number = value.trim_end_matches("px").trim_end_matches("pt");
+    number
+        .parse::<f64>()
+        .ok()
+        .filter(|h| h.is_finite() && *h >= 0.0)
+        .map(|h| h.ceil() as usize)
+}
+
 fn tensor(t: &Tensor) -> String {
     let mut out = format!(
         "#d2l.tensor(caption: {}, rows: (",

@@ -161,3 +161,70 @@ fn lengths() {
     assert_eq!(length("3cm").as_deref(), Some("3cm"));
     assert_eq!(length("wide"), None);
 }
+
+#[test]
+fn only_cells_that_fit_on_a_page_are_kept_whole() {
+    let cell = |code: &str, outputs: Vec<Output>| Code {
+        lang: "rust".into(),
+        code: code.into(),
+        cell: Some(CellMarks::default()),
+        label: None,
+        span: crate::doc::span_of("", "a.md", 0..0),
+        lines: Vec::new(),
+        outputs,
+        number: String::new(),
+    };
+    let plot = |height: &str| Output::Data {
+        mime: "image/svg+xml".into(),
+        data: format!(
+            "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"420\" \
+             height={height} viewBox=\"0 0 420 300\"><rect height=\"9999\"/></svg>"
+        ),
+    };
+    let printed = |lines: usize| Output::Stdout("x\n".repeat(lines));
+    // Ten lines of code and a plot 300 pt high (24 lines of code).
+    let code = "let x = 1;\n".repeat(10);
+    assert_eq!(
+        cell_lines(&cell(&code, vec![plot("\"300\"")])),
+        Some(10 + 1 + 24)
+    );
+    assert_eq!(cell_lines(&cell(&code, vec![plot("'300px'")])), Some(35));
+    // A figure of unknown height, or a raster one: not estimated.
+    assert_eq!(cell_lines(&cell(&code, vec![plot("\"3in\"")])), None);
+    let png = Output::Data {
+        mime: "image/png".into(),
+        data: String::new(),
+    };
+    assert_eq!(cell_lines(&cell(&code, vec![png])), None);
+    // Long lines take as many lines as they wrap into; a wide character is two columns.
+    let long = format!("{}\n{}", "a".repeat(81), "あ".repeat(41));
+    assert_eq!(cell_lines(&cell(&long, vec![printed(1)])), Some(2 + 2 + 2));
+    // A tensor: its rows and caption.
+    let tensor = Output::Tensor(crate::doc::Tensor {
+        shape: vec![6, 2],
+        dtype: "f32".into(),
+        device: None,
+        cells: vec!["0".into(); 12],
+    });
+    assert_eq!(cell_lines(&cell("t", vec![tensor])), Some(1 + 1 + 2 + 6));
+
+    // In the markup: a short cell is wrapped in `d2l-cell`, a long one flows.
+    let short = cell("println!(\"a\");", vec![printed(5)]);
+    let long = cell("println!(\"a\");", vec![printed(CELL_LINES)]);
+    assert!(cell_lines(&short).unwrap() <= CELL_LINES);
+    assert!(cell_lines(&long).unwrap() > CELL_LINES);
+    let dir = tiny_book("cells", "# One\n\nText.\n");
+    let mut loaded = load(&dir);
+    loaded.docs[0].blocks.push(Block::Code(short));
+    loaded.docs[0].blocks.push(Block::Code(long));
+    let main = markup(&loaded.ctx()).main;
+    assert_eq!(main.matches("#d2l-cell[").count(), 1, "{main}");
+    let kept = main.find("#d2l-cell[").unwrap();
+    let code = main
+        .match_indices("#d2l.code(")
+        .map(|(i, _)| i)
+        .collect::<Vec<_>>();
+    assert_eq!(code.len(), 2, "{main}");
+    assert!(kept < code[0] && code[0] < main[kept..].find("]\n").unwrap() + kept);
+    let _ = std::fs::remove_dir_all(dir);
+}
