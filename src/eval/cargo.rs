@@ -200,6 +200,7 @@ impl Package {
         write_if_changed(&self.dir.join("Cargo.toml"), manifest.as_bytes()).map_err(io)?;
         // The lock file was prepared by `prepare_lock`; cargo adds what it resolves.
         let offline = self.offline(config);
+        super::direct::rebuild_if_incomplete(&records, &bins, &self.dir.join("src/bin"));
 
         let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
         cmd.current_dir(&self.dir)

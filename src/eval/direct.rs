@@ -56,13 +56,16 @@ fn stamp(path: &Path) -> Option<Stamp> {
     Some(Stamp(meta.len(), meta.modified().ok()?))
 }
 
-/// Whether `record` was written for `seed` and its dependencies are as they were then.
+/// Whether `record` was written for `seed`, its dependencies are as they were then, and
+/// the crates it is given are there (the library's shared object, made from those
+/// dependencies, may have been removed alone).
 fn usable(record: &Record, seed: &str) -> bool {
     record.seed == seed
         && record
             .externs
             .iter()
             .all(|(path, then)| then.is_some() && stamp(path) == *then)
+        && externs(&record.args).iter().all(|path| path.is_file())
 }
 
 /// The files of the `--extern name=path` arguments.
@@ -151,6 +154,28 @@ pub(super) fn reseed(records: &Path, bins: &[String], seed: &str) {
         record.seed = seed.to_string();
         if let Ok(json) = serde_json::to_vec(&record) {
             write_replacing(&path, &json);
+        }
+    }
+}
+
+/// Makes cargo build again the programs of `bins` whose written-down command gives them a
+/// crate that is gone (the library's shared object, removed by hand): cargo, which knows
+/// only its own files, would take them as built and leave programs that cannot start.
+/// Their sources (in `sources`) are marked as modified now.
+pub(super) fn rebuild_if_incomplete(records: &Path, bins: &[String], sources: &Path) {
+    for bin in bins {
+        let Some(record) = std::fs::read(records.join(format!("{bin}.json")))
+            .ok()
+            .and_then(|json| serde_json::from_slice::<Record>(&json).ok())
+        else {
+            continue;
+        };
+        if externs(&record.args).iter().all(|path| path.is_file()) {
+            continue;
+        }
+        let source = sources.join(format!("{bin}.rs"));
+        if let Ok(file) = std::fs::File::options().write(true).open(source) {
+            let _ = file.set_modified(std::time::SystemTime::now());
         }
     }
 }
@@ -253,6 +278,46 @@ mod tests {
         assert!(!usable(&record, "seed"));
         std::fs::remove_file(&rlib).unwrap();
         assert!(!usable(&record, "seed"));
+
+        // The command gives the library's shared object: usable while it is there.
+        std::fs::write(&rlib, b"rlib").unwrap();
+        let shared = records.join("libd2l.so");
+        std::fs::write(&shared, b"so").unwrap();
+        let record = Record {
+            args: vec![
+                "--extern".into(),
+                format!("d2l={}", shared.display()).into(),
+            ],
+            externs: vec![(rlib.clone(), stamp(&rlib))],
+            ..record
+        };
+        assert!(usable(&record, "seed"));
+        std::fs::remove_file(&shared).unwrap();
+        assert!(!usable(&record, "seed"));
+        // Gone, it makes cargo build the program again: its source is newer than before.
+        let source = records.join("s.rs");
+        std::fs::write(&source, b"fn main() {}").unwrap();
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
+        std::fs::File::options()
+            .write(true)
+            .open(&source)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        std::fs::write(records.join("s.json"), serde_json::to_vec(&record).unwrap()).unwrap();
+        rebuild_if_incomplete(&records, &["s".into()], &records);
+        let modified = std::fs::metadata(&source).unwrap().modified().unwrap();
+        assert!(modified > old);
+        // There, nothing is touched.
+        std::fs::write(&shared, b"so").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&source)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        rebuild_if_incomplete(&records, &["s".into()], &records);
+        assert_eq!(std::fs::metadata(&source).unwrap().modified().unwrap(), old);
         let _ = std::fs::remove_dir_all(records);
     }
 

@@ -956,11 +956,11 @@ fn cell_lines(c: &Code) -> Option<usize> {
 /// The `height` of an SVG's root element, in points (a unitless or px height is
 /// taken as points, as Typst sizes the image, which is never more).
 fn svg_height(svg: &str) -> Option<usize> {
-    let root = &svg[svg.find("<svg")?..];
-    let root = &root[..root.find('>')?];
-    let at = root.find(" height=")? + " height=".len();
-    let quote = root[at..].chars().next()?;
-    let value = root[at + 1..].split(quote).next()?;
+    let element = &svg[svg.find("<svg")?..];
+    let element = &element[..element.find('>')?];
+    let at = element.find(" height=")? + " height=".len();
+    let quote = element[at..].chars().next()?;
+    let value = element[at + 1..].split(quote).next()?;
     let number = value.trim_end_matches("px").trim_end_matches("pt");
     number
         .parse::<f64>()
