@@ -1012,9 +1012,15 @@ fn a_books_own_pdf_template_without_cell_still_shows_cells_and_outputs() {
     // A template written before `cell` existed: the built-in one without it.
     let builtin = include_str!("../templates/book.typ");
     let start = builtin.find("#let cell(body)").unwrap();
-    let end = start + builtin[start..].find('\n').unwrap() + 1;
+    let end = start + builtin[start..].find("\n})\n").unwrap() + 4;
     let old = format!("{}{}", &builtin[..start], &builtin[end..]);
-    assert!(!old.contains("#let cell("));
+    let start = old.find("#let short-cell(body)").unwrap();
+    let end = start + old[start..].find('\n').unwrap() + 1;
+    let old = format!("{}{}", &old[..start], &old[end..]);
+    assert!(
+        !old.contains("#let cell(") && !old.contains("cell(body)"),
+        "{old}"
+    );
     let book = book(
         &[(
             "old",

@@ -188,6 +188,9 @@ impl<'a> Writer<'a> {
         // then its code and outputs one after the other.
         self.out
             .push_str("#let d2l-cell = dictionary(d2l).at(\"cell\", default: body => body)\n");
+        self.out.push_str(
+            "#let d2l-short-cell = dictionary(d2l).at(\"short-cell\", default: d2l-cell)\n",
+        );
         self.out.push_str("#show: d2l.book.with(\n");
         let _ = writeln!(self.out, "  title: {},", string(&config.book.title));
         let _ = writeln!(self.out, "  authors: {},", array(&config.book.authors));
@@ -641,14 +644,15 @@ impl<'a> Writer<'a> {
         let marks = c.cell.clone();
         let show_code = !marks.as_ref().is_some_and(|m| m.hide_code);
         let show_output = !marks.as_ref().is_some_and(|m| m.hide_output);
-        // A cell's code and outputs form one block, which the template keeps on one page,
-        // when it surely fits there: a longer one flows across pages as any long block.
-        let cell = show_code
-            && show_output
-            && !c.outputs.is_empty()
-            && cell_lines(c).is_some_and(|lines| lines <= CELL_LINES);
+        // A cell's code and outputs form one block, which the template keeps on one page
+        // when it fits there: without measuring it when it surely fits.
+        let cell = show_code && show_output && !c.outputs.is_empty();
         if cell {
-            self.out.push_str("#d2l-cell[\n");
+            if cell_height(c).is_some_and(|pt| pt <= SHORT_CELL_PT) {
+                self.out.push_str("#d2l-short-cell[\n");
+            } else {
+                self.out.push_str("#d2l-cell[\n");
+            }
         }
         if show_code {
             // rustdoc's hidden lines stay hidden on paper.
@@ -914,43 +918,54 @@ fn round(n: f64) -> f64 {
 
 /// A tensor as the template's table: its caption and its rows of entries, every text
 /// through a string literal.
-/// The most lines of code a cell may take to be kept on one page: a page of the default
-/// template holds about 54 lines of code, and a template with larger code still holds
-/// 40. Deciding here, from the text, spares Typst laying out every cell a second time to
-/// measure it (a quarter of the PDF's memory on a book of cells).
-const CELL_LINES: usize = 40;
+/// The height, in points, of a cell that surely fits on a page: the body of an A5 page
+/// of the default template is about 465 pt high. Such a cell is kept on one page
+/// without Typst measuring it, which lays it out a second time (a quarter of the PDF's
+/// memory on a book of cells); a taller one is measured.
+const SHORT_CELL_PT: usize = 360;
 
-/// Columns of code a line of a page holds at least (about 90 at the default template's
-/// text width, fewer inside lists).
-const CELL_COLUMNS: usize = 80;
+/// A line of code or output in the default template (11 pt apart), and what each block
+/// adds (insets and the gap to the next).
+const LINE_PT: usize = 11;
+const BLOCK_PT: usize = 18;
 
-/// How many lines of code a cell takes on paper, estimated from its text (each line
-/// wrapped at `CELL_COLUMNS`, a wide character taking two), tensor rows and figure
-/// heights (13 pt a line); `None` for a figure of unknown height.
-fn cell_lines(c: &Code) -> Option<usize> {
+/// Columns of code a line of an A5 page holds (about 90 on A4): the estimate wraps lines
+/// at this width.
+const CELL_COLUMNS: usize = 55;
+
+/// How high a cell is on paper, in points, estimated from its text (each line wrapped at
+/// `CELL_COLUMNS`, a wide character taking two), tensor rows and figure heights; `None`
+/// for a figure of unknown height.
+fn cell_height(c: &Code) -> Option<usize> {
     use unicode_width::UnicodeWidthStr;
-    let text_lines = |text: &str| -> usize {
-        text.trim_end_matches('\n')
+    let text = |text: &str| -> usize {
+        let lines: usize = text
+            .trim_end_matches('\n')
             .split('\n')
             .map(|line| line.width().div_ceil(CELL_COLUMNS).max(1))
-            .sum()
+            .sum();
+        lines * LINE_PT
     };
-    let mut lines = text_lines(&c.code);
+    let mut height = BLOCK_PT + text(&c.code);
     for output in &c.outputs {
-        // Each block's insets and gaps: about a line.
-        lines += 1 + match output {
-            Output::Stdout(t) | Output::Stderr(t) | Output::Error(t) | Output::Note(t) => {
-                text_lines(t)
-            }
-            Output::Tensor(t) => 2 + t.cells.len() / t.shape.last().copied().unwrap_or(1).max(1),
-            Output::Data { mime, data } => match mime.as_str() {
-                "image/svg+xml" => svg_height(data)?.div_ceil(13),
-                m if m.starts_with("image/") => return None,
-                _ => text_lines(data),
-            },
-        };
+        height += BLOCK_PT
+            + match output {
+                Output::Stdout(t) | Output::Stderr(t) | Output::Error(t) | Output::Note(t) => {
+                    text(t)
+                }
+                // Its caption and rows, each a little taller than a line.
+                Output::Tensor(t) => {
+                    let rows = t.cells.len() / t.shape.last().copied().unwrap_or(1).max(1);
+                    (1 + rows) * (LINE_PT + 2)
+                }
+                Output::Data { mime, data } => match mime.as_str() {
+                    "image/svg+xml" => svg_height(data)?,
+                    m if m.starts_with("image/") => return None,
+                    _ => text(data),
+                },
+            };
     }
-    Some(lines)
+    Some(height)
 }
 
 /// The `height` of an SVG's root element, in points (a unitless or px height is

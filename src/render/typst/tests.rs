@@ -163,7 +163,7 @@ fn lengths() {
 }
 
 #[test]
-fn only_cells_that_fit_on_a_page_are_kept_whole() {
+fn cells_that_surely_fit_on_a_page_are_kept_whole_without_measuring() {
     let cell = |code: &str, outputs: Vec<Output>| Code {
         lang: "rust".into(),
         code: code.into(),
@@ -182,49 +182,51 @@ fn only_cells_that_fit_on_a_page_are_kept_whole() {
         ),
     };
     let printed = |lines: usize| Output::Stdout("x\n".repeat(lines));
-    // Ten lines of code and a plot 300 pt high (24 lines of code).
+    // Ten lines of code (11 pt each) and a plot 300 pt high, each block 18 pt more.
     let code = "let x = 1;\n".repeat(10);
     assert_eq!(
-        cell_lines(&cell(&code, vec![plot("\"300\"")])),
-        Some(10 + 1 + 24)
+        cell_height(&cell(&code, vec![plot("\"300\"")])),
+        Some(18 + 110 + 18 + 300)
     );
-    assert_eq!(cell_lines(&cell(&code, vec![plot("'300px'")])), Some(35));
+    assert_eq!(cell_height(&cell(&code, vec![plot("'300px'")])), Some(446));
     // A figure of unknown height, or a raster one: not estimated.
-    assert_eq!(cell_lines(&cell(&code, vec![plot("\"3in\"")])), None);
+    assert_eq!(cell_height(&cell(&code, vec![plot("\"3in\"")])), None);
     let png = Output::Data {
         mime: "image/png".into(),
         data: String::new(),
     };
-    assert_eq!(cell_lines(&cell(&code, vec![png])), None);
+    assert_eq!(cell_height(&cell(&code, vec![png])), None);
     // Long lines take as many lines as they wrap into; a wide character is two columns.
-    let long = format!("{}\n{}", "a".repeat(81), "あ".repeat(41));
-    assert_eq!(cell_lines(&cell(&long, vec![printed(1)])), Some(2 + 2 + 2));
-    // A tensor: its rows and caption.
+    let long = format!("{}\n{}", "a".repeat(56), "あ".repeat(28));
+    assert_eq!(
+        cell_height(&cell(&long, vec![printed(1)])),
+        Some(18 + 44 + 18 + 11)
+    );
+    // A tensor: its caption and rows.
     let tensor = Output::Tensor(crate::doc::Tensor {
         shape: vec![6, 2],
         dtype: "f32".into(),
         device: None,
         cells: vec!["0".into(); 12],
     });
-    assert_eq!(cell_lines(&cell("t", vec![tensor])), Some(1 + 1 + 2 + 6));
+    assert_eq!(
+        cell_height(&cell("t", vec![tensor])),
+        Some(18 + 11 + 18 + 7 * 13)
+    );
 
-    // In the markup: a short cell is wrapped in `d2l-cell`, a long one flows.
+    // In the markup: a short cell is kept whole as it is, a taller one is measured.
     let short = cell("println!(\"a\");", vec![printed(5)]);
-    let long = cell("println!(\"a\");", vec![printed(CELL_LINES)]);
-    assert!(cell_lines(&short).unwrap() <= CELL_LINES);
-    assert!(cell_lines(&long).unwrap() > CELL_LINES);
+    let tall = cell("println!(\"a\");", vec![printed(40)]);
+    assert!(cell_height(&short).unwrap() <= SHORT_CELL_PT);
+    assert!(cell_height(&tall).unwrap() > SHORT_CELL_PT);
     let dir = tiny_book("cells", "# One\n\nText.\n");
     let mut loaded = load(&dir);
     loaded.docs[0].blocks.push(Block::Code(short));
-    loaded.docs[0].blocks.push(Block::Code(long));
+    loaded.docs[0].blocks.push(Block::Code(tall));
     let main = markup(&loaded.ctx()).main;
-    assert_eq!(main.matches("#d2l-cell[").count(), 1, "{main}");
-    let kept = main.find("#d2l-cell[").unwrap();
-    let code = main
-        .match_indices("#d2l.code(")
-        .map(|(i, _)| i)
-        .collect::<Vec<_>>();
-    assert_eq!(code.len(), 2, "{main}");
-    assert!(kept < code[0] && code[0] < main[kept..].find("]\n").unwrap() + kept);
+    let short_at = main.find("#d2l-short-cell[\n#d2l.code(").expect(&main);
+    let tall_at = main.find("#d2l-cell[\n#d2l.code(").expect(&main);
+    assert!(short_at < tall_at);
+    assert_eq!(main.matches("#d2l.code(").count(), 2, "{main}");
     let _ = std::fs::remove_dir_all(dir);
 }
