@@ -140,20 +140,22 @@ pub(super) fn wrapper_env(records: &Path, seed: &str) -> Vec<(&'static str, OsSt
     ]
 }
 
+/// The written-down command of `bin`, if there is a readable one.
+fn read_record(records: &Path, bin: &str) -> Option<Record> {
+    let json = std::fs::read(records.join(format!("{bin}.json"))).ok()?;
+    serde_json::from_slice(&json).ok()
+}
+
 /// Gives the commands of `bins` a new seed (cargo changed the lock file while it built
 /// them; the commands are those of the new one).
 pub(super) fn reseed(records: &Path, bins: &[String], seed: &str) {
     for bin in bins {
-        let path = records.join(format!("{bin}.json"));
-        let Some(mut record) = std::fs::read(&path)
-            .ok()
-            .and_then(|json| serde_json::from_slice::<Record>(&json).ok())
-        else {
+        let Some(mut record) = read_record(records, bin) else {
             continue;
         };
         record.seed = seed.to_string();
         if let Ok(json) = serde_json::to_vec(&record) {
-            write_replacing(&path, &json);
+            write_replacing(&records.join(format!("{bin}.json")), &json);
         }
     }
 }
@@ -164,10 +166,7 @@ pub(super) fn reseed(records: &Path, bins: &[String], seed: &str) {
 /// Their sources (in `sources`) are marked as modified now.
 pub(super) fn rebuild_if_incomplete(records: &Path, bins: &[String], sources: &Path) {
     for bin in bins {
-        let Some(record) = std::fs::read(records.join(format!("{bin}.json")))
-            .ok()
-            .and_then(|json| serde_json::from_slice::<Record>(&json).ok())
-        else {
+        let Some(record) = read_record(records, bin) else {
             continue;
         };
         if externs(&record.args).iter().all(|path| path.is_file()) {
@@ -195,8 +194,7 @@ pub(super) fn build(records: &Path, seed: &str, bins: &[String]) -> Option<Built
     use rayon::prelude::*;
     let mut commands = Vec::new();
     for bin in bins {
-        let json = std::fs::read(records.join(format!("{bin}.json"))).ok()?;
-        let record: Record = serde_json::from_slice(&json).ok()?;
+        let record = read_record(records, bin)?;
         if !usable(&record, seed) {
             return None;
         }
