@@ -186,6 +186,32 @@ fn long_code_lines_wrap_between_tokens_with_a_mark() {
 }
 
 #[test]
+fn code_wraps_at_the_width_of_the_books_paper() {
+    // 64 columns: a line of code on A4 holds about 90, on A5 about 55.
+    let line = "let total = first_value + second_value + third_value + fourth_v;";
+    let book = one_section_book(&format!("# Code\n\n```rust\n{line}\nlet short = 1;\n```\n"));
+    let marked = |text: &str| text.lines().any(|l| l.trim_start().starts_with("↪ "));
+    let text = pdftotext(&build_pdf(&book));
+    assert!(text.contains(line) && !marked(&text), "{text}");
+    book.write(
+        "book.toml",
+        "[book]\ntitle = \"T\"\nsrc = \"src\"\n[pdf]\npaper = \"a5\"\n",
+    );
+    let text = pdftotext(&build_pdf(&book));
+    assert!(marked(&text), "{text}");
+    let code: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("let total") || l.starts_with("↪ "))
+        .collect();
+    assert_eq!(code.len(), 2, "{text}");
+    assert_eq!(
+        format!("{} {}", code[0], code[1].trim_start_matches("↪ ")),
+        line
+    );
+}
+
+#[test]
 fn short_code_blocks_are_never_split_across_pages() {
     let mut body = String::from("# Blocks\n\n");
     for k in 0..40 {
