@@ -296,24 +296,18 @@ mod tests {
         let source = records.join("s.rs");
         std::fs::write(&source, b"fn main() {}").unwrap();
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1);
-        std::fs::File::options()
-            .write(true)
-            .open(&source)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        let make_old = || {
+            let file = std::fs::File::options().write(true).open(&source);
+            file.unwrap().set_modified(old).unwrap();
+        };
+        make_old();
         std::fs::write(records.join("s.json"), serde_json::to_vec(&record).unwrap()).unwrap();
         rebuild_if_incomplete(&records, &["s".into()], &records);
         let modified = std::fs::metadata(&source).unwrap().modified().unwrap();
         assert!(modified > old);
         // There, nothing is touched.
         std::fs::write(&shared, b"so").unwrap();
-        std::fs::File::options()
-            .write(true)
-            .open(&source)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        make_old();
         rebuild_if_incomplete(&records, &["s".into()], &records);
         assert_eq!(std::fs::metadata(&source).unwrap().modified().unwrap(), old);
         let _ = std::fs::remove_dir_all(records);
