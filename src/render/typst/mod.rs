@@ -916,8 +916,6 @@ fn round(n: f64) -> f64 {
     (n * 100.0).round() / 100.0
 }
 
-/// A tensor as the template's table: its caption and its rows of entries, every text
-/// through a string literal.
 /// The height, in points, of a cell that surely fits on a page: the body of an A5 page
 /// of the default template is about 465 pt high. Such a cell is kept on one page
 /// without Typst measuring it, which lays it out a second time (a quarter of the PDF's
@@ -984,6 +982,8 @@ fn svg_height(svg: &str) -> Option<usize> {
         .map(|h| h.ceil() as usize)
 }
 
+/// A tensor as the template's table: its caption and its rows of entries, every text
+/// through a string literal.
 fn tensor(t: &Tensor) -> String {
     let mut out = format!(
         "#d2l.tensor(caption: {}, rows: (",
