@@ -972,7 +972,10 @@ fn svg_height(svg: &str) -> Option<usize> {
     let element = &svg[svg.find("<svg")?..];
     let element = &element[..element.find('>')?];
     let at = element.find(" height=")? + " height=".len();
-    let quote = element[at..].chars().next()?;
+    let quote = element[at..]
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '"' | '\''))?;
     let value = element[at + 1..].split(quote).next()?;
     let number = value.trim_end_matches("px").trim_end_matches("pt");
     number

@@ -191,6 +191,9 @@ fn cells_that_surely_fit_on_a_page_are_kept_whole_without_measuring() {
     assert_eq!(cell_height(&cell(&code, vec![plot("'300px'")])), Some(446));
     // A figure of unknown height, or a raster one: not estimated.
     assert_eq!(cell_height(&cell(&code, vec![plot("\"3in\"")])), None);
+    // An unquoted or oddly quoted height (a cell's own SVG can hold anything).
+    assert_eq!(cell_height(&cell(&code, vec![plot("300")])), None);
+    assert_eq!(cell_height(&cell(&code, vec![plot("é300é")])), None);
     let png = Output::Data {
         mime: "image/png".into(),
         data: String::new(),
