@@ -5,6 +5,8 @@
 //!   the two templates, the book's images (read lazily), the fonts and the clock;
 //! - `fonts`: embedded, system and `[pdf] font_paths` fonts, found once per process (a
 //!   font's bytes are read only when a page uses it), and the warnings for missing ones;
+//! - `layout`: Typst's layout iterations, each keeping of the one before only what it
+//!   needs;
 //! - `math_check`: math that Typst rejects is found on a document of the formulas alone,
 //!   replaced by its LaTeX source, and the book compiled again, so one broken formula
 //!   never costs the PDF;
@@ -13,6 +15,7 @@
 
 mod diagnostics;
 mod fonts;
+mod layout;
 mod math_check;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -116,7 +119,7 @@ pub fn compile(
             gen::markup_with(ctx, &options)
         };
         let world = BookWorld::new(&generated, book_template, math_template, fonts.clone());
-        let result = typst::compile::<typst_layout::PagedDocument>(&world);
+        let result = layout::compile(&world);
         // Errors inside (or called from) a formula: show that formula as source, again.
         let mut new_fallbacks = 0;
         if let (Err(errors), true) = (&result.output, round < MAX_ROUNDS) {

@@ -1,0 +1,186 @@
+//! The book laid out by Typst, iteration by iteration, keeping only what the next
+//! iteration needs.
+//!
+//! `typst::compile` lays a document out again until its introspections (page numbers in
+//! the contents, counters) settle, and keeps every earlier iteration's pages and memoised
+//! layouts until it returns. For a book that is two or three full layouts held at once.
+//! This loop is the same (Typst's own `compile_impl`, paged target only), except that an
+//! earlier iteration keeps only its introspector and that what the last iteration did not
+//! reuse is evicted from Typst's memo before the next one starts.
+
+use std::sync::Arc;
+use typst::comemo::{self, Track};
+use typst::diag::{SourceDiagnostic, SourceResult, Warned};
+use typst::ecow::EcoVec;
+use typst::engine::{Engine, Route, Sink, Traced};
+use typst::foundations::{Output, StyleChain, Target, TargetElem};
+use typst::introspection::{EmptyIntrospector, Introspector, MAX_ITERS};
+use typst::utils::Protected;
+use typst::World;
+use typst_layout::{PagedDocument, PagedIntrospector};
+
+/// Lays out the world's main file as pages; the same result and diagnostics as
+/// `typst::compile::<PagedDocument>`.
+pub(super) fn compile(world: &dyn World) -> Warned<SourceResult<PagedDocument>> {
+    let mut sink = Sink::new();
+    let output = compile_in(world, &mut sink).map_err(deduplicate);
+    Warned {
+        output,
+        warnings: sink.warnings(),
+    }
+}
+
+fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument> {
+    let traced = Traced::default();
+    let world = world.track();
+    let traced = traced.track();
+    let library = world.library();
+    let target = TargetElem::target.set(Target::Paged).wrap();
+    let styles = StyleChain::new(&library.styles);
+    let styles = styles.chain(&target);
+
+    let main = world
+        .source(world.main())
+        .map_err(|e| EcoVec::from([SourceDiagnostic::error(typst::syntax::Span::detached(), e)]))?;
+    let content = typst_eval::eval(
+        world,
+        library,
+        traced,
+        sink.track_mut(),
+        Route::default().track(),
+        &main,
+    )?
+    .content();
+
+    let empty = EmptyIntrospector;
+    let mut earlier: Vec<Arc<PagedIntrospector>> = Vec::new();
+    let document = loop {
+        let introspector: &dyn Introspector = match earlier.last() {
+            Some(last) => last.as_ref(),
+            None => &empty,
+        };
+        let constraint = comemo::Constraint::new();
+        let mut subsink = Sink::new();
+        let mut engine = Engine {
+            library,
+            world,
+            introspector: Protected::new(introspector.track_with(&constraint)),
+            traced,
+            sink: subsink.track_mut(),
+            route: Route::default(),
+        };
+        let document = PagedDocument::create(&mut engine, &content, styles)?;
+
+        if constraint.validate(document.introspector().as_ref() as &dyn Introspector) {
+            sink.extend_from_sink(subsink);
+            break document;
+        }
+        if earlier.len() == MAX_ITERS - 1 {
+            let mut all = [&empty as &dyn Introspector; MAX_ITERS + 1];
+            for (slot, earlier) in all[1..].iter_mut().zip(&earlier) {
+                *slot = earlier.as_ref();
+            }
+            all[MAX_ITERS] = document.introspector().as_ref();
+            let warnings = typst::introspection::analyze(world, all, subsink.introspections());
+            sink.extend_from_sink(subsink);
+            for warning in warnings {
+                sink.warn(warning);
+            }
+            break document;
+        }
+        earlier.push(document.introspector().clone());
+        drop(document);
+        // What this iteration did not reuse was laid out for the introspections of an
+        // iteration before: the next one cannot use it either.
+        comemo::evict(1);
+    };
+
+    let delayed = sink.delayed();
+    if !delayed.is_empty() {
+        return Err(delayed);
+    }
+    Ok(document)
+}
+
+/// The same diagnostic reported from two iterations is reported once.
+fn deduplicate(mut diags: EcoVec<SourceDiagnostic>) -> EcoVec<SourceDiagnostic> {
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert(typst::utils::hash128(&(&d.span, &d.message))));
+    diags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::fonts::collect_fonts;
+    use crate::pdf::testing::document_text;
+    use crate::pdf::world::BookWorld;
+    use crate::render::typst::Generated;
+
+    fn world_of(main: &str) -> BookWorld {
+        let generated = Generated {
+            main: main.to_string(),
+            ..Generated::default()
+        };
+        BookWorld::new(&generated, "", "", Arc::new(collect_fonts(false, &[])))
+    }
+
+    fn messages(diags: &[SourceDiagnostic]) -> Vec<String> {
+        diags.iter().map(|d| d.message.to_string()).collect()
+    }
+
+    #[test]
+    fn pages_are_those_of_typst_compile() {
+        // The contents learn their page numbers in the second layout and are confirmed
+        // in the third; the figure number in the text comes from a counter.
+        let mut main = String::from("#set heading(numbering: \"1.1\")\n#outline()\n");
+        for i in 1..=12 {
+            main.push_str(&format!(
+                "#pagebreak()\n= Chapter {i} <c{i}>\nSee @c12 and @f1.\n#lorem(1000)\n"
+            ));
+            if i == 3 {
+                main.push_str("#figure([x], caption: [A figure]) <f1>\n");
+            }
+        }
+        let world = world_of(&main);
+        let ours = compile(&world);
+        let typst = typst::compile::<PagedDocument>(&world);
+        let (ours, typst) = (ours.output.unwrap(), typst.output.unwrap());
+        assert_eq!(
+            typst::utils::hash128(&ours),
+            typst::utils::hash128(&typst),
+            "different pages"
+        );
+        let text = document_text(&ours);
+        assert!(ours.pages().len() > 20, "{} pages", ours.pages().len());
+        // Twelve references and the caption resolved (a reference without a target
+        // would have been an error).
+        assert_eq!(text.matches("Section").count(), 12, "{text}");
+        assert_eq!(text.matches("Figure").count(), 13, "{text}");
+    }
+
+    #[test]
+    fn errors_and_a_layout_that_never_settles_are_reported_as_typst_reports_them() {
+        let never = "#context { let n = counter(\"x\").final().first(); counter(\"x\").update(n + 1); [#n] }\n";
+        let world = world_of(never);
+        let (ours, typst) = (compile(&world), typst::compile::<PagedDocument>(&world));
+        assert!(ours.output.is_ok());
+        assert_eq!(messages(&ours.warnings), messages(&typst.warnings));
+        assert!(
+            messages(&ours.warnings)
+                .iter()
+                .any(|m| m.contains("did not converge")),
+            "{:?}",
+            messages(&ours.warnings)
+        );
+
+        for broken in ["See @nowhere.\n", "#let x = (\n", "#panic(\"stop\")\n"] {
+            let world = world_of(broken);
+            let (ours, typst) = (compile(&world), typst::compile::<PagedDocument>(&world));
+            let (Err(ours), Err(typst)) = (ours.output, typst.output) else {
+                panic!("{broken:?} compiled");
+            };
+            assert_eq!(messages(&ours), messages(&typst), "{broken:?}");
+        }
+    }
+}
