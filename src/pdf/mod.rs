@@ -4,7 +4,7 @@
 //! - `world`: the Typst World, the only door to files and fonts: the generated source,
 //!   the two templates, the book's images (read lazily), the fonts and the clock;
 //! - `fonts`: embedded, system and `[pdf] font_paths` fonts, found once per process (a
-//!   font's bytes are read only when a page uses it), and the warnings for missing ones;
+//!   font file is mapped only when a page uses it), and the warnings for missing ones;
 //! - `layout`: Typst's layout iterations, each keeping of the one before only what it
 //!   needs;
 //! - `math_check`: math that Typst rejects is found on a document of the formulas alone,
