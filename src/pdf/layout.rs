@@ -90,8 +90,9 @@ fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument>
         }
         earlier.push(document.introspector().clone());
         drop(document);
-        // What this iteration did not reuse was laid out for the introspections of an
-        // iteration before: the next one cannot use it either.
+        // What this iteration did not use was laid out for an earlier iteration's
+        // introspections, which the next one will not see again either (it would only
+        // be laid out anew if they came back).
         comemo::evict(1);
     };
 
