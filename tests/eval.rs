@@ -967,19 +967,21 @@ fn in_the_pdf_a_cells_output_stays_on_the_page_of_its_code() {
     let run = book.run(&["build", "pdf"]);
     assert!(run.ok, "{}", run.stderr);
     let text = common::pdftotext(&book.root.join("_build/pdf/e.pdf"));
-    let pages: Vec<&str> = text.split('\u{c}').collect();
-    assert!(pages.len() > 3, "{text}");
-    let page_of = |needle: &str| {
-        pages
-            .iter()
-            .position(|p| p.contains(needle))
-            .unwrap_or_else(|| panic!("{needle} is not in the PDF:\n{text}"))
-    };
+    assert!(text.split('\u{c}').count() > 3, "{text}");
+    let page_of = |needle: &str| page_of(&text, needle);
     for k in 0..24 {
         let code = page_of(&format!("let code{k} = {k};"));
         assert_eq!(code, page_of(&format!("output{k} line0")), "cell {k}");
         assert_eq!(code, page_of(&format!("output{k} line5")), "cell {k}");
     }
+}
+
+/// The index of the first page of pdftotext's `text` (pages end with a form feed) that
+/// holds `needle`.
+fn page_of(text: &str, needle: &str) -> usize {
+    text.split('\u{c}')
+        .position(|p| p.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} is not in the PDF:\n{text}"))
 }
 
 #[test]
@@ -992,13 +994,7 @@ fn in_the_pdf_a_cell_longer_than_a_page_flows_across_pages() {
     let run = book.run(&["build", "pdf"]);
     assert!(run.ok, "{}", run.stderr);
     let text = common::pdftotext(&book.root.join("_build/pdf/e.pdf"));
-    let pages: Vec<&str> = text.split('\u{c}').collect();
-    let page_of = |needle: &str| {
-        pages
-            .iter()
-            .position(|p| p.contains(needle))
-            .unwrap_or_else(|| panic!("{needle} is not in the PDF:\n{text}"))
-    };
+    let page_of = |needle: &str| page_of(&text, needle);
     // Every line is on a page, none lost below the bottom of one.
     for line in 0..90 {
         page_of(&format!("long line{line}\n"));
