@@ -4,9 +4,14 @@
 //! `typst::compile` lays a document out again until its introspections (page numbers in
 //! the contents, counters) settle, and keeps every earlier iteration's pages and memoised
 //! layouts until it returns. For a book that is two or three full layouts held at once.
-//! This loop is the same (Typst's own `compile_impl`, paged target only), except that an
-//! earlier iteration keeps only its introspector and that what the last iteration did not
-//! reuse is evicted from Typst's memo before the next one starts.
+//! This loop is the same (Typst's own `compile_impl`, paged target only), except that:
+//! - the memo is emptied once the markup is evaluated: a book calls its template's
+//!   functions tens of thousands of times, each call memoised, and layout reuses none;
+//! - an earlier iteration keeps only its introspector, and only the last one's: the
+//!   others are needed only to explain a layout that never settles, and such a layout
+//!   is laid out again, keeping them all;
+//! - what the last iteration did not reuse is evicted from the memo before the next one
+//!   starts.
 
 use std::sync::Arc;
 use typst::comemo::{self, Track};
@@ -23,14 +28,35 @@ use typst_layout::{PagedDocument, PagedIntrospector};
 /// `typst::compile::<PagedDocument>`.
 pub(super) fn compile(world: &dyn World) -> Warned<SourceResult<PagedDocument>> {
     let mut sink = Sink::new();
-    let output = compile_in(world, &mut sink).map_err(deduplicate);
+    let output = match compile_in(world, &mut sink, History::Last) {
+        Some(output) => output,
+        None => {
+            sink = Sink::new();
+            compile_in(world, &mut sink, History::All).expect("all introspectors are kept")
+        }
+    };
     Warned {
-        output,
+        output: output.map_err(deduplicate),
         warnings: sink.warnings(),
     }
 }
 
-fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument> {
+/// Which earlier iterations' introspectors the loop keeps.
+#[derive(Clone, Copy, PartialEq)]
+enum History {
+    /// The last one's, which the next iteration reads.
+    Last,
+    /// All, which Typst's analysis of a layout that never settles compares.
+    All,
+}
+
+/// `None` when the layout did not settle and, keeping only the last introspector, cannot
+/// say why.
+fn compile_in(
+    world: &dyn World,
+    sink: &mut Sink,
+    history: History,
+) -> Option<SourceResult<PagedDocument>> {
     let traced = Traced::default();
     let world = world.track();
     let traced = traced.track();
@@ -39,22 +65,34 @@ fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument>
     let styles = StyleChain::new(&library.styles);
     let styles = styles.chain(&target);
 
-    let main = world
-        .source(world.main())
-        .map_err(|e| EcoVec::from([SourceDiagnostic::error(typst::syntax::Span::detached(), e)]))?;
-    let content = typst_eval::eval(
+    let main = match world.source(world.main()) {
+        Ok(main) => main,
+        Err(e) => {
+            let span = typst::syntax::Span::detached();
+            return Some(Err(EcoVec::from([SourceDiagnostic::error(span, e)])));
+        }
+    };
+    let evaluated = typst_eval::eval(
         world,
         library,
         traced,
         sink.track_mut(),
         Route::default().track(),
         &main,
-    )?
-    .content();
+    );
+    // The template's functions, called once per heading, reference and formula, were
+    // memoised call by call (about 30 MB in an 800-page book); layout reuses none.
+    comemo::evict(0);
+    let content = match evaluated {
+        Ok(module) => module.content(),
+        Err(errors) => return Some(Err(errors)),
+    };
 
     let empty = EmptyIntrospector;
     let mut earlier: Vec<Arc<PagedIntrospector>> = Vec::new();
+    let mut iterations = 0;
     let document = loop {
+        iterations += 1;
         let introspector: &dyn Introspector = match earlier.last() {
             Some(last) => last.as_ref(),
             None => &empty,
@@ -69,13 +107,19 @@ fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument>
             sink: subsink.track_mut(),
             route: Route::default(),
         };
-        let document = PagedDocument::create(&mut engine, &content, styles)?;
+        let document = match PagedDocument::create(&mut engine, &content, styles) {
+            Ok(document) => document,
+            Err(errors) => return Some(Err(errors)),
+        };
 
         if constraint.validate(document.introspector().as_ref() as &dyn Introspector) {
             sink.extend_from_sink(subsink);
             break document;
         }
-        if earlier.len() == MAX_ITERS - 1 {
+        if iterations == MAX_ITERS {
+            if history == History::Last {
+                return None;
+            }
             let mut all = [&empty as &dyn Introspector; MAX_ITERS + 1];
             for (slot, earlier) in all[1..].iter_mut().zip(&earlier) {
                 *slot = earlier.as_ref();
@@ -88,6 +132,10 @@ fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument>
             }
             break document;
         }
+        if history == History::Last {
+            // An 800-page book's introspector is about 30 MB.
+            earlier.clear();
+        }
         earlier.push(document.introspector().clone());
         drop(document);
         // What this iteration did not use was laid out for an earlier iteration's
@@ -98,9 +146,9 @@ fn compile_in(world: &dyn World, sink: &mut Sink) -> SourceResult<PagedDocument>
 
     let delayed = sink.delayed();
     if !delayed.is_empty() {
-        return Err(delayed);
+        return Some(Err(delayed));
     }
-    Ok(document)
+    Some(Ok(document))
 }
 
 /// The same diagnostic reported from two iterations is reported once.
