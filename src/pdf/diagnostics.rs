@@ -31,8 +31,10 @@ pub(super) fn map_diagnostic(
             continue;
         };
         if id == world.main {
-            let source = &world.sources[&world.main];
-            let line = source.lines().byte_to_line(range.start).unwrap_or(0);
+            let line = world
+                .source_of(world.main)
+                .and_then(|source| source.lines().byte_to_line(range.start))
+                .unwrap_or(0);
             location = generated.lines.get(line).cloned().flatten();
             if location.is_none() {
                 elsewhere = Some(format!("line {} of the generated Typst source", line + 1));
@@ -40,7 +42,7 @@ pub(super) fn map_diagnostic(
             break;
         }
         if elsewhere.is_none() {
-            if let Some(source) = world.sources.get(&id) {
+            if let Some(source) = world.source_of(id) {
                 let line = source.lines().byte_to_line(range.start).unwrap_or(0);
                 elsewhere = Some(format!("{}:{}", id.vpath().get_without_slash(), line + 1));
             } else if let Some(VirtualFile::Disk(path)) = world.files.get(&id) {

@@ -7,12 +7,14 @@
 //! This loop is the same (Typst's own `compile_impl`, paged target only), except that:
 //! - the memo is emptied once the markup is evaluated: a book calls its template's
 //!   functions tens of thousands of times, each call memoised, and layout reuses none;
+//!   and the main file's syntax tree is let go (parsed again if a diagnostic needs it);
 //! - an earlier iteration keeps only its introspector, and only the last one's: the
 //!   others are needed only to explain a layout that never settles, and such a layout
 //!   is laid out again, keeping them all;
 //! - what the last iteration did not reuse is evicted from the memo before the next one
 //!   starts.
 
+use super::world::BookWorld;
 use std::sync::Arc;
 use typst::comemo::{self, Track};
 use typst::diag::{SourceDiagnostic, SourceResult, Warned};
@@ -26,7 +28,7 @@ use typst_layout::{PagedDocument, PagedIntrospector};
 
 /// Lays out the world's main file as pages; the same result and diagnostics as
 /// `typst::compile::<PagedDocument>`.
-pub(super) fn compile(world: &dyn World) -> Warned<SourceResult<PagedDocument>> {
+pub(super) fn compile(world: &BookWorld) -> Warned<SourceResult<PagedDocument>> {
     let mut sink = Sink::new();
     let output = match compile_in(world, &mut sink, History::Last) {
         Some(output) => output,
@@ -53,12 +55,12 @@ enum History {
 /// `None` when the layout did not settle and, keeping only the last introspector, cannot
 /// say why.
 fn compile_in(
-    world: &dyn World,
+    book_world: &BookWorld,
     sink: &mut Sink,
     history: History,
 ) -> Option<SourceResult<PagedDocument>> {
     let traced = Traced::default();
-    let world = world.track();
+    let world = (book_world as &dyn World).track();
     let traced = traced.track();
     let library = world.library();
     let target = TargetElem::target.set(Target::Paged).wrap();
@@ -83,6 +85,8 @@ fn compile_in(
     // The template's functions, called once per heading, reference and formula, were
     // memoised call by call (about 30 MB in an 800-page book); layout reuses none.
     comemo::evict(0);
+    drop(main);
+    book_world.release_main();
     let content = match evaluated {
         Ok(module) => module.content(),
         Err(errors) => return Some(Err(errors)),
@@ -163,7 +167,6 @@ mod tests {
     use super::*;
     use crate::pdf::fonts::collect_fonts;
     use crate::pdf::testing::document_text;
-    use crate::pdf::world::BookWorld;
     use crate::render::typst::Generated;
 
     fn world_of(main: &str) -> BookWorld {

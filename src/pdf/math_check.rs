@@ -96,7 +96,7 @@ pub(super) fn compile_formulas<'a>(
             .into_iter()
             .find(|s| s.id() == Some(world.main))
             .and_then(|s| world.range(s))
-            .and_then(|r| world.sources[&world.main].lines().byte_to_line(r.start))
+            .and_then(|r| world.source_of(world.main)?.lines().byte_to_line(r.start))
             .and_then(|l| l.checked_sub(1))
             .filter(|l| *l < count);
         if let Some(line) = line {

@@ -25,7 +25,13 @@ pub(super) enum VirtualFile {
 pub(super) struct BookWorld {
     pub(super) fonts: Arc<Fonts>,
     pub(super) main: FileId,
-    pub(super) sources: HashMap<FileId, Source>,
+    /// The generated source's text, and its parse once asked for: the syntax tree of an
+    /// 800-page book is about 60 MB, needed to evaluate it and to place diagnostics, not
+    /// to lay it out (`release_main`).
+    main_text: String,
+    main_source: Mutex<Option<Source>>,
+    /// The templates.
+    sources: HashMap<FileId, Source>,
     pub(super) files: HashMap<FileId, VirtualFile>,
     pub(super) loaded: Mutex<HashMap<FileId, FileResult<Bytes>>>,
     /// The clock, read once per World.
@@ -46,7 +52,6 @@ impl BookWorld {
         let main = file_id(gen::MAIN_PATH).expect("a valid path");
         let mut sources = HashMap::new();
         for (path, text) in [
-            (gen::MAIN_PATH, generated.main.as_str()),
             (gen::BOOK_PATH, book_template),
             (gen::MATH_PATH, math_template),
         ] {
@@ -67,11 +72,29 @@ impl BookWorld {
         BookWorld {
             fonts,
             main,
+            main_text: generated.main.clone(),
+            main_source: Mutex::new(None),
             sources,
             files,
             loaded: Mutex::new(HashMap::new()),
             time: Time::system(),
         }
+    }
+
+    /// The parsed source of a file, if it is one: the main file parsed anew after
+    /// `release_main` (the same text gives the same tree and spans).
+    pub(super) fn source_of(&self, id: FileId) -> Option<Source> {
+        if id == self.main {
+            let mut main = self.main_source.lock().unwrap();
+            let main = main.get_or_insert_with(|| Source::new(id, self.main_text.clone()));
+            return Some(main.clone());
+        }
+        self.sources.get(&id).cloned()
+    }
+
+    /// Drops the main file's syntax tree, which layout does not read.
+    pub(super) fn release_main(&self) {
+        *self.main_source.lock().unwrap() = None;
     }
 }
 
@@ -89,8 +112,8 @@ impl World for BookWorld {
     }
 
     fn source(&self, id: FileId) -> FileResult<Source> {
-        match self.sources.get(&id) {
-            Some(source) => Ok(source.clone()),
+        match self.source_of(id) {
+            Some(source) => Ok(source),
             None if self.files.contains_key(&id) => Err(FileError::NotSource),
             None => Err(FileError::NotFound(PathBuf::from(
                 id.vpath().get_with_slash(),
@@ -99,6 +122,9 @@ impl World for BookWorld {
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.main {
+            return Ok(Bytes::from_string(self.main_text.clone()));
+        }
         if let Some(source) = self.sources.get(&id) {
             return Ok(Bytes::from_string(source.clone()));
         }
@@ -129,5 +155,35 @@ impl World for BookWorld {
 
     fn today(&self, offset: Option<Duration>) -> Option<Datetime> {
         self.time.today(offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pdf::fonts::collect_fonts;
+    use typst::syntax::{Span, SyntaxNode};
+    use typst::WorldExt;
+
+    #[test]
+    fn the_main_file_parsed_again_after_its_release_has_the_same_spans() {
+        let generated = Generated {
+            main: "= Title\n\nSome *strong* text and #emph[more].\n".to_string(),
+            ..Generated::default()
+        };
+        let world = BookWorld::new(&generated, "", "", Arc::new(collect_fonts(false, &[])));
+        let first = world.source(world.main).unwrap();
+        fn leaf(node: &SyntaxNode, text: &str) -> Option<Span> {
+            if node.leaf_text() == text {
+                return Some(node.span());
+            }
+            node.children().find_map(|child| leaf(child, text))
+        }
+        let span = leaf(first.root(), "strong").unwrap();
+        world.release_main();
+        let again = world.source(world.main).unwrap();
+        assert_eq!(typst::utils::hash128(&first), typst::utils::hash128(&again));
+        let range = world.range(span).unwrap();
+        assert_eq!(&generated.main[range], "strong");
     }
 }
