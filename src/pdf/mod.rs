@@ -56,7 +56,8 @@ pub fn render_pdf(
         ..Default::default()
     };
     // The pages are final: what Typst memoised to lay them out is no longer needed, and
-    // export reuses none of it (about 20 MB of an 800-page book's peak).
+    // export reuses none of it. Freeing it takes 0.3 s of an 823-page book's 15 s and
+    // lowers its peak by 40 MB (evicting on another thread during export is no faster).
     typst::comemo::evict(0);
     match typst_pdf::pdf(&compiled.document, &options) {
         Ok(bytes) => {
