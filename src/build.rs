@@ -89,7 +89,12 @@ fn write_site(
 pub fn all(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::persistent()) else {
+    let Some(prepared) = prepare(
+        options,
+        &diags,
+        &mut ParseMemo::persistent(),
+        &mut eval::Memo::default(),
+    ) else {
         return finish(options, options.strict, &diags, "");
     };
     let strict = options.strict || prepared.book.config.build.strict;
@@ -212,7 +217,7 @@ pub(crate) fn make_site(
     diags: &Diagnostics,
     memo: &mut Memo,
 ) -> Option<SiteBuild> {
-    let prepared = prepare(options, diags, &mut memo.parsed)?;
+    let prepared = prepare(options, diags, &mut memo.parsed, &mut memo.eval)?;
     let downloads = downloads_on_disk(&prepared.book, &prepared.out_dir);
     Some(site_of(options, prepared, &downloads, diags, memo))
 }
@@ -359,7 +364,12 @@ fn site_of(
 pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::persistent()) else {
+    let Some(prepared) = prepare(
+        options,
+        &diags,
+        &mut ParseMemo::persistent(),
+        &mut eval::Memo::default(),
+    ) else {
         return finish(options, options.strict, &diags, "");
     };
     let book = &prepared.book;
@@ -442,7 +452,12 @@ fn typeset(
 pub fn ipynb(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(options, &diags, &mut ParseMemo::persistent()) else {
+    let Some(prepared) = prepare(
+        options,
+        &diags,
+        &mut ParseMemo::persistent(),
+        &mut eval::Memo::default(),
+    ) else {
         return finish(options, options.strict, &diags, "");
     };
     let strict = options.strict || prepared.book.config.build.strict;
@@ -606,7 +621,12 @@ impl Prepared {
 }
 
 /// load → parse → eval → resolve; `None` when the book cannot be loaded at all.
-fn prepare(options: &Options, diags: &Diagnostics, memo: &mut ParseMemo) -> Option<Prepared> {
+fn prepare(
+    options: &Options,
+    diags: &Diagnostics,
+    memo: &mut ParseMemo,
+    eval_memo: &mut eval::Memo,
+) -> Option<Prepared> {
     let (book, mut docs) = match load_and_parse(&options.root, diags, memo) {
         Ok(loaded) => loaded,
         Err(fatal) => {
@@ -626,7 +646,7 @@ fn prepare(options: &Options, diags: &Diagnostics, memo: &mut ParseMemo) -> Opti
             "cannot save the parsed sections: {e}"
         )));
     }
-    run_eval(options, &book, &mut docs, diags);
+    run_eval(options, &book, &mut docs, diags, eval_memo);
     let words = words(&book, diags);
     let formatted = out_dir.join("cache/bibliography.json");
     crate::cite::recall(&formatted, &renderer());
@@ -680,7 +700,14 @@ pub fn eval(options: &Options, selection: eval::Selection, list: Option<usize>) 
                 no_eval: false,
                 ..options.clone()
             };
-            run_some(&options, &book, &mut docs, selection, &diags);
+            run_some(
+                &options,
+                &book,
+                &mut docs,
+                selection,
+                &diags,
+                &mut eval::Memo::default(),
+            );
         }
         Err(fatal) => diags.push(fatal),
     }
@@ -873,8 +900,14 @@ pub fn linkcheck(options: &Options, external: bool) -> Outcome {
 }
 
 /// The eval stage, unless turned off; prints its summary line.
-fn run_eval(options: &Options, book: &Book, docs: &mut [Doc], diags: &Diagnostics) {
-    run_some(options, book, docs, eval::Selection::default(), diags);
+fn run_eval(
+    options: &Options,
+    book: &Book,
+    docs: &mut [Doc],
+    diags: &Diagnostics,
+    memo: &mut eval::Memo,
+) {
+    run_some(options, book, docs, eval::Selection::default(), diags, memo);
 }
 
 /// The eval stage on the `selection` of sections; prints its summary line.
@@ -884,11 +917,12 @@ fn run_some(
     docs: &mut [Doc],
     selection: eval::Selection,
     diags: &Diagnostics,
+    memo: &mut eval::Memo,
 ) {
     if options.no_eval || !book.config.eval.enabled {
         return;
     }
-    let (stats, eval_diags) = eval::evaluate(book, docs, !options.quiet, selection);
+    let (stats, eval_diags) = eval::evaluate(book, docs, !options.quiet, selection, memo);
     diags.extend(eval_diags);
     if stats.sections + stats.elsewhere == 0 || options.quiet {
         return;
@@ -984,6 +1018,7 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
 #[derive(Default)]
 pub struct Memo {
     parsed: ParseMemo,
+    eval: eval::Memo,
     pages: site::RenderMemo,
     math: Option<MathCache>,
     /// Read and write the page cache of the output folder.
@@ -994,9 +1029,10 @@ pub struct Memo {
 }
 
 impl Memo {
-    /// A memo for a session that writes pages before their search index.
+    /// A memo for a session, which writes pages before their search index.
     pub(crate) fn deferring_search() -> Memo {
         Memo {
+            eval: eval::Memo::session(),
             defer_search: true,
             ..Memo::default()
         }

@@ -11,6 +11,7 @@ pub mod direct;
 mod dylib;
 mod execute;
 pub mod library;
+mod memo;
 mod program;
 mod progress;
 mod protocol;
@@ -22,6 +23,7 @@ use crate::diag::Diagnostic;
 use crate::doc::{for_each_block, visit_blocks_mut, Block, Code, Doc, Output, Span};
 use cache::{Cache, Failure, Record};
 use execute::execute;
+pub use memo::Memo;
 use program::Program;
 use progress::Progress;
 use rayon::prelude::*;
@@ -133,6 +135,7 @@ pub fn evaluate(
     docs: &mut [Doc],
     progress: bool,
     selection: Selection,
+    memo: &mut Memo,
 ) -> (Stats, Vec<Diagnostic>) {
     let mut stats = Stats::default();
     let mut diags = Vec::new();
@@ -163,7 +166,7 @@ pub fn evaluate(
             return (stats, diags);
         }
     };
-    let common = common_inputs(book, &package, &mut diags);
+    let common = common_inputs(book, &package, memo, &mut diags);
     let cache_dir = out_dir.join("eval/cache");
     let cache = Cache::new(cache_dir.clone(), &[common.as_slice(), lock.as_slice()]);
     // Names of binaries and of the package are unique per book and section: books share
@@ -221,7 +224,7 @@ pub fn evaluate(
         let chapter_dir = chapter_dir
             .canonicalize()
             .unwrap_or_else(|_| chapter_dir.to_path_buf());
-        let program = program::generate(&section.file, &chapter_dir, &cells);
+        let program = program::generate(&section.file, &chapter_dir, &cells, memo);
         // Outputs quote chapter lines: where the code sits is part of the key, and so are
         // the files its cells `include_*!`.
         // The device the section declares is part of its key, and so are the features
@@ -255,6 +258,7 @@ pub fn evaluate(
             program,
         });
     }
+    memo.end_run();
     stats.sections = jobs.len();
 
     let mut records: Vec<(usize, Record)> = Vec::new();
@@ -382,18 +386,16 @@ pub fn evaluate(
 
 /// What every section's cache key shares: everything besides its own cells (and the lock
 /// file, added by the caller) that can change what a program prints.
-fn common_inputs(book: &Book, package: &cargo::Package, diags: &mut Vec<Diagnostic>) -> Vec<u8> {
+fn common_inputs(
+    book: &Book,
+    package: &cargo::Package,
+    memo: &mut Memo,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<u8> {
     let config = &book.config.eval;
     let var = |k: &str| std::env::var(k).unwrap_or_default();
     // `rustc -V` in the package's folder, so that `rust-toolchain.toml` files apply; the
     // files themselves too (components, targets).
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let rustc = std::process::Command::new(rustc)
-        .arg("-V")
-        .current_dir(&package.dir)
-        .output()
-        .map(|o| o.stdout)
-        .unwrap_or_default();
     let mut toolchain = Vec::new();
     let root = std::path::absolute(&book.root).unwrap_or_else(|_| book.root.clone());
     for dir in root.ancestors().chain(package.library().ancestors()) {
@@ -404,6 +406,8 @@ fn common_inputs(book: &Book, package: &cargo::Package, diags: &mut Vec<Diagnost
             }
         }
     }
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let rustc = memo.rustc_version(&rustc, &package.dir, &toolchain);
     // Path crates of `[eval] dependencies` are hashed like the library.
     let mut path_crates = Vec::new();
     for (name, dep) in &config.dependencies {

@@ -5,6 +5,7 @@
 //! the chapter's folder (the path is made absolute in the generated code), and the files
 //! are listed so that the cache key covers them.
 
+use super::Memo;
 use crate::doc::Code;
 use std::path::{Path, PathBuf};
 
@@ -35,7 +36,7 @@ impl Program {
 
 /// Builds the program of `cells` (the section's Rust cells, in order); `file` is the
 /// chapter's path, named in a header comment, and `dir` its folder (absolute).
-pub fn generate(file: &str, dir: &Path, cells: &[&Code]) -> Program {
+pub fn generate(file: &str, dir: &Path, cells: &[&Code], memo: &mut Memo) -> Program {
     let mut p = Program {
         source: String::new(),
         origin: Vec::new(),
@@ -56,7 +57,7 @@ pub fn generate(file: &str, dir: &Path, cells: &[&Code]) -> Program {
     push(&mut p, "fn run() -> d2l::Result<()> {", None);
     for (i, cell) in cells.iter().enumerate() {
         push(&mut p, &format!("d2l::eval::cell({i});"), None);
-        let code = display_last_expression(&cell.code);
+        let code = memo.shown(&cell.code);
         for (j, line) in code.lines().enumerate() {
             let origin = cell.lines.get(j).map(|&l| (i, l));
             let line = resolve_includes(line, dir, &mut p.inputs);

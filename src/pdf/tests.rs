@@ -486,6 +486,7 @@ fn sample_book() {
             &mut loaded.docs,
             true,
             crate::eval::Selection::default(),
+            &mut crate::eval::Memo::default(),
         );
         loaded.diags.extend(d);
         let (resolution, _) =
