@@ -89,12 +89,7 @@ fn write_site(
 pub fn all(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(
-        options,
-        &diags,
-        &mut ParseMemo::persistent(),
-        &mut eval::Memo::default(),
-    ) else {
+    let Some(prepared) = prepare_once(options, &diags) else {
         return finish(options, options.strict, &diags, "");
     };
     let strict = options.strict || prepared.book.config.build.strict;
@@ -364,12 +359,7 @@ fn site_of(
 pub fn pdf(options: &Options, keep_typ: bool) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(
-        options,
-        &diags,
-        &mut ParseMemo::persistent(),
-        &mut eval::Memo::default(),
-    ) else {
+    let Some(prepared) = prepare_once(options, &diags) else {
         return finish(options, options.strict, &diags, "");
     };
     let book = &prepared.book;
@@ -452,12 +442,7 @@ fn typeset(
 pub fn ipynb(options: &Options) -> Outcome {
     let started = Instant::now();
     let diags = Diagnostics::default();
-    let Some(prepared) = prepare(
-        options,
-        &diags,
-        &mut ParseMemo::persistent(),
-        &mut eval::Memo::default(),
-    ) else {
+    let Some(prepared) = prepare_once(options, &diags) else {
         return finish(options, options.strict, &diags, "");
     };
     let strict = options.strict || prepared.book.config.build.strict;
@@ -618,6 +603,17 @@ impl Prepared {
             words: &self.words,
         }
     }
+}
+
+/// `prepare` for a one-shot build: the parsed sections kept in the output folder, no
+/// eval memo.
+fn prepare_once(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
+    prepare(
+        options,
+        diags,
+        &mut ParseMemo::persistent(),
+        &mut eval::Memo::default(),
+    )
 }
 
 /// load → parse → eval → resolve; `None` when the book cannot be loaded at all.
