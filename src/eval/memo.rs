@@ -1,5 +1,6 @@
 //! What a `serve` session keeps between rebuilds, so that an edit does not pay the eval
-//! stage's fixed costs again (on the sample book, 60 ms of a prose edit's 130):
+//! stage's fixed costs again (on the sample book with its cells, 75 ms of a prose
+//! edit's 143):
 //! - the toolchain's version, asked again only when something it comes from changed:
 //!   `rustc -V` through rustup costs 30–45 ms (rustup resolves the toolchain, rustc
 //!   starts);
