@@ -1030,3 +1030,31 @@ fn a_books_own_pdf_template_without_cell_still_shows_cells_and_outputs() {
     let text = common::pdftotext(&book.root.join("_build/pdf/e.pdf"));
     assert!(text.contains("printed by the cell"), "{text}");
 }
+
+#[test]
+fn a_session_shows_every_edit_of_a_cells_last_expression() {
+    // `serve` keeps each cell's rewritten code and the toolchain's version between
+    // rebuilds: an edit, an edit back and a trailing `;` must each show what a cold
+    // build shows.
+    let book = book(
+        &[("memo", &format!("# Memo\n\n{}", cell("let x = 20;\nx + 1")))],
+        "",
+    );
+    let mut session = d2lbook::session::Session::new(d2lbook::build::Options {
+        root: book.root.clone(),
+        strict: false,
+        quiet: true,
+        no_eval: false,
+    });
+    let mut shown = |code: &str| {
+        book.write("src/memo.md", &format!("# Memo\n\n{}", cell(code)));
+        let rebuilt = session.rebuild();
+        assert!(!rebuilt.failed, "{code}: {}", rebuilt.report);
+        book.page("memo.html")
+    };
+    assert!(shown("let x = 20;\nx + 1").contains("<pre tabindex=\"0\">21</pre>"));
+    assert!(shown("let x = 20;\nx + 2").contains("<pre tabindex=\"0\">22</pre>"));
+    assert!(shown("let x = 20;\nx + 1").contains("<pre tabindex=\"0\">21</pre>"));
+    let page = shown("let x = 20;\nx + 1;");
+    assert!(!page.contains("<pre tabindex=\"0\">21</pre>"), "{page}");
+}
