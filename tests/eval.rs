@@ -328,6 +328,39 @@ fn cache_reruns_only_what_changed() {
 }
 
 #[test]
+fn after_a_cell_edit_the_search_index_is_that_of_a_cold_build() {
+    // `build html` indexes the pages while the cells run: the index must still be the
+    // edited book's, found by a word only the edit brings.
+    let a = format!("# A\n\nProse.\n\n{}", cell("let word = \"alpha\";\nword"));
+    let book = book(&[("a", &a)], "");
+    assert!(book.build_html().ok);
+    let edited = a.replace("alpha", "zeugma");
+    book.write("src/a.md", &edited);
+    let run = book.build_html();
+    assert!(
+        run.ok && run.stderr.contains("1 run, 0 from cache"),
+        "{}",
+        run.stderr
+    );
+    assert!(book.page("a.html").contains("zeugma"));
+    let cold = self::book(&[("a", &edited)], "");
+    assert!(cold.build_html().ok);
+    let index = |b: &TempBook| common::tree(&b.root.join("_build/html/pagefind"));
+    let (ours, theirs) = (index(&book), index(&cold));
+    assert!(ours.len() > 3, "{:?}", ours.keys());
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    let differ: Vec<&String> = ours.keys().filter(|k| ours[*k] != theirs[*k]).collect();
+    assert!(differ.is_empty(), "differ from a cold build: {differ:?}");
+    // The index that went before it is another: the edit is in it.
+    book.write("src/a.md", &a);
+    assert!(book.build_html().ok);
+    assert_ne!(index(&book), theirs);
+}
+
+#[test]
 fn an_edited_cell_is_built_by_rustc_without_cargo_until_a_setting_changes() {
     // The program says whether the library is mapped into it as a shared object.
     let a = format!(

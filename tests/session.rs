@@ -3,29 +3,10 @@
 //! rebuild says which files changed, so that only those pages reload.
 
 mod common;
-use common::TempBook;
+use common::{tree, TempBook};
 use d2lbook::build::Options;
 use d2lbook::session::Session;
 use std::collections::BTreeMap;
-use std::path::Path;
-
-/// Every file under `dir`, by path from it.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
 
 /// Asserts the session's site equals a cold build of a copy of the same sources.
 fn assert_same_as_cold(book: &TempBook, step: &str) {

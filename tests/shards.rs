@@ -5,24 +5,7 @@
 
 mod common;
 
-use common::{one_section_book, TempBook};
-use std::collections::BTreeMap;
-use std::path::Path;
-
-/// Every file under `dir`, by path from it.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).unwrap();
-            files.insert(
-                rel.to_string_lossy().into_owned(),
-                std::fs::read(entry.path()).unwrap(),
-            );
-        }
-    }
-    files
-}
+use common::{one_section_book, tree, TempBook};
 
 #[test]
 fn three_shards_merged_build_the_same_site_as_one_machine() {

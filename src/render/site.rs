@@ -9,6 +9,7 @@ use super::highlight;
 use super::html::{fragment, relative, root_prefix, PageRenderer, Site};
 use super::math::MathKey;
 use super::math_font;
+use super::RenderContext;
 use crate::config::MathOutput;
 use crate::diag::Diagnostic;
 use crate::doc::*;
@@ -284,6 +285,37 @@ fn sitemap(site_url: &str, book: &crate::book::Book) -> Content {
     Content::Bytes(xml.into_bytes())
 }
 
+/// Section `i`'s title as plain text.
+fn title_text(ctx: &RenderContext, i: usize) -> String {
+    match &ctx.book.sections[i].title {
+        Some(title) => title.clone(),
+        None => ctx.docs[i]
+            .title()
+            .map(|h| reading_text(&h.content))
+            .unwrap_or_default(),
+    }
+}
+
+/// Section `i`'s search document, titled `title` (its plain text) after its number.
+fn search_document(ctx: &RenderContext, i: usize, title: &str) -> String {
+    super::search::document(
+        &ctx.docs[i],
+        format!("{} {title}", ctx.book.sections[i].number_text()).trim(),
+        &ctx.book.config.book.language,
+    )
+}
+
+/// Each page's path and search document, as `render` makes them (`SiteFiles::search`).
+/// A search document holds no cell output, so these are known before the cells run.
+pub fn search_documents(ctx: &RenderContext) -> Vec<(String, String)> {
+    (0..ctx.book.sections.len())
+        .map(|i| {
+            let document = search_document(ctx, i, &title_text(ctx, i));
+            (ctx.book.sections[i].html.clone(), document)
+        })
+        .collect()
+}
+
 /// One page out of the parallel render: the template's result and what it found.
 struct RenderedPage {
     path: String,
@@ -486,14 +518,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
             let mut r = PageRenderer::new(site, i);
             let mut html = String::new();
             r.title(i, &mut html);
-            let text = match &book.sections[i].title {
-                Some(title) => title.clone(),
-                None => site.ctx.docs[i]
-                    .title()
-                    .map(|h| reading_text(&h.content))
-                    .unwrap_or_default(),
-            };
-            (html, text)
+            (html, title_text(site.ctx, i))
         })
         .collect();
 
@@ -507,11 +532,7 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
             let hit = memo.pages.get(page).filter(|m| m.key == key);
             let search = match hit.and_then(|m| m.search.clone()) {
                 Some(document) => document,
-                None => super::search::document(
-                    &site.ctx.docs[i],
-                    format!("{} {}", section.number_text(), titles[i].1).trim(),
-                    &book.config.book.language,
-                ),
+                None => search_document(site.ctx, i, &titles[i].1),
             };
             if let Some(hit) = hit {
                 return RenderedPage {
@@ -699,6 +720,31 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
         }),
         diags,
     )
+}
+
+/// A search index and the digest of the documents it was made from.
+pub struct SearchIndex(String, super::search::Bundle);
+
+/// The search index of `documents`, made now; `None` when pagefind fails (`search_files`
+/// then indexes again and reports why).
+pub fn search_index(documents: &[(String, String)]) -> Option<SearchIndex> {
+    let bundle = super::search::index(documents, &|| false).ok()??;
+    Some(SearchIndex(super::search::key(documents), bundle))
+}
+
+impl RenderMemo {
+    /// Whether the memo's search index is the one of `documents`.
+    pub fn has_search_of(&self, documents: &[(String, String)]) -> bool {
+        self.search
+            .as_ref()
+            .is_some_and(|(key, _)| *key == super::search::key(documents))
+    }
+
+    /// Keeps `index` for `search_files`, which hands it out when the pages' documents
+    /// are the ones it was made from.
+    pub fn keep_search(&mut self, index: SearchIndex) {
+        self.search = Some((index.0, index.1));
+    }
 }
 
 /// The files of a search index, and whether it is stale (see `search_files`).

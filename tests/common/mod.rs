@@ -155,6 +155,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Every file under `dir`, by path from it.
+pub fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).unwrap();
+            files.insert(
+                rel.to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            );
+        }
+    }
+    files
+}
+
 /// A minimal English book whose one section is `body`.
 pub fn one_section_book(body: &str) -> TempBook {
     TempBook::empty("one").with(&[
