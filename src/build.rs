@@ -98,7 +98,7 @@ pub fn all(options: &Options) -> Outcome {
     let Some(mut prepared) = resolved(options, &diags, &mut memo.parsed) else {
         return finish(options, options.strict, &diags, "");
     };
-    load_page_memo(&mut memo, &prepared.out_dir);
+    load_memos(&mut memo, &prepared.out_dir);
     eval_and_index(options, &mut prepared, &diags, &mut memo);
     let strict = options.strict || prepared.book.config.build.strict;
     let pdf = typeset(options, &prepared, false, &diags);
@@ -217,7 +217,7 @@ pub(crate) fn make_site(
     memo: &mut Memo,
 ) -> Option<SiteBuild> {
     let mut prepared = resolved(options, diags, &mut memo.parsed)?;
-    load_page_memo(memo, &prepared.out_dir);
+    load_memos(memo, &prepared.out_dir);
     eval_and_index(options, &mut prepared, diags, memo);
     let downloads = downloads_on_disk(&prepared.book, &prepared.out_dir);
     Some(site_of(options, prepared, &downloads, diags, memo))
@@ -252,12 +252,18 @@ fn downloads_on_disk(book: &Book, out_dir: &Path) -> site::Downloads {
     }
 }
 
-/// Reads the page cache of the output folder into `memo` when it keeps one.
-fn load_page_memo(memo: &mut Memo, out_dir: &Path) {
+/// Reads the page and eval caches of the output folder into `memo` when it keeps them.
+fn load_memos(memo: &mut Memo, out_dir: &Path) {
     if memo.persist {
         let bytes = std::fs::read(out_dir.join("cache/pages.json")).unwrap_or_default();
         memo.pages = site::RenderMemo::from_json(&bytes, &renderer());
+        memo.eval = stored_eval_memo(out_dir);
     }
+}
+
+/// The eval stage's memo kept in the output folder between one-shot builds.
+fn stored_eval_memo(out_dir: &Path) -> eval::Memo {
+    eval::Memo::stored(out_dir.join("cache/eval.json"), &renderer())
 }
 
 /// Runs the cells of a resolved book. A one-shot build makes the site's search index
@@ -647,8 +653,8 @@ impl Prepared {
     }
 }
 
-/// load → parse → resolve → eval for a one-shot build: the parsed sections kept in the
-/// output folder, no eval memo; `None` when the book cannot be loaded at all.
+/// load → parse → resolve → eval for a one-shot build: the parsed sections and the eval
+/// memo kept in the output folder; `None` when the book cannot be loaded at all.
 fn prepare_once(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
     let mut prepared = resolved(options, diags, &mut ParseMemo::persistent())?;
     run_eval(
@@ -656,7 +662,7 @@ fn prepare_once(options: &Options, diags: &Diagnostics) -> Option<Prepared> {
         &prepared.book,
         &mut prepared.docs,
         diags,
-        &mut eval::Memo::default(),
+        &mut stored_eval_memo(&prepared.out_dir),
     );
     Some(prepared)
 }
@@ -728,10 +734,13 @@ pub fn eval(options: &Options, selection: eval::Selection, list: Option<usize>) 
             }
         }
         Ok((book, mut docs)) => {
-            if let Err(refused) = claim_output(&book) {
-                diags.push(refused);
-                return finish(options, options.strict, &diags, "");
-            }
+            let out_dir = match claim_output(&book) {
+                Ok(dir) => dir,
+                Err(refused) => {
+                    diags.push(refused);
+                    return finish(options, options.strict, &diags, "");
+                }
+            };
             let options = Options {
                 no_eval: false,
                 ..options.clone()
@@ -742,7 +751,7 @@ pub fn eval(options: &Options, selection: eval::Selection, list: Option<usize>) 
                 &mut docs,
                 selection,
                 &diags,
-                &mut eval::Memo::default(),
+                &mut stored_eval_memo(&out_dir),
             );
         }
         Err(fatal) => diags.push(fatal),

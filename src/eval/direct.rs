@@ -180,7 +180,7 @@ pub(super) fn rebuild_if_incomplete(records: &Path, bins: &[String], sources: &P
 }
 
 /// Writes beside and renames: a build reading the file never sees half of it.
-fn write_replacing(path: &Path, bytes: &[u8]) {
+pub(super) fn write_replacing(path: &Path, bytes: &[u8]) {
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
         let _ = std::fs::remove_file(&tmp);
