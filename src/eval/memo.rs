@@ -1,6 +1,6 @@
 //! What the eval stage keeps from one run to the next, so that a rebuild does not pay
 //! its fixed costs again (on the sample book with its cells, 75 ms of a prose edit's 143
-//! in `serve`; 50 ms of a no-op `build html`'s 120):
+//! in `serve`; about 50 ms of a no-op `build html`'s 150):
 //! - the toolchain's version, asked again only when something it comes from changed:
 //!   `rustc -V` through rustup costs 30–45 ms (rustup resolves the toolchain, rustc
 //!   starts);
