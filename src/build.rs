@@ -277,9 +277,11 @@ fn eval_and_index(
     diags: &Diagnostics,
     memo: &mut Memo,
 ) {
-    let documents = (!memo.defer_search)
-        .then(|| site::search_documents(&prepared.ctx()))
-        .filter(|documents| !memo.pages.has_search_of(documents));
+    let documents = (!memo.defer_search).then(|| site::search_documents(&prepared.ctx()));
+    if let Some(documents) = &documents {
+        memo.pages.know_search_documents(documents);
+    }
+    let documents = documents.filter(|documents| !memo.pages.has_search_of(documents));
     let index = std::thread::scope(|scope| {
         let indexing = documents
             .as_deref()

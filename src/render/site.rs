@@ -733,6 +733,17 @@ pub fn search_index(documents: &[(String, String)]) -> Option<SearchIndex> {
 }
 
 impl RenderMemo {
+    /// Gives the pages the memo holds their search documents, made before the cells ran
+    /// (`search_documents`), so that `render` does not make them again; a page rendered
+    /// anew makes its own.
+    pub fn know_search_documents(&mut self, documents: &[(String, String)]) {
+        for (page, document) in documents {
+            if let Some(memo) = self.pages.get_mut(page) {
+                memo.search = Some(document.clone());
+            }
+        }
+    }
+
     /// Whether the memo's search index is the one of `documents`.
     pub fn has_search_of(&self, documents: &[(String, String)]) -> bool {
         self.search
