@@ -328,6 +328,46 @@ fn cache_reruns_only_what_changed() {
 }
 
 #[test]
+fn a_book_moved_elsewhere_keeps_its_outputs_after_its_first_cargo_build() {
+    let a = format!("# A\n\n{}", cell("println!(\"a\");"));
+    let b = format!("# B\n\n{}", cell("println!(\"b\");"));
+    let book = book(&[("a", &a), ("b", &b)], "");
+    assert!(book.build_html().ok);
+    // The same book, `_build` included, in another folder (a clone, a CI runner's
+    // checkout, a renamed project): its generated package gets another name.
+    let moved = TempBook::empty("moved");
+    common::copy_dir(&book.root, &moved.root);
+    let cached = moved.build_html();
+    assert!(
+        cached
+            .stderr
+            .contains("2 sections with Rust cells, 0 run, 2 from cache"),
+        "{}",
+        cached.stderr
+    );
+    // The first edit there builds through cargo, which writes the new name into the
+    // package's lock file; the other section's outputs must survive that.
+    moved.write("src/a.md", &a.replace("\"a\"", "\"a2\""));
+    let edited = moved.build_html();
+    assert!(
+        edited
+            .stderr
+            .contains("2 sections with Rust cells, 1 run, 1 from cache"),
+        "{}",
+        edited.stderr
+    );
+    for (text, runs) in [("a3", "1 run, 1 from cache"), ("a3", "0 run, 2 from cache")] {
+        moved.write("src/a.md", &a.replace("\"a\"", &format!("\"{text}\"")));
+        let again = moved.build_html();
+        assert!(again.stderr.contains(runs), "{}", again.stderr);
+    }
+    assert!(moved
+        .page("a.html")
+        .contains("<pre tabindex=\"0\">a3</pre>"));
+    assert!(moved.page("b.html").contains("<pre tabindex=\"0\">b</pre>"));
+}
+
+#[test]
 fn after_a_cell_edit_the_search_index_is_that_of_a_cold_build() {
     // `build html` indexes the pages while the cells run: the index must still be the
     // edited book's, found by a word only the edit brings.

@@ -1,8 +1,9 @@
 //! The eval cache: a section's outputs (failures included) stored under a key that hashes
 //! everything its result depends on (assembled in `mod.rs`): its cells' code and the files
-//! they `include_*!`, the library's sources and features, the lock file the build uses,
-//! path crates' sources, `[eval] inputs`, the toolchain, the device, the settings, and the
-//! d2lbook and protocol versions. Transient failures are never stored.
+//! they `include_*!`, the library's sources and features, the lock file the build uses
+//! (less the package's own entry), path crates' sources, `[eval] inputs`, the toolchain,
+//! the device, the settings, and the d2lbook and protocol versions. Transient failures are
+//! never stored.
 
 use crate::doc::Output;
 use serde::{Deserialize, Serialize};

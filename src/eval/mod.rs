@@ -168,7 +168,7 @@ pub fn evaluate(
     };
     let common = common_inputs(book, &package, memo, &mut diags);
     let cache_dir = out_dir.join("eval/cache");
-    let cache = Cache::new(cache_dir.clone(), &[common.as_slice(), lock.as_slice()]);
+    let cache = Cache::new(cache_dir.clone(), &[&common, &*cargo::resolved(&lock)]);
     // Names of binaries and of the package are unique per book and section: books share
     // the target folder, and two file names can slug alike (`a-b.md`, `a_b.md`).
     let book_id = book
@@ -309,9 +309,9 @@ pub fn evaluate(
                 let cache = match std::fs::read(package.dir.join("Cargo.lock")) {
                     Ok(built_lock) if built_lock != lock => Cache::new(
                         cache_dir.clone(),
-                        &[common.as_slice(), built_lock.as_slice()],
+                        &[&common, &*cargo::resolved(&built_lock)],
                     ),
-                    _ => Cache::new(cache_dir.clone(), &[common.as_slice(), lock.as_slice()]),
+                    _ => Cache::new(cache_dir.clone(), &[&common, &*cargo::resolved(&lock)]),
                 };
                 let started = Instant::now();
                 let ctx = RunContext {
