@@ -121,18 +121,14 @@ pub fn run(setup: &Setup) -> std::io::Result<Finished> {
     }
     drop(done_tx);
 
-    let started = Instant::now();
-    let exit = loop {
-        if let Some(status) = child.try_wait()? {
-            break exit_of(status);
-        }
-        if started.elapsed() > setup.timeout {
+    let exit = match group::exited(&mut child, setup.timeout)? {
+        Some(status) => exit_of(status),
+        None => {
             group::kill(pid);
             let _ = child.kill();
             let _ = child.wait();
-            break Exit::TimedOut;
+            Exit::TimedOut
         }
-        std::thread::sleep(Duration::from_millis(5));
     };
     // What the cells started must not outlive the section (nor hold its pipes open).
     group::kill(pid);
@@ -180,10 +176,12 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
 /// Process groups of the running sections, killed when d2lbook is interrupted.
 #[cfg(unix)]
 mod group {
+    use std::io::ErrorKind;
     use std::os::unix::process::CommandExt;
-    use std::process::Command;
+    use std::process::{Child, Command, ExitStatus};
     use std::sync::atomic::{AtomicI32, Ordering};
-    use std::sync::Once;
+    use std::sync::{mpsc, Once};
+    use std::time::Duration;
 
     /// The running groups, in slots a signal handler can read without locking.
     static GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
@@ -192,6 +190,36 @@ mod group {
     pub fn configure(cmd: &mut Command) {
         install_handlers();
         cmd.process_group(0);
+    }
+
+    /// The program's exit status, reaped, once it ends within `timeout`; `None` when it
+    /// is still running then. A thread waits for the exit without reaping it (`WNOWAIT`:
+    /// the child stays ours to kill), so the end is seen at once rather than at the next
+    /// poll (polling every 5 ms cost 2.5 ms a program on average).
+    pub fn exited(child: &mut Child, timeout: Duration) -> std::io::Result<Option<ExitStatus>> {
+        let pid = child.id() as libc::id_t;
+        let (ended, end) = mpsc::channel();
+        std::thread::spawn(move || {
+            // SAFETY: `siginfo_t` is plain data, valid as zeros; `waitid` writes only
+            // into it.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            loop {
+                // SAFETY: as above.
+                let waited = unsafe {
+                    libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOWAIT)
+                };
+                // Interrupted by a signal: wait again. Otherwise it ended, or was reaped
+                // after a timeout: the wait is over.
+                if waited == 0 || std::io::Error::last_os_error().kind() != ErrorKind::Interrupted {
+                    break;
+                }
+            }
+            let _ = ended.send(());
+        });
+        match end.recv_timeout(timeout) {
+            Err(mpsc::RecvTimeoutError::Timeout) => Ok(None),
+            _ => child.wait().map(Some),
+        }
     }
 
     pub fn kill(pgid: u32) {
@@ -260,7 +288,22 @@ mod group {
 
 #[cfg(not(unix))]
 mod group {
+    use std::process::{Child, ExitStatus};
+    use std::time::{Duration, Instant};
+
     pub fn configure(_: &mut std::process::Command) {}
+
+    /// The program's exit status once it ends within `timeout` (polled); `None` after.
+    pub fn exited(child: &mut Child, timeout: Duration) -> std::io::Result<Option<ExitStatus>> {
+        let started = Instant::now();
+        while started.elapsed() <= timeout {
+            if let Some(status) = child.try_wait()? {
+                return Ok(Some(status));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(None)
+    }
     pub fn kill(_: u32) {}
     pub struct Registered;
     impl Registered {
