@@ -311,7 +311,7 @@ pub fn evaluate(
                         cache_dir.clone(),
                         &[&common, &*cargo::resolved(&built_lock)],
                     ),
-                    _ => Cache::new(cache_dir.clone(), &[&common, &*cargo::resolved(&lock)]),
+                    _ => cache,
                 };
                 let started = Instant::now();
                 let ctx = RunContext {
