@@ -304,6 +304,16 @@ fn the_pdf_has_the_chapters_in_order_without_hidden_lines() {
             .unwrap_or_else(|| panic!("{heading:?} not after byte {at} in:\n{body}"));
         at += found + heading.len();
     }
+    // The contents list the parts with the pages they open (they are headings of their
+    // own, before their chapters).
+    let laid = common::pdftotext(&book.root.join("_build/pdf/rust-in-small-steps.pdf"))
+        .replace('\u{2060}', "");
+    let contents = &laid[laid.find("Contents").expect("the contents")..];
+    for part in ["Getting Started", "Going Further"] {
+        let line = contents.lines().find(|l| l.contains(part)).unwrap();
+        let page = line.split_whitespace().last().unwrap();
+        assert!(page.parse::<u32>().is_ok(), "{line:?} has no page");
+    }
     assert!(body.contains("let answer: u32 = 42;"));
     assert!(!body.contains("fn main() {\nlet answer"), "{body}");
     assert!(!body.contains("println!(\"{answer} {ratio}\")"), "{body}");

@@ -543,3 +543,105 @@ fn sample_book() {
     std::fs::write("/tmp/sample.pdf", pdf).unwrap();
     assert!(diags.is_empty(), "{diags:#?}");
 }
+
+#[test]
+fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_are_on() {
+    use typst::foundations::NativeElement;
+    use typst::introspection::{Introspector, Location};
+    use typst::layout::{Frame, FrameItem};
+    use typst::model::{Destination, HeadingElem};
+
+    // Three chapters of twenty sections: the contents take more than a page, and each
+    // section refers to one in the next chapter (or the first).
+    let mut files = vec![(
+        "book.toml".to_string(),
+        "[book]\ntitle = \"C\"\n".to_string(),
+    )];
+    let mut toc = String::from("# C\n\n```toc\n:numbered:\n\n");
+    for c in 1..=3 {
+        toc.push_str(&format!("ch{c}\n"));
+        let next = c % 3 + 1;
+        let mut chapter = format!("# Chapter {c}\n\nOpening.\n\n");
+        for s in 1..=20 {
+            chapter.push_str(&format!(
+                "## Topic {c}-{s}\n:label:`sec_{c}_{s}`\n\nAs :numref:`sec_{next}_{s}` says,\n{}\n\n",
+                "the text goes on for a while. ".repeat(40)
+            ));
+        }
+        files.push((format!("ch{c}.md"), chapter));
+    }
+    toc.push_str("```\n");
+    files.push(("index.md".to_string(), toc));
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = book_dir("contents-links", &files);
+    let loaded = load(&dir);
+    assert!(loaded.diags.is_empty(), "{:?}", loaded.diags);
+    let (compiled, diags) = compile(&loaded.ctx(), &PdfTheme::default(), None);
+    let document = compiled.unwrap_or_else(|| panic!("{diags:#?}")).document;
+    let introspector = document.introspector();
+
+    // Each page's text (words joined by single spaces) and the targets of its links.
+    fn walk(frame: &Frame, text: &mut String, links: &mut Vec<Location>) {
+        for (_, item) in frame.items() {
+            match item {
+                FrameItem::Group(g) => walk(&g.frame, text, links),
+                FrameItem::Text(t) => {
+                    text.push_str(&t.text);
+                    text.push(' ');
+                }
+                FrameItem::Link(Destination::Location(at), _) => links.push(*at),
+                _ => {}
+            }
+        }
+    }
+    let pages: Vec<(String, Vec<Location>)> = document
+        .pages()
+        .iter()
+        .map(|page| {
+            let (mut text, mut links) = (String::new(), Vec::new());
+            walk(&page.frame, &mut text, &mut links);
+            let words: Vec<&str> = text
+                .split_whitespace()
+                .filter(|w| *w != "\u{2060}")
+                .collect();
+            (words.join(" ").replace('\u{2060}', ""), links)
+        })
+        .collect();
+    // The contents are the pages that list topics without their text.
+    let contents: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].0.contains("Topic") && !pages[i].0.contains("says"))
+        .collect();
+    assert!(contents.len() >= 2, "{contents:?}");
+
+    let headings = introspector.query(&HeadingElem::ELEM.select());
+    for c in 1..=3 {
+        for s in 1..=20 {
+            let title = format!("Topic {c}-{s}");
+            let heading = headings
+                .iter()
+                .find(|h| h.plain_text().ends_with(&title))
+                .and_then(|h| h.location())
+                .unwrap_or_else(|| panic!("no heading {title}"));
+            let page = introspector.page(heading).unwrap().get();
+            // The contents line: number, title and the page the heading is on, as its
+            // footer or header numbers it.
+            let line = format!("{c}.{s} {title} {}", document.pages()[page - 1].number);
+            let listed: Vec<usize> = contents
+                .iter()
+                .copied()
+                .filter(|&i| pages[i].0.contains(&format!("{line} ")))
+                .collect();
+            assert_eq!(listed.len(), 1, "{line:?} in the contents");
+            // The line links to the heading, and so does the reference to it.
+            assert!(pages[listed[0]].1.contains(&heading), "{line}: no link");
+            assert!(
+                (0..pages.len()).any(|i| !contents.contains(&i) && pages[i].1.contains(&heading)),
+                "no reference links to {title}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

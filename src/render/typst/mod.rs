@@ -228,15 +228,20 @@ impl<'a> Writer<'a> {
             self.out.push_str("\n  ],\n)\n");
         }
         let mut marks = book.marks.iter().peekable();
+        let mut parts = 0;
         for i in 1..book.sections.len().min(self.ctx.docs.len()) {
-            // Part titles head the chapters that follow them, as chapters do.
+            // Part titles head the chapters that follow them, as chapters do; labelled,
+            // so that the contents can find their pages.
             while let Some(mark) = marks.next_if(|m| m.before <= i) {
                 if let crate::book::MarkKind::Part(title) = &mark.kind {
+                    parts += 1;
                     let _ = write!(
                         self.out,
-                        "\n#heading(level: 1, numbering: none)[#{}]\n\n",
+                        "\n#heading(level: 1, numbering: none)[#{}]",
                         string(title)
                     );
+                    self.label(&format!("d2lbook-part-{parts}"));
+                    self.out.push_str("\n\n");
                 }
             }
             self.enter_section(i);
