@@ -12,29 +12,43 @@
 //!   others are needed only to explain a layout that never settles, and such a layout
 //!   is laid out again, keeping them all;
 //! - what the last iteration did not reuse is evicted from the memo before the next one
-//!   starts, and the memory it held given back to the system.
+//!   starts, and the memory it held given back to the system;
+//! - the first iteration finds the book's labels (`FirstLayout`): a link to a label
+//!   keeps its text, so no page moves once the link is resolved in the second.
 
 use super::world::BookWorld;
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use typst::comemo::{self, Track};
+use typst::diag::StrResult;
 use typst::diag::{SourceDiagnostic, SourceResult, Warned};
+use typst::ecow::EcoString;
 use typst::ecow::EcoVec;
 use typst::engine::{Engine, Route, Sink, Traced};
+use typst::foundations::{Content, Label, Selector};
 use typst::foundations::{Output, StyleChain, Target, TargetElem};
-use typst::introspection::{EmptyIntrospector, Introspector, MAX_ITERS};
+use typst::introspection::{
+    DocumentPosition, EmptyIntrospector, Introspector, Location, MAX_ITERS,
+};
+use typst::model::Numbering;
+use typst::syntax::VirtualPath;
+use typst::utils::PicoStr;
 use typst::utils::Protected;
 use typst::World;
 use typst_layout::{PagedDocument, PagedIntrospector};
 
 /// Lays out the world's main file as pages; the same result and diagnostics as
 /// `typst::compile::<PagedDocument>`.
-pub(super) fn compile(world: &BookWorld) -> Warned<SourceResult<PagedDocument>> {
+/// `labels`: those the main file attaches.
+pub(super) fn compile(world: &BookWorld, labels: &[String]) -> Warned<SourceResult<PagedDocument>> {
+    let first = FirstLayout::new(labels);
     let mut sink = Sink::new();
-    let output = match compile_in(world, &mut sink, History::Last) {
+    let output = match compile_in(world, &first, &mut sink, History::Last) {
         Some(output) => output,
         None => {
             sink = Sink::new();
-            compile_in(world, &mut sink, History::All).expect("all introspectors are kept")
+            compile_in(world, &first, &mut sink, History::All).expect("all introspectors are kept")
         }
     };
     Warned {
@@ -56,6 +70,7 @@ enum History {
 /// say why.
 fn compile_in(
     book_world: &BookWorld,
+    first: &FirstLayout,
     sink: &mut Sink,
     history: History,
 ) -> Option<SourceResult<PagedDocument>> {
@@ -92,14 +107,13 @@ fn compile_in(
         Err(errors) => return Some(Err(errors)),
     };
 
-    let empty = EmptyIntrospector;
     let mut earlier: Vec<Arc<PagedIntrospector>> = Vec::new();
     let mut iterations = 0;
     let document = loop {
         iterations += 1;
         let introspector: &dyn Introspector = match earlier.last() {
             Some(last) => last.as_ref(),
-            None => &empty,
+            None => first,
         };
         let constraint = comemo::Constraint::new();
         let mut subsink = Sink::new();
@@ -124,7 +138,7 @@ fn compile_in(
             if history == History::Last {
                 return None;
             }
-            let mut all = [&empty as &dyn Introspector; MAX_ITERS + 1];
+            let mut all = [first as &dyn Introspector; MAX_ITERS + 1];
             for (slot, earlier) in all[1..].iter_mut().zip(&earlier) {
                 *slot = earlier.as_ref();
             }
@@ -157,6 +171,83 @@ fn compile_in(
         return Some(Err(delayed));
     }
     Some(Ok(document))
+}
+
+/// What the first layout knows: nothing, as in Typst, but the labels the markup
+/// attaches, each at a place of its own that no element has. A link to one of them then
+/// keeps its text (Typst leaves out a link whose label it cannot find), and the second
+/// layout, which finds the real places, moves no page; otherwise every page after a
+/// reference moved, and the book was laid out a third time.
+struct FirstLayout {
+    labels: HashMap<Label, Content>,
+}
+
+impl FirstLayout {
+    fn new(labels: &[String]) -> Self {
+        let labels = labels
+            .iter()
+            .filter_map(|name| {
+                let label = Label::new(PicoStr::intern(name))?;
+                let place = Location::new(typst::utils::hash128(&("d2lbook first layout", name)));
+                Some((label, Content::empty().located(place)))
+            })
+            .collect();
+        FirstLayout { labels }
+    }
+}
+
+impl Introspector for FirstLayout {
+    fn query(&self, selector: &Selector) -> EcoVec<Content> {
+        EmptyIntrospector.query(selector)
+    }
+    fn query_first(&self, selector: &Selector) -> Option<Content> {
+        EmptyIntrospector.query_first(selector)
+    }
+    fn query_unique(&self, selector: &Selector) -> StrResult<Content> {
+        EmptyIntrospector.query_unique(selector)
+    }
+    fn query_label(&self, label: Label) -> StrResult<&Content> {
+        match self.labels.get(&label) {
+            Some(content) => Ok(content),
+            None => EmptyIntrospector.query_label(label),
+        }
+    }
+    fn query_labelled(&self) -> EcoVec<Content> {
+        EmptyIntrospector.query_labelled()
+    }
+    fn query_count_before(&self, selector: &Selector, end: Location) -> usize {
+        EmptyIntrospector.query_count_before(selector, end)
+    }
+    fn label_count(&self, label: Label) -> usize {
+        usize::from(self.labels.contains_key(&label))
+    }
+    fn locator(&self, key: u128, base: Location) -> Option<Location> {
+        EmptyIntrospector.locator(key, base)
+    }
+    fn pages(&self, location: Location) -> Option<NonZeroUsize> {
+        EmptyIntrospector.pages(location)
+    }
+    fn page(&self, location: Location) -> Option<NonZeroUsize> {
+        EmptyIntrospector.page(location)
+    }
+    fn position(&self, location: Location) -> Option<DocumentPosition> {
+        EmptyIntrospector.position(location)
+    }
+    fn page_numbering(&self, location: Location) -> Option<&Numbering> {
+        EmptyIntrospector.page_numbering(location)
+    }
+    fn page_supplement(&self, location: Location) -> Option<&Content> {
+        EmptyIntrospector.page_supplement(location)
+    }
+    fn anchor(&self, location: Location) -> Option<&EcoString> {
+        EmptyIntrospector.anchor(location)
+    }
+    fn document(&self, location: Location) -> Option<Location> {
+        EmptyIntrospector.document(location)
+    }
+    fn path(&self, location: Location) -> Option<&VirtualPath> {
+        EmptyIntrospector.path(location)
+    }
 }
 
 /// The same diagnostic reported from two iterations is reported once.
@@ -199,7 +290,7 @@ mod tests {
             }
         }
         let world = world_of(&main);
-        let ours = compile(&world);
+        let ours = compile(&world, &[]);
         let typst = typst::compile::<PagedDocument>(&world);
         let (ours, typst) = (ours.output.unwrap(), typst.output.unwrap());
         assert_eq!(
@@ -216,10 +307,42 @@ mod tests {
     }
 
     #[test]
+    fn a_first_layout_that_knows_the_labels_ends_with_typst_s_pages() {
+        // Links to labels further on: Typst's first layout leaves their text out, ours
+        // keeps it at places no element has; both must end with the same pages, whose
+        // links go where the labels are.
+        let mut main = String::new();
+        for i in 1..=30 {
+            main.push_str(&format!(
+                "== Part {i} <p{i}>\n{} #link(<p{}>)[the part after next, on its own line of words]\n\n",
+                "Words of the part. ".repeat(30),
+                (i + 1) % 30 + 1
+            ));
+        }
+        let world = world_of(&main);
+        let labels: Vec<String> = (1..=30).map(|i| format!("p{i}")).collect();
+        let ours = compile(&world, &labels).output.unwrap();
+        let typst = typst::compile::<PagedDocument>(&world).output.unwrap();
+        assert_eq!(
+            typst::utils::hash128(&ours),
+            typst::utils::hash128(&typst),
+            "different pages"
+        );
+        assert!(ours.pages().len() > 5, "{} pages", ours.pages().len());
+        assert_eq!(
+            document_text(&ours).matches("the part after next").count(),
+            30
+        );
+    }
+
+    #[test]
     fn errors_and_a_layout_that_never_settles_are_reported_as_typst_reports_them() {
         let never = "#context { let n = counter(\"x\").final().first(); counter(\"x\").update(n + 1); [#n] }\n";
         let world = world_of(never);
-        let (ours, typst) = (compile(&world), typst::compile::<PagedDocument>(&world));
+        let (ours, typst) = (
+            compile(&world, &[]),
+            typst::compile::<PagedDocument>(&world),
+        );
         assert!(ours.output.is_ok());
         assert_eq!(messages(&ours.warnings), messages(&typst.warnings));
         assert!(
@@ -232,7 +355,10 @@ mod tests {
 
         for broken in ["See @nowhere.\n", "#let x = (\n", "#panic(\"stop\")\n"] {
             let world = world_of(broken);
-            let (ours, typst) = (compile(&world), typst::compile::<PagedDocument>(&world));
+            let (ours, typst) = (
+                compile(&world, &[]),
+                typst::compile::<PagedDocument>(&world),
+            );
             let (Err(ours), Err(typst)) = (ours.output, typst.output) else {
                 panic!("{broken:?} compiled");
             };

@@ -139,7 +139,7 @@ pub fn compile(
             gen::markup_with(ctx, &options)
         };
         let world = BookWorld::new(&generated, book_template, math_template, fonts.clone());
-        let result = layout::compile(&world);
+        let result = layout::compile(&world, &generated.labels);
         // Errors inside (or called from) a formula: show that formula as source, again.
         let mut new_fallbacks = 0;
         if let (Err(errors), true) = (&result.output, round < MAX_ROUNDS) {

@@ -51,6 +51,8 @@ pub struct Generated {
     pub blobs: Vec<(String, Vec<u8>)>,
     /// Every piece of math emitted as Typst math, with its byte range in `main`.
     pub maths: Vec<MathSite>,
+    /// The labels `main` attaches, sorted.
+    pub labels: Vec<String>,
 }
 
 /// One equation or inline formula of the generated source.
@@ -253,9 +255,12 @@ impl<'a> Writer<'a> {
             self.out.push('\n');
         }
         let lines = self.line_spans();
+        let mut labels: Vec<String> = self.defined.iter().cloned().collect();
+        labels.sort();
         Rendered {
             defined: self.defined,
             generated: Generated {
+                labels,
                 main: self.out,
                 lines,
                 diags: self.diags,
