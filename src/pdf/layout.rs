@@ -161,8 +161,8 @@ fn compile_in(
         // be laid out anew if they came back).
         comemo::evict(1);
         // Most of it is many small blocks the allocator keeps; the next iteration
-        // allocates in other sizes and grew the process past them (780 pages: 1,230
-        // MB after the last iteration rather than 1,195).
+        // allocates in other sizes and grew the process past them (780 pages, when laid
+        // out three times: 1,230 MB after the last iteration rather than 1,195).
         super::release_free_memory();
     };
 
