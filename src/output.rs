@@ -258,7 +258,10 @@ pub fn holds_exactly(dir: &Path, files: &[(String, Content)]) -> bool {
 
 /// Writes the files into a fresh sibling folder, then swaps it with `target`. Every path
 /// must be relative and stay inside: a path with `..`, a root or a prefix is refused
-/// before anything is written.
+/// before anything is written. A file that `target` already holds with the same bytes is
+/// linked into the new folder rather than written again: after an edit most of a site is
+/// unchanged, and writing it all again was the dearest step of such a build in a large
+/// book (`unchanged_files_are_linked_not_written`).
 pub fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::Result<()> {
     if let Some((rel, _)) = files.iter().find(|(rel, _)| !is_plain_relative(rel)) {
         return Err(std::io::Error::new(
@@ -278,7 +281,13 @@ pub fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::
             std::fs::create_dir_all(dir)?;
         }
         match content {
-            Content::Bytes(bytes) => std::fs::write(&path, bytes),
+            Content::Bytes(bytes) => {
+                let previous = target.join(rel);
+                if holds_only(&previous, bytes) && std::fs::hard_link(&previous, &path).is_ok() {
+                    return Ok(());
+                }
+                std::fs::write(&path, bytes)
+            }
             Content::Copy(from) => std::fs::copy(from, &path).map(|_| ()),
         }
     });
@@ -296,6 +305,30 @@ pub fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::
     }
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
+}
+
+/// Whether `path` is a plain file with exactly `bytes` that no other name links to, and so
+/// can become the new folder's file: a symbolic link is not followed, and a file linked
+/// from elsewhere (a copy of the site made with links) could be changed from there.
+fn holds_only(path: &Path, bytes: &[u8]) -> bool {
+    let Ok(meta) = path.symlink_metadata() else {
+        return false;
+    };
+    meta.is_file()
+        && sole_name(&meta)
+        && meta.len() == bytes.len() as u64
+        && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+#[cfg(unix)]
+fn sole_name(meta: &std::fs::Metadata) -> bool {
+    std::os::unix::fs::MetadataExt::nlink(meta) == 1
+}
+
+/// Elsewhere the link count is not known: every file is written.
+#[cfg(not(unix))]
+fn sole_name(_meta: &std::fs::Metadata) -> bool {
+    false
 }
 
 /// `a/b.html` yes; `../x`, `/x`, `a/../../x`, `` no.
@@ -336,6 +369,61 @@ mod tests {
         assert_eq!(leftover_pid(".book.pdf.tmp-77"), Some(77));
         assert_eq!(leftover_pid("html"), None);
         assert_eq!(leftover_pid(".html.tmp-x"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_linked_not_written() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("d2lbook-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let target = dir.join("html");
+        let site = |files: &[(&str, &str)]| -> Vec<(String, Content)> {
+            files
+                .iter()
+                .map(|(rel, text)| (rel.to_string(), Content::Bytes(text.as_bytes().to_vec())))
+                .collect()
+        };
+        let inode = |rel: &str| target.join(rel).symlink_metadata().unwrap().ino();
+        let read = |rel: &str| std::fs::read_to_string(target.join(rel)).unwrap();
+        write_atomically(
+            &target,
+            &site(&[("a.html", "same"), ("b/c.html", "old"), ("d.html", "kept")]),
+        )
+        .unwrap();
+        let (a, c) = (inode("a.html"), inode("b/c.html"));
+        // A copy of the site made with links shares `d.html`; `e.html` is a symbolic link
+        // to a file outside with the very bytes the next build writes there.
+        let copy = dir.join("copy-of-d.html");
+        std::fs::hard_link(target.join("d.html"), &copy).unwrap();
+        let outside = dir.join("outside.html");
+        std::fs::write(&outside, "e").unwrap();
+        std::os::unix::fs::symlink(&outside, target.join("e.html")).unwrap();
+
+        write_atomically(
+            &target,
+            &site(&[
+                ("a.html", "same"),
+                ("b/c.html", "new"),
+                ("d.html", "kept"),
+                ("e.html", "e"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(inode("a.html"), a, "an unchanged file is written again");
+        assert_eq!(target.join("a.html").metadata().unwrap().nlink(), 1);
+        assert_ne!(inode("b/c.html"), c);
+        assert_eq!(read("b/c.html"), "new");
+        // The linked copy is changed from outside: the site is not.
+        assert_ne!(inode("d.html"), copy.metadata().unwrap().ino());
+        std::fs::write(&copy, "changed").unwrap();
+        assert_eq!(read("d.html"), "kept");
+        // A plain file now, and the file outside is left alone.
+        assert!(target.join("e.html").symlink_metadata().unwrap().is_file());
+        assert_eq!(read("e.html"), "e");
+        std::fs::write(target.join("e.html"), "x").unwrap();
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "e");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
