@@ -256,7 +256,7 @@ fn downloads_on_disk(book: &Book, out_dir: &Path) -> site::Downloads {
 fn load_memos(memo: &mut Memo, out_dir: &Path) {
     if memo.persist {
         let bytes = std::fs::read(out_dir.join("cache/pages.json")).unwrap_or_default();
-        memo.pages = site::RenderMemo::from_json(&bytes, &renderer());
+        memo.pages = site::RenderMemo::from_json(&bytes, &renderer(), &out_dir.join("html"));
         memo.eval = stored_eval_memo(out_dir);
     }
 }
@@ -1061,7 +1061,8 @@ fn parse_sections(book: &Book, diags: &Diagnostics, memo: &mut ParseMemo) -> Vec
 }
 
 /// What a build keeps of earlier ones: a session (`session.rs`) in memory between its
-/// rebuilds; `build html` its rendered pages in `<output_dir>/cache/pages.json`.
+/// rebuilds; `build html` the digests of its rendered pages in
+/// `<output_dir>/cache/pages.json`, their HTML being the site's.
 #[derive(Default)]
 pub struct Memo {
     parsed: ParseMemo,

@@ -289,13 +289,52 @@ fn a_build_html_that_would_write_the_same_site_writes_nothing() {
         .unwrap()
         .contains("still keeps"));
     assert_same_as_cold(&book, "after an edit, with the page cache");
-    // A page cache edited by hand is not trusted: the page is rendered again.
+    // The cache holds the pages' digests, not their HTML, which is read back from the
+    // site; a page of the site edited by hand, even keeping its length, is not trusted:
+    // it is rendered again.
     let text = std::fs::read_to_string(&cache).unwrap();
-    std::fs::write(&cache, text.replace("still keeps", "FORGED")).unwrap();
-    std::fs::remove_dir_all(book.root.join("_build/html")).unwrap();
+    assert!(
+        !text.contains("still keeps"),
+        "the page cache copies the pages"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(&page, html.replace("still keeps", "FORGED keep")).unwrap();
     let rebuilt = book.run(&["build", "html", "--no-eval"]);
     assert!(rebuilt.ok, "{}", rebuilt.stderr);
+    assert!(
+        rebuilt
+            .stderr
+            .contains("(6 pages unchanged, not rendered again)"),
+        "{}",
+        rebuilt.stderr
+    );
     assert!(!std::fs::read_to_string(&page).unwrap().contains("FORGED"));
+    assert_same_as_cold(&book, "after a page of the site edited by hand");
+    // A page made a link to a file outside, with the page's very bytes, is not read.
+    let outside = book.root.join("outside.html");
+    std::fs::copy(&page, &outside).unwrap();
+    std::fs::remove_file(&page).unwrap();
+    std::os::unix::fs::symlink(&outside, &page).unwrap();
+    let relinked = book.run(&["build", "html", "--no-eval"]);
+    assert!(relinked.ok, "{}", relinked.stderr);
+    assert!(
+        relinked
+            .stderr
+            .contains("(6 pages unchanged, not rendered again)"),
+        "{}",
+        relinked.stderr
+    );
+    assert!(std::fs::symlink_metadata(&page).unwrap().is_file());
+    assert_same_as_cold(&book, "after a page of the site made a link");
+    // An entry of the cache edited by hand is not trusted either.
+    let mut memo: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let entry = &mut memo["pages"]["chap_one/basics.html"];
+    assert!(entry[2].is_string(), "{entry}");
+    entry[1] = 7.into();
+    std::fs::write(&cache, memo.to_string()).unwrap();
+    std::fs::write(&page, "FORGED\n").unwrap();
+    let rebuilt = book.run(&["build", "html", "--no-eval"]);
+    assert!(rebuilt.ok, "{}", rebuilt.stderr);
     assert_same_as_cold(&book, "after a forged cache");
 
     // The math font follows the math: a new symbol cuts it again.

@@ -352,12 +352,14 @@ struct MemoPage {
 
 /// The file form of the memo: pages that rendered without diagnostics, and the binary
 /// that rendered them (a different d2lbook may render differently: its memo is ignored).
-/// Each page is `(key, html, checksum of both)`: an entry edited by hand or cut short
-/// fails its checksum and is rendered again, never trusted.
+/// Each page is `(key, length, checksum)` of its HTML, which is read back from the site
+/// the build wrote (copying every page into the memo file made saving it grow with the
+/// book: 120-140 ms at 1,000 sections): a page edited by hand or gone, or an entry
+/// edited, fails its checksum and is rendered again, never trusted.
 #[derive(Serialize, serde::Deserialize)]
 struct MemoFile {
     renderer: String,
-    pages: std::collections::HashMap<String, (String, String, String)>,
+    pages: std::collections::HashMap<String, (String, u64, String)>,
     #[serde(default)]
     search: Option<FilesEntry>,
     /// The math font, as a bundle of one file.
@@ -398,14 +400,31 @@ fn files_checksum(key: &str, files: &super::search::Bundle) -> String {
 
 const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// The HTML of `page` in the folder `site`, if it is a plain file inside it of `len`
+/// bytes (the memo file names it: a path out of the folder, a link or a special file is
+/// not read).
+fn read_page(site: &std::path::Path, page: &str, len: u64) -> Option<String> {
+    if !crate::output::is_plain_relative(page) {
+        return None;
+    }
+    let path = site.join(page);
+    let meta = path.symlink_metadata().ok()?;
+    if !meta.is_file() || meta.len() != len {
+        return None;
+    }
+    String::from_utf8(std::fs::read(path).ok()?).ok()
+}
+
 fn memo_checksum(page: &str, key: &str, html: &str) -> String {
     crate::digest::hash(&[page.as_bytes(), key.as_bytes(), html.as_bytes()])
 }
 
 impl RenderMemo {
-    /// The memo saved as `bytes` by `renderer` (the binary that rendered it); empty when
-    /// unreadable or from another renderer.
-    pub fn from_json(bytes: &[u8], renderer: &str) -> RenderMemo {
+    /// The memo saved as `bytes` by `renderer` (the binary that rendered it), its pages
+    /// read from `site` (the folder of the site built with it); empty when unreadable or
+    /// from another renderer.
+    pub fn from_json(bytes: &[u8], renderer: &str, site: &std::path::Path) -> RenderMemo {
+        use rayon::prelude::*;
         let file = match serde_json::from_slice::<MemoFile>(bytes) {
             Ok(file) if file.renderer == renderer => file,
             _ => return RenderMemo::default(),
@@ -417,16 +436,18 @@ impl RenderMemo {
             .and_then(|(key, mut files)| Some((key, files.pop()?.1)));
         let pages = file
             .pages
-            .into_iter()
-            .filter(|(page, (key, html, sum))| *sum == memo_checksum(page, key, html))
-            .map(|(page, (key, html, _))| {
-                let memo = MemoPage {
-                    key,
-                    html: Ok(html),
-                    diags: Vec::new(),
-                    search: None,
-                };
-                (page, memo)
+            .into_par_iter()
+            .filter_map(|(page, (key, len, sum))| {
+                let html = read_page(site, &page, len)?;
+                (sum == memo_checksum(&page, &key, &html)).then(|| {
+                    let memo = MemoPage {
+                        key,
+                        html: Ok(html),
+                        diags: Vec::new(),
+                        search: None,
+                    };
+                    (page, memo)
+                })
             })
             .collect();
         RenderMemo {
@@ -444,7 +465,7 @@ impl RenderMemo {
             .filter_map(|(page, m)| match (&m.html, m.diags.is_empty()) {
                 (Ok(html), true) => {
                     let sum = memo_checksum(page, &m.key, html);
-                    Some((page.clone(), (m.key.clone(), html.clone(), sum)))
+                    Some((page.clone(), (m.key.clone(), html.len() as u64, sum)))
                 }
                 _ => None,
             })
