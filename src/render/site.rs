@@ -367,26 +367,35 @@ struct MemoFile {
     font: Option<FilesEntry>,
 }
 
-/// Files in the memo file (the search index, the math font): `(key, files as (path,
-/// base64), checksum)`, checked like a page.
-type FilesEntry = (String, Vec<(String, String)>, String);
+/// Files in the memo file (the search index, the math font): `(key, files as (path in
+/// the site, length), checksum of the key and the files' paths and bytes)`; the bytes are
+/// read back from the site, and checked like a page.
+type FilesEntry = (String, Vec<(String, u64)>, String);
 
-fn decode_entry((key, files, sum): FilesEntry) -> Option<(String, super::search::Bundle)> {
-    use base64::Engine;
+/// The files of `entry` as a bundle, their paths taken out of the folder `under` of the
+/// site `site`; `None` unless all are there and pass the checksum.
+fn decode_entry(
+    (key, files, sum): FilesEntry,
+    site: &std::path::Path,
+    under: &str,
+) -> Option<(String, super::search::Bundle)> {
     let files = files
         .into_iter()
-        .map(|(path, data)| Some((path, BASE64.decode(data).ok()?)))
+        .map(|(path, len)| {
+            let bytes = read_file(site, &path, len)?;
+            Some((path.strip_prefix(under)?.to_string(), bytes))
+        })
         .collect::<Option<Vec<_>>>()?;
     (files_checksum(&key, &files) == sum).then_some((key, files))
 }
 
-fn encode_entry(key: &str, files: &super::search::Bundle) -> FilesEntry {
-    use base64::Engine;
-    let encoded = files
+/// The entry of `files`, which the site holds in its folder `under`.
+fn encode_entry(key: &str, files: &super::search::Bundle, under: &str) -> FilesEntry {
+    let listed = files
         .iter()
-        .map(|(path, bytes)| (path.clone(), BASE64.encode(bytes)))
+        .map(|(path, bytes)| (format!("{under}{path}"), bytes.len() as u64))
         .collect();
-    (key.to_string(), encoded, files_checksum(key, files))
+    (key.to_string(), listed, files_checksum(key, files))
 }
 
 fn files_checksum(key: &str, files: &super::search::Bundle) -> String {
@@ -398,21 +407,19 @@ fn files_checksum(key: &str, files: &super::search::Bundle) -> String {
     crate::digest::hash(&parts)
 }
 
-const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// The HTML of `page` in the folder `site`, if it is a plain file inside it of `len`
+/// The bytes of `path` in the folder `site`, if it is a plain file inside it of `len`
 /// bytes (the memo file names it: a path out of the folder, a link or a special file is
 /// not read).
-fn read_page(site: &std::path::Path, page: &str, len: u64) -> Option<String> {
-    if !crate::output::is_plain_relative(page) {
+fn read_file(site: &std::path::Path, path: &str, len: u64) -> Option<Vec<u8>> {
+    if !crate::output::is_plain_relative(path) {
         return None;
     }
-    let path = site.join(page);
+    let path = site.join(path);
     let meta = path.symlink_metadata().ok()?;
     if !meta.is_file() || meta.len() != len {
         return None;
     }
-    String::from_utf8(std::fs::read(path).ok()?).ok()
+    std::fs::read(path).ok()
 }
 
 fn memo_checksum(page: &str, key: &str, html: &str) -> String {
@@ -429,16 +436,19 @@ impl RenderMemo {
             Ok(file) if file.renderer == renderer => file,
             _ => return RenderMemo::default(),
         };
-        let search = file.search.and_then(decode_entry);
+        let search_folder = format!("{}/", super::search::BUNDLE);
+        let search = file
+            .search
+            .and_then(|entry| decode_entry(entry, site, &search_folder));
         let font = file
             .font
-            .and_then(decode_entry)
+            .and_then(|entry| decode_entry(entry, site, ""))
             .and_then(|(key, mut files)| Some((key, files.pop()?.1)));
         let pages = file
             .pages
             .into_par_iter()
             .filter_map(|(page, (key, len, sum))| {
-                let html = read_page(site, &page, len)?;
+                let html = String::from_utf8(read_file(site, &page, len)?).ok()?;
                 (sum == memo_checksum(&page, &key, &html)).then(|| {
                     let memo = MemoPage {
                         key,
@@ -470,12 +480,13 @@ impl RenderMemo {
                 _ => None,
             })
             .collect();
+        let search_folder = format!("{}/", super::search::BUNDLE);
         let search = self
             .search
             .as_ref()
-            .map(|(key, files)| encode_entry(key, files));
+            .map(|(key, files)| encode_entry(key, files, &search_folder));
         let font = self.font.as_ref().map(|(key, font)| {
-            encode_entry(key, &vec![(math_font::PATH.to_string(), font.clone())])
+            encode_entry(key, &vec![(math_font::PATH.to_string(), font.clone())], "")
         });
         let file = MemoFile {
             renderer: renderer.to_string(),
