@@ -256,7 +256,9 @@ fn downloads_on_disk(book: &Book, out_dir: &Path) -> site::Downloads {
 fn load_memos(memo: &mut Memo, out_dir: &Path) {
     if memo.persist {
         let bytes = std::fs::read(out_dir.join("cache/pages.json")).unwrap_or_default();
-        memo.pages = site::RenderMemo::from_json(&bytes, &renderer(), &out_dir.join("html"));
+        let html = out_dir.join("html");
+        let read = |rel: &str, len: u64| output::read_back(&html, rel, len);
+        memo.pages = site::RenderMemo::from_json(&bytes, &renderer(), &read);
         memo.eval = stored_eval_memo(out_dir);
     }
 }

@@ -331,6 +331,21 @@ fn sole_name(_meta: &std::fs::Metadata) -> bool {
     false
 }
 
+/// The bytes of `rel` in the folder `dir`, if it is a plain file inside it of `len` bytes:
+/// a cache names the files it reads back, and a path out of the folder, a link or a
+/// special file is not read.
+pub fn read_back(dir: &Path, rel: &str, len: u64) -> Option<Vec<u8>> {
+    if !is_plain_relative(rel) {
+        return None;
+    }
+    let path = dir.join(rel);
+    let meta = path.symlink_metadata().ok()?;
+    if !meta.is_file() || meta.len() != len {
+        return None;
+    }
+    std::fs::read(path).ok()
+}
+
 /// `a/b.html` yes; `../x`, `/x`, `a/../../x`, `` no.
 pub fn is_plain_relative(rel: &str) -> bool {
     !rel.is_empty()

@@ -372,17 +372,17 @@ struct MemoFile {
 /// read back from the site, and checked like a page.
 type FilesEntry = (String, Vec<(String, u64)>, String);
 
-/// The files of `entry` as a bundle, their paths taken out of the folder `under` of the
-/// site `site`; `None` unless all are there and pass the checksum.
+/// The files of `entry` as a bundle, their paths taken out of the site's folder `under`;
+/// `None` unless all are there and pass the checksum.
 fn decode_entry(
     (key, files, sum): FilesEntry,
-    site: &std::path::Path,
+    read: ReadBack,
     under: &str,
 ) -> Option<(String, super::search::Bundle)> {
     let files = files
         .into_iter()
         .map(|(path, len)| {
-            let bytes = read_file(site, &path, len)?;
+            let bytes = read(&path, len)?;
             Some((path.strip_prefix(under)?.to_string(), bytes))
         })
         .collect::<Option<Vec<_>>>()?;
@@ -407,20 +407,9 @@ fn files_checksum(key: &str, files: &super::search::Bundle) -> String {
     crate::digest::hash(&parts)
 }
 
-/// The bytes of `path` in the folder `site`, if it is a plain file inside it of `len`
-/// bytes (the memo file names it: a path out of the folder, a link or a special file is
-/// not read).
-fn read_file(site: &std::path::Path, path: &str, len: u64) -> Option<Vec<u8>> {
-    if !crate::output::is_plain_relative(path) {
-        return None;
-    }
-    let path = site.join(path);
-    let meta = path.symlink_metadata().ok()?;
-    if !meta.is_file() || meta.len() != len {
-        return None;
-    }
-    std::fs::read(path).ok()
-}
+/// Reads back a file of the site the memo was saved with: `(path in the site, length)`
+/// to its bytes, `None` when it is not there as such (`output::read_back`).
+pub type ReadBack<'a> = &'a (dyn Fn(&str, u64) -> Option<Vec<u8>> + Sync);
 
 fn memo_checksum(page: &str, key: &str, html: &str) -> String {
     crate::digest::hash(&[page.as_bytes(), key.as_bytes(), html.as_bytes()])
@@ -428,9 +417,9 @@ fn memo_checksum(page: &str, key: &str, html: &str) -> String {
 
 impl RenderMemo {
     /// The memo saved as `bytes` by `renderer` (the binary that rendered it), its pages
-    /// read from `site` (the folder of the site built with it); empty when unreadable or
-    /// from another renderer.
-    pub fn from_json(bytes: &[u8], renderer: &str, site: &std::path::Path) -> RenderMemo {
+    /// read back from the site built with it by `read`; empty when unreadable or from
+    /// another renderer.
+    pub fn from_json(bytes: &[u8], renderer: &str, read: ReadBack) -> RenderMemo {
         use rayon::prelude::*;
         let file = match serde_json::from_slice::<MemoFile>(bytes) {
             Ok(file) if file.renderer == renderer => file,
@@ -439,16 +428,16 @@ impl RenderMemo {
         let search_folder = format!("{}/", super::search::BUNDLE);
         let search = file
             .search
-            .and_then(|entry| decode_entry(entry, site, &search_folder));
+            .and_then(|entry| decode_entry(entry, read, &search_folder));
         let font = file
             .font
-            .and_then(|entry| decode_entry(entry, site, ""))
+            .and_then(|entry| decode_entry(entry, read, ""))
             .and_then(|(key, mut files)| Some((key, files.pop()?.1)));
         let pages = file
             .pages
             .into_par_iter()
             .filter_map(|(page, (key, len, sum))| {
-                let html = String::from_utf8(read_file(site, &page, len)?).ok()?;
+                let html = String::from_utf8(read(&page, len)?).ok()?;
                 (sum == memo_checksum(&page, &key, &html)).then(|| {
                     let memo = MemoPage {
                         key,
