@@ -311,13 +311,15 @@ pub fn write_atomically(target: &Path, files: &[(String, Content)]) -> std::io::
 /// can become the new folder's file: a symbolic link is not followed, and a file linked
 /// from elsewhere (a copy of the site made with links) could be changed from there.
 fn holds_only(path: &Path, bytes: &[u8]) -> bool {
-    let Ok(meta) = path.symlink_metadata() else {
-        return false;
-    };
-    meta.is_file()
-        && sole_name(&meta)
-        && meta.len() == bytes.len() as u64
+    plain_file(path, bytes.len() as u64).is_some_and(|meta| sole_name(&meta))
         && std::fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// The metadata of `path` if it is a plain file (a symbolic link is not followed) of
+/// `len` bytes.
+fn plain_file(path: &Path, len: u64) -> Option<std::fs::Metadata> {
+    let meta = path.symlink_metadata().ok()?;
+    (meta.is_file() && meta.len() == len).then_some(meta)
 }
 
 #[cfg(unix)]
@@ -339,10 +341,7 @@ pub fn read_back(dir: &Path, rel: &str, len: u64) -> Option<Vec<u8>> {
         return None;
     }
     let path = dir.join(rel);
-    let meta = path.symlink_metadata().ok()?;
-    if !meta.is_file() || meta.len() != len {
-        return None;
-    }
+    plain_file(&path, len)?;
     std::fs::read(path).ok()
 }
 
