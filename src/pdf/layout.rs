@@ -14,12 +14,19 @@
 //! - what the last iteration did not reuse is evicted from the memo before the next one
 //!   starts, and the memory it held given back to the system;
 //! - the first iteration finds the book's labels (`FirstLayout`): a link to a label
-//!   keeps its text, so no page moves once the link is resolved in the second.
+//!   keeps its text, so no page moves once the link is resolved in the second;
+//! - the memo is emptied of what went unused for a while during the first iteration,
+//!   which lays every page out for the first time: a paragraph's lines, copied into its
+//!   page, are not kept twice for the whole book. A book whose layout then settles is
+//!   laid out once: the default template's does, its running heads, page numbers and
+//!   links to labels being put on the pages afterwards (`furniture`).
 
 use super::world::BookWorld;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
+use std::time::Duration;
 use typst::comemo::{self, Track};
 use typst::diag::StrResult;
 use typst::diag::{SourceDiagnostic, SourceResult, Warned};
@@ -37,6 +44,12 @@ use typst::utils::PicoStr;
 use typst::utils::Protected;
 use typst::World;
 use typst_layout::{PagedDocument, PagedIntrospector};
+
+/// How often, and after how many periods unused, the first iteration evicts memoised
+/// results: a paragraph's lines are reused within its page, not pages later (780 pages:
+/// 560 MB rather than 720 MB at the end of the first layout, at about the same speed).
+const EVICT_EVERY: Duration = Duration::from_millis(250);
+const EVICT_AGE: usize = 2;
 
 /// Lays out the world's main file as pages; the same result and diagnostics as
 /// `typst::compile::<PagedDocument>`.
@@ -111,26 +124,43 @@ fn compile_in(
     let mut iterations = 0;
     let document = loop {
         iterations += 1;
-        let introspector: &dyn Introspector = match earlier.last() {
-            Some(last) => last.as_ref(),
-            None => first,
+        let introspector = match earlier.last() {
+            Some(last) => Known {
+                first: None,
+                inner: last.as_ref(),
+            },
+            None => Known {
+                first: Some(first),
+                inner: &EmptyIntrospector,
+            },
         };
         let constraint = comemo::Constraint::new();
         let mut subsink = Sink::new();
         let mut engine = Engine {
             library,
             world,
-            introspector: Protected::new(introspector.track_with(&constraint)),
+            introspector: Protected::new(
+                (&introspector as &dyn Introspector).track_with(&constraint),
+            ),
             traced,
             sink: subsink.track_mut(),
             route: Route::default(),
         };
-        let document = match PagedDocument::create(&mut engine, &content, styles) {
+        let created = if iterations == 1 {
+            evicting(|| PagedDocument::create(&mut engine, &content, styles))
+        } else {
+            PagedDocument::create(&mut engine, &content, styles)
+        };
+        let document = match created {
             Ok(document) => document,
             Err(errors) => return Some(Err(errors)),
         };
 
-        if constraint.validate(document.introspector().as_ref() as &dyn Introspector) {
+        let laid_out = Known {
+            first: None,
+            inner: document.introspector().as_ref(),
+        };
+        if constraint.validate(&laid_out as &dyn Introspector) {
             sink.extend_from_sink(subsink);
             break document;
         }
@@ -138,11 +168,22 @@ fn compile_in(
             if history == History::Last {
                 return None;
             }
-            let mut all = [first as &dyn Introspector; MAX_ITERS + 1];
+            let first = Known {
+                first: Some(first),
+                inner: &EmptyIntrospector,
+            };
+            let earlier: Vec<Known> = earlier
+                .iter()
+                .map(|e| Known {
+                    first: None,
+                    inner: e.as_ref(),
+                })
+                .collect();
+            let mut all = [&first as &dyn Introspector; MAX_ITERS + 1];
             for (slot, earlier) in all[1..].iter_mut().zip(&earlier) {
-                *slot = earlier.as_ref();
+                *slot = earlier;
             }
-            all[MAX_ITERS] = document.introspector().as_ref();
+            all[MAX_ITERS] = &laid_out;
             let warnings = typst::introspection::analyze(world, all, subsink.introspections());
             sink.extend_from_sink(subsink);
             for warning in warnings {
@@ -173,6 +214,21 @@ fn compile_in(
     Some(Ok(document))
 }
 
+/// Runs `f` while another thread evicts what the memo has not used for a while.
+fn evicting<T>(f: impl FnOnce() -> T) -> T {
+    let (done, stop) = mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(EVICT_EVERY) {
+                comemo::evict(EVICT_AGE);
+            }
+        });
+        let result = f();
+        drop(done);
+        result
+    })
+}
+
 /// What the first layout knows: nothing, as in Typst, but the labels the markup
 /// attaches, each at a place of its own that no element has. A link to one of them then
 /// keeps its text (Typst leaves out a link whose label it cannot find), and the second
@@ -196,57 +252,71 @@ impl FirstLayout {
     }
 }
 
-impl Introspector for FirstLayout {
+/// What an iteration knows: `inner`'s introspections; in the first, also the labels
+/// of `first`. But it never gives content laid out only to be measured (`measure`, or
+/// `layout` and a cell's height) the places of the previous iteration's elements, as
+/// Typst does so that the measured content counts as the real one: the places were
+/// found by the first layout, so every measured cell differed in the second, and the
+/// book was laid out again. The book's measured content asks nothing of its places.
+struct Known<'a> {
+    first: Option<&'a FirstLayout>,
+    inner: &'a dyn Introspector,
+}
+
+impl Introspector for Known<'_> {
     fn query(&self, selector: &Selector) -> EcoVec<Content> {
-        EmptyIntrospector.query(selector)
+        self.inner.query(selector)
     }
     fn query_first(&self, selector: &Selector) -> Option<Content> {
-        EmptyIntrospector.query_first(selector)
+        self.inner.query_first(selector)
     }
     fn query_unique(&self, selector: &Selector) -> StrResult<Content> {
-        EmptyIntrospector.query_unique(selector)
+        self.inner.query_unique(selector)
     }
     fn query_label(&self, label: Label) -> StrResult<&Content> {
-        match self.labels.get(&label) {
+        match self.first.and_then(|first| first.labels.get(&label)) {
             Some(content) => Ok(content),
-            None => EmptyIntrospector.query_label(label),
+            None => self.inner.query_label(label),
         }
     }
     fn query_labelled(&self) -> EcoVec<Content> {
-        EmptyIntrospector.query_labelled()
+        self.inner.query_labelled()
     }
     fn query_count_before(&self, selector: &Selector, end: Location) -> usize {
-        EmptyIntrospector.query_count_before(selector, end)
+        self.inner.query_count_before(selector, end)
     }
     fn label_count(&self, label: Label) -> usize {
-        usize::from(self.labels.contains_key(&label))
+        match self.first {
+            Some(first) if first.labels.contains_key(&label) => 1,
+            _ => self.inner.label_count(label),
+        }
     }
-    fn locator(&self, key: u128, base: Location) -> Option<Location> {
-        EmptyIntrospector.locator(key, base)
+    fn locator(&self, _: u128, _: Location) -> Option<Location> {
+        None
     }
     fn pages(&self, location: Location) -> Option<NonZeroUsize> {
-        EmptyIntrospector.pages(location)
+        self.inner.pages(location)
     }
     fn page(&self, location: Location) -> Option<NonZeroUsize> {
-        EmptyIntrospector.page(location)
+        self.inner.page(location)
     }
     fn position(&self, location: Location) -> Option<DocumentPosition> {
-        EmptyIntrospector.position(location)
+        self.inner.position(location)
     }
     fn page_numbering(&self, location: Location) -> Option<&Numbering> {
-        EmptyIntrospector.page_numbering(location)
+        self.inner.page_numbering(location)
     }
     fn page_supplement(&self, location: Location) -> Option<&Content> {
-        EmptyIntrospector.page_supplement(location)
+        self.inner.page_supplement(location)
     }
     fn anchor(&self, location: Location) -> Option<&EcoString> {
-        EmptyIntrospector.anchor(location)
+        self.inner.anchor(location)
     }
     fn document(&self, location: Location) -> Option<Location> {
-        EmptyIntrospector.document(location)
+        self.inner.document(location)
     }
     fn path(&self, location: Location) -> Option<&VirtualPath> {
-        EmptyIntrospector.path(location)
+        self.inner.path(location)
     }
 }
 

@@ -7,6 +7,8 @@
 //!   font file is mapped only when a page uses it), and the warnings for missing ones;
 //! - `layout`: Typst's layout iterations, each keeping of the one before only what it
 //!   needs;
+//! - `furniture`: running heads, page numbers and links to labels, put on the pages
+//!   after layout, so that the layout settles at once;
 //! - `math_check`: math that Typst rejects is found on a document of the formulas alone,
 //!   replaced by its LaTeX source, and the book compiled again, so one broken formula
 //!   never costs the PDF;
@@ -15,6 +17,7 @@
 
 mod diagnostics;
 mod fonts;
+mod furniture;
 mod layout;
 mod math_check;
 #[cfg(test)]
@@ -175,14 +178,24 @@ pub fn compile(
         // Drop memoised results older than a few compiles (matters in long runs: serve).
         typst::comemo::evict(10);
         return match result.output {
-            Ok(document) => (
-                Some(Compiled {
-                    document,
-                    generated,
-                    world,
-                }),
-                diags,
-            ),
+            Ok(document) => {
+                let furniture = furniture::Furniture {
+                    generated: &generated,
+                    book_template,
+                    math_template,
+                    fonts: fonts.clone(),
+                };
+                let (document, warnings) = furniture::furnish(document, Some(furniture));
+                diags.extend(warnings.into_iter().map(Diagnostic::warning));
+                (
+                    Some(Compiled {
+                        document,
+                        generated,
+                        world,
+                    }),
+                    diags,
+                )
+            }
             Err(errors) => {
                 for error in errors.iter() {
                     diags.push(map_diagnostic(&world, &generated, error));

@@ -548,7 +548,7 @@ fn sample_book() {
 fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_are_on() {
     use typst::foundations::NativeElement;
     use typst::introspection::{Introspector, Location};
-    use typst::layout::{Frame, FrameItem};
+    use typst::layout::{Frame, FrameItem, Transform};
     use typst::model::{Destination, HeadingElem};
 
     // Three chapters of twenty sections: the contents take more than a page, and each
@@ -583,14 +583,23 @@ fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_a
     let document = compiled.unwrap_or_else(|| panic!("{diags:#?}")).document;
     let introspector = document.introspector();
 
-    // Each page's text (words joined by single spaces) and the targets of its links.
-    fn walk(frame: &Frame, text: &mut String, links: &mut Vec<Location>) {
-        for (_, item) in frame.items() {
+    // Each page's text, line by line (the words of a baseline, left to right, joined by
+    // single spaces: the contents' page numbers are laid over the page after layout),
+    // and the targets of its links.
+    type Words = Vec<(i64, i64, String)>;
+    fn walk(frame: &Frame, ts: Transform, words: &mut Words, links: &mut Vec<Location>) {
+        for (pos, item) in frame.items() {
             match item {
-                FrameItem::Group(g) => walk(&g.frame, text, links),
+                FrameItem::Group(g) => {
+                    let ts = ts
+                        .pre_concat(Transform::translate(pos.x, pos.y))
+                        .pre_concat(g.transform);
+                    walk(&g.frame, ts, words, links)
+                }
                 FrameItem::Text(t) => {
-                    text.push_str(&t.text);
-                    text.push(' ');
+                    let at = pos.transform(ts);
+                    let (y, x) = ((at.y.to_pt() * 2.0).round(), (at.x.to_pt() * 100.0).round());
+                    words.push((y as i64, x as i64, t.text.to_string()));
                 }
                 FrameItem::Link(Destination::Location(at), _) => links.push(*at),
                 _ => {}
@@ -601,13 +610,28 @@ fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_a
         .pages()
         .iter()
         .map(|page| {
-            let (mut text, mut links) = (String::new(), Vec::new());
-            walk(&page.frame, &mut text, &mut links);
-            let words: Vec<&str> = text
-                .split_whitespace()
-                .filter(|w| *w != "\u{2060}")
+            let (mut words, mut links) = (Vec::new(), Vec::new());
+            walk(&page.frame, Transform::identity(), &mut words, &mut links);
+            words.sort();
+            let mut text = String::new();
+            let mut line = None;
+            for (y, _, word) in words {
+                text.push_str(match line {
+                    None => "",
+                    Some(at) if at == y => " ",
+                    Some(_) => "\n",
+                });
+                line = Some(y);
+                text.push_str(&word);
+            }
+            let words: Vec<String> = text
+                .lines()
+                .map(|l| {
+                    let w: Vec<&str> = l.split_whitespace().filter(|w| *w != "\u{2060}").collect();
+                    w.join(" ").replace('\u{2060}', "")
+                })
                 .collect();
-            (words.join(" ").replace('\u{2060}', ""), links)
+            (words.join("\n") + "\n", links)
         })
         .collect();
     // The contents are the pages that list topics without their text.
@@ -632,7 +656,7 @@ fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_a
             let listed: Vec<usize> = contents
                 .iter()
                 .copied()
-                .filter(|&i| pages[i].0.contains(&format!("{line} ")))
+                .filter(|&i| pages[i].0.contains(&format!("{line}\n")))
                 .collect();
             assert_eq!(listed.len(), 1, "{line:?} in the contents");
             // The line links to the heading, and so does the reference to it.
@@ -641,6 +665,47 @@ fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_a
                 (0..pages.len()).any(|i| !contents.contains(&i) && pages[i].1.contains(&heading)),
                 "no reference links to {title}"
             );
+        }
+    }
+    // Running heads, put on after layout: a chapter's later pages carry its title and
+    // their number on the outer edge (the number first on even pages); its first page
+    // has none, only its number at the foot.
+    let opening: Vec<usize> = headings
+        .iter()
+        .filter(|h| h.plain_text().contains("Chapter"))
+        .map(|h| introspector.page(h.location().unwrap()).unwrap().get() - 1)
+        .collect();
+    assert_eq!(opening.len(), 3, "{opening:?}");
+    for (c, &first) in opening.iter().enumerate() {
+        let end = opening.get(c + 1).copied().unwrap_or(pages.len());
+        assert!(end - first > 3, "chapter {c} is {} pages", end - first);
+        let number = |i: usize| document.pages()[i].number;
+        let head = pages[first]
+            .0
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            head.contains("Chapter"),
+            "a head on the opening page: {head:?}"
+        );
+        let foot = pages[first]
+            .0
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(foot, number(first).to_string());
+        for (i, (text, _)) in pages.iter().enumerate().take(end).skip(first + 1) {
+            let head = text.lines().next().unwrap_or_default();
+            let title = format!("{} Chapter {}", c + 1, c + 1);
+            let expected = if number(i) % 2 == 0 {
+                format!("{} {title}", number(i))
+            } else {
+                format!("{title} {}", number(i))
+            };
+            assert_eq!(head, expected, "page {}", i + 1);
         }
     }
     let _ = std::fs::remove_dir_all(dir);

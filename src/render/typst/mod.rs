@@ -53,6 +53,12 @@ pub struct Generated {
     pub maths: Vec<MathSite>,
     /// The labels `main` attaches, sorted.
     pub labels: Vec<String>,
+    /// The arguments of the template's `book` but its introduction (title, fonts,
+    /// paper, ...), one `name: value,` per line.
+    pub style: String,
+    /// The level-1 headings (parts and chapters), in order: each one's label and its
+    /// title as markup.
+    pub chapters: Vec<(String, String)>,
 }
 
 /// One equation or inline formula of the generated source.
@@ -133,6 +139,8 @@ struct Writer<'a> {
     maths: Vec<MathSite>,
     math_count: usize,
     defined: HashSet<String>,
+    style: String,
+    chapters: Vec<(String, String)>,
     /// The current section (index into the book).
     section: usize,
     /// Folder of the current section relative to the source folder.
@@ -168,6 +176,8 @@ impl<'a> Writer<'a> {
             maths: Vec::new(),
             math_count: 0,
             defined: HashSet::new(),
+            style: String::new(),
+            chapters: Vec::new(),
             section: 0,
             dir: PathBuf::new(),
             block_depth: 0,
@@ -193,21 +203,27 @@ impl<'a> Writer<'a> {
         self.out.push_str(
             "#let d2l-short-cell = dictionary(d2l).at(\"short-cell\", default: d2l-cell)\n",
         );
-        self.out.push_str("#show: d2l.book.with(\n");
-        let _ = writeln!(self.out, "  title: {},", string(&config.book.title));
-        let _ = writeln!(self.out, "  authors: {},", array(&config.book.authors));
-        let _ = writeln!(self.out, "  release: {},", string(&config.book.release));
-        let _ = writeln!(self.out, "  lang: {},", string(&lang));
+        self.out
+            .push_str("#let d2l-to = dictionary(d2l).at(\"to\", default: label => label)\n");
+        // The book's settings, which the page furniture (`pdf::furniture`) is laid out with too.
+        let mut style = String::new();
+        let _ = writeln!(style, "  title: {},", string(&config.book.title));
+        let _ = writeln!(style, "  authors: {},", array(&config.book.authors));
+        let _ = writeln!(style, "  release: {},", string(&config.book.release));
+        let _ = writeln!(style, "  lang: {},", string(&lang));
         match &region {
             Some(r) => {
-                let _ = writeln!(self.out, "  region: {},", string(r));
+                let _ = writeln!(style, "  region: {},", string(r));
             }
-            None => self.out.push_str("  region: none,\n"),
+            None => style.push_str("  region: none,\n"),
         }
-        let _ = writeln!(self.out, "  paper: {},", string(&config.pdf.paper));
-        let _ = writeln!(self.out, "  fonts: {},", array(&fonts));
-        let _ = writeln!(self.out, "  code-fonts: {},", array(&code_fonts));
-        let _ = writeln!(self.out, "  contents: {},", string(&words.contents));
+        let _ = writeln!(style, "  paper: {},", string(&config.pdf.paper));
+        let _ = writeln!(style, "  fonts: {},", array(&fonts));
+        let _ = writeln!(style, "  code-fonts: {},", array(&code_fonts));
+        let _ = writeln!(style, "  contents: {},", string(&words.contents));
+        self.out.push_str("#show: d2l.book.with(\n");
+        self.out.push_str(&style);
+        self.style = style;
         // The root index.md: its title is the title page; its prose opens the book.
         let intro: Vec<Block> = match (self.ctx.docs.first(), book.sections.is_empty()) {
             (Some(doc), false) => doc
@@ -242,7 +258,9 @@ impl<'a> Writer<'a> {
                         "\n#heading(level: 1, numbering: none)[#{}]",
                         string(title)
                     );
-                    self.label(&format!("d2lbook-part-{parts}"));
+                    let label = format!("d2lbook-part-{parts}");
+                    self.label(&label);
+                    self.chapters.push((label, format!("#{}", string(title))));
                     self.out.push_str("\n\n");
                 }
             }
@@ -261,6 +279,8 @@ impl<'a> Writer<'a> {
             defined: self.defined,
             generated: Generated {
                 labels,
+                style: self.style,
+                chapters: self.chapters,
                 main: self.out,
                 lines,
                 diags: self.diags,
@@ -454,16 +474,22 @@ impl<'a> Writer<'a> {
         // Chapters (depth 1) open with level 1; deeper sections nest below their chapter.
         let level = (h.level as usize + section.depth.max(1) - 1).clamp(1, 6);
         let _ = write!(self.out, "#heading(level: {level}, numbering: none)[");
+        let title = self.out.len();
         if !h.number.is_empty() {
             let _ = write!(self.out, "#d2l.number({})", string(&h.number));
         }
         self.inlines(&h.content);
+        let title = self.out[title..].to_string();
         self.out.push(']');
         let anchor = if h.level == 1 { "" } else { h.id.as_str() };
-        self.label(&self.label_name(&Place {
+        let label = self.label_name(&Place {
             page: PageId(self.section),
             anchor: anchor.to_string(),
-        }));
+        });
+        self.label(&label);
+        if level == 1 {
+            self.chapters.push((label, title));
+        }
         self.out.push_str("\n\n");
     }
 
@@ -773,7 +799,7 @@ impl<'a> Writer<'a> {
                     Some(place) => {
                         let name = self.label_name(place);
                         if self.is_known(&name) {
-                            let _ = write!(self.out, "#link(label({}))[", string(&name));
+                            let _ = write!(self.out, "#link(d2l-to(label({})))[", string(&name));
                             self.inlines(content);
                             self.out.push(']');
                         } else {

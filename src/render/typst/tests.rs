@@ -47,8 +47,8 @@ fn figures_equations_and_references_link_to_labels() {
         "#d2l.xref(label(\"ch1.md#eq_x\"), \"(1.1)\")",
         "#d2l.xref(label(\"ch1.md#\"), \"One\")",
         // Links into the book go to the labels of the places resolve found.
-        "#link(label(\"ch1.md#eq_x\"))[#\"there\"]",
-        "#link(label(\"refs.md#\"))[#\"refs\"]",
+        "#link(d2l-to(label(\"ch1.md#eq_x\")))[#\"there\"]",
+        "#link(d2l-to(label(\"refs.md#\")))[#\"refs\"]",
         "#d2l.figure(image(\"/img/fig.svg\"), width: 300pt, number: \"Fig. 1.1\", caption: [#\"Cap\"])#label(\"ch1.md#fig_x\")",
         "#d2l.equation(number: \"(1.1)\", $ a  =  b $)#label(\"ch1.md#eq_x\")",
         "#heading(level: 1, numbering: none)[#d2l.number(\"1\")#\"One\"]#label(\"ch1.md#\")",
