@@ -67,8 +67,10 @@ pub(super) fn furnish(
     }
     let overlay = furniture.and_then(|furniture| {
         let source = furniture_source(furniture.generated, document.pages(), &marks, &page_of);
+        // A title may show one of the book's images.
         let generated = Generated {
             main: source,
+            images: furniture.generated.images.clone(),
             ..Generated::default()
         };
         let world = BookWorld::new(

@@ -710,3 +710,114 @@ fn the_contents_and_cross_references_link_to_their_targets_with_the_pages_they_a
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A chapter long enough for several pages, under `title`.
+fn long_chapter(title: &str) -> String {
+    let mut chapter = format!("# {title}\n\n");
+    for s in 1..=6 {
+        chapter.push_str(&format!(
+            "## Part {s}\n\n{}\n\n",
+            "The words of the chapter go on. ".repeat(120)
+        ));
+    }
+    chapter
+}
+
+/// Each page's text, from the first page of the chapter on (the first page whose text
+/// has `opening`).
+fn chapter_pages(document: &typst_layout::PagedDocument, opening: &str) -> Vec<String> {
+    let pages: Vec<String> = document_text(document)
+        .split('\u{c}')
+        .map(str::to_string)
+        .collect();
+    let first = pages
+        .iter()
+        .position(|p| p.contains(opening) && !p.contains("Contents"))
+        .expect("the chapter");
+    pages[first..]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_running_head_shows_the_chapter_s_title_with_its_math_and_images() {
+    let icon = r#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="red"/></svg>"#;
+    let dir = book_dir(
+        "heads",
+        &[
+            ("book.toml", "[book]\ntitle = \"H\"\n"),
+            ("index.md", "# H\n\n```toc\n:numbered:\n\nch1\n```\n"),
+            (
+                "ch1.md",
+                &long_chapter("Gradients of $f(x)$ ![icon](img/icon.svg) here"),
+            ),
+            ("img/icon.svg", icon),
+        ],
+    );
+    let loaded = load(&dir);
+    let (compiled, diags) = compile(&loaded.ctx(), &PdfTheme::default(), None);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let document = compiled.expect("a document").document;
+    let pages = chapter_pages(&document, "Gradients of");
+    assert!(pages.len() >= 3, "{pages:?}");
+    // The opening page has the title once (its heading), and its number at the foot.
+    assert_eq!(pages[0].matches("Gradients of").count(), 1, "{}", pages[0]);
+    assert!(pages[0].trim_end().ends_with(" 1"), "{}", pages[0]);
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        assert!(page.contains("Gradients of"), "page {}: {page}", i + 1);
+        assert!(page.contains('𝑓'), "page {}: {page}", i + 1);
+        assert!(
+            page.contains(&format!(" {} ", i + 1)),
+            "page {}: {page}",
+            i + 1
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_template_without_furniture_keeps_its_own_running_heads() {
+    // A book's own template written before `furniture`: it sets its own running head,
+    // which asks for the page number; Typst lays it out until that settles.
+    let template = gen::BOOK_TEMPLATE
+        .replace("#let furniture(", "#let not-furniture(")
+        .replace(
+            "  set page(numbering: \"1\")\n  body\n}",
+            "  set page(numbering: \"1\", header: context [Own head #counter(page).display()])\n  body\n}",
+        );
+    assert!(template.contains("Own head") && !template.contains("#let furniture("));
+    let dir = book_dir(
+        "own-heads",
+        &[
+            ("book.toml", "[book]\ntitle = \"O\"\n"),
+            ("index.md", "# O\n\n```toc\n:numbered:\n\nch1\n```\n"),
+            ("ch1.md", &long_chapter("Own Chapter")),
+        ],
+    );
+    let loaded = load(&dir);
+    let theme = PdfTheme {
+        book: Some(template),
+        math: None,
+    };
+    let (compiled, diags) = compile(&loaded.ctx(), &theme, None);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let document = compiled.expect("a document").document;
+    let pages = chapter_pages(&document, "Own Chapter");
+    assert!(pages.len() >= 3, "{pages:?}");
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Own head {}", i + 1)),
+            "page {}: {page}",
+            i + 1
+        );
+        // None of the built-in furniture: no running head with the chapter's title.
+        assert_eq!(
+            page.matches("Own Chapter").count(),
+            usize::from(i == 0),
+            "{page}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
