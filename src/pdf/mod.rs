@@ -92,6 +92,18 @@ fn release_free_memory() {
     }
 }
 
+/// The bytes the allocator has handed out and not had back, where it says (glibc).
+fn heap_in_use() -> Option<usize> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallinfo2 only reads the allocator's statistics.
+    unsafe {
+        let info = libc::mallinfo2();
+        Some(info.uordblks + info.hblkhd)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    None
+}
+
 /// A laid-out book and what it was made from.
 pub struct Compiled {
     pub document: typst_layout::PagedDocument,
