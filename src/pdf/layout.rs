@@ -53,7 +53,7 @@ use typst_layout::{PagedDocument, PagedIntrospector};
 /// end of the first layout, at the same speed. (Evicting every 250 ms held as much on
 /// this 2-core machine, but 110 MB more at 875 pages when it was every second, as it
 /// would be on a machine four times as fast.)
-const EVICT_STEP: usize = 64 << 20;
+const EVICT_STEP: usize = 32 << 20;
 const EVICT_EVERY: Duration = Duration::from_millis(250);
 const EVICT_AGE: usize = 2;
 
