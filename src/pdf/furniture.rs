@@ -50,11 +50,11 @@ struct Mark {
     label: Label,
 }
 
-/// `document` with its links pointed at their labels and, with `furniture`, its running
-/// heads and page numbers; the warnings when the furniture could not be laid out.
+/// `document` with its links pointed at their labels and its running heads and page
+/// numbers; the warnings when the furniture could not be laid out.
 pub(super) fn furnish(
     document: PagedDocument,
-    furniture: Option<Furniture>,
+    furniture: Furniture,
 ) -> (PagedDocument, Vec<String>) {
     let mut warnings = Vec::new();
     let introspector = document.introspector().clone();
@@ -65,34 +65,41 @@ pub(super) fn furnish(
     for (i, page) in document.pages().iter().enumerate() {
         find_marks(&page.frame, Transform::identity(), i, &mut marks);
     }
-    let overlay = furniture.and_then(|furniture| {
-        let source = furniture_source(furniture.generated, document.pages(), &marks, &page_of);
-        // A title may show one of the book's images.
-        let generated = Generated {
-            main: source,
-            images: furniture.generated.images.clone(),
-            ..Generated::default()
-        };
-        let world = BookWorld::new(
-            &generated,
-            furniture.book_template,
-            furniture.math_template,
-            furniture.fonts,
-        );
-        match typst::compile::<PagedDocument>(&world).output {
-            // A template without `furniture` gives one blank page.
-            Ok(laid) if laid.pages().len() == document.pages().len() => Some(laid),
-            Ok(_) => None,
-            Err(errors) => {
-                let why = errors.first().map(|e| e.message.to_string());
-                warnings.push(format!(
-                    "the running heads and page numbers are left out of the PDF: {}",
-                    why.unwrap_or_default()
-                ));
-                None
-            }
+    let source = furniture_source(furniture.generated, document.pages(), &marks, &page_of);
+    // A title may show one of the book's images.
+    let generated = Generated {
+        main: source,
+        images: furniture.generated.images.clone(),
+        ..Generated::default()
+    };
+    let world = BookWorld::new(
+        &generated,
+        furniture.book_template,
+        furniture.math_template,
+        furniture.fonts,
+    );
+    let pages = document.pages().len();
+    let overlay = match typst::compile::<PagedDocument>(&world).output {
+        Ok(laid) if laid.pages().len() == pages => Some(laid),
+        // A template without `furniture`: one blank page.
+        Ok(laid) if laid.pages().len() == 1 => None,
+        Ok(laid) => {
+            warnings.push(format!(
+                "the running heads and page numbers are left out of the PDF: the template's \
+                 `furniture` made {} pages for the book's {pages}",
+                laid.pages().len()
+            ));
+            None
         }
-    });
+        Err(errors) => {
+            let why = errors.first().map(|e| e.message.to_string());
+            warnings.push(format!(
+                "the running heads and page numbers are left out of the PDF: {}",
+                why.unwrap_or_default()
+            ));
+            None
+        }
+    };
 
     // The pages are changed in place: the memo, which shares their frames, is not read
     // again (a process typesets one PDF).

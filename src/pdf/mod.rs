@@ -58,13 +58,10 @@ pub fn render_pdf(
         creator: Smart::Custom(Some(format!("d2lbook {}", env!("CARGO_PKG_VERSION")))),
         ..Default::default()
     };
-    // The memo is not read again: a process typesets one PDF. Emptied beside the export
-    // (which reads only the pages), its memory is reused by the export's.
+    // The memo was emptied when the furniture went on; the memory it held is given back
+    // beside the export, which reuses it.
     let exported = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            typst::comemo::evict(0);
-            release_free_memory();
-        });
+        scope.spawn(release_free_memory);
         typst_pdf::pdf(&compiled.document, &options)
     });
     match exported {
@@ -197,7 +194,7 @@ pub fn compile(
                     math_template,
                     fonts: fonts.clone(),
                 };
-                let (document, warnings) = furniture::furnish(document, Some(furniture));
+                let (document, warnings) = furniture::furnish(document, furniture);
                 diags.extend(warnings.into_iter().map(Diagnostic::warning));
                 (
                     Some(Compiled {
