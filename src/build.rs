@@ -287,7 +287,7 @@ fn eval_and_index(
     let index = std::thread::scope(|scope| {
         let indexing = documents
             .as_deref()
-            .map(|documents| scope.spawn(|| site::search_index(documents)));
+            .map(|documents| scope.spawn(|| site::search_index(documents, &memo.pages)));
         run_eval(
             options,
             &prepared.book,

@@ -103,6 +103,79 @@ fn a_japanese_query_finds_its_subsection_first_with_the_match_marked() {
     );
 }
 
+/// The shard of an index file: the folder under `pagefind/` it is in ("" for the
+/// primary, which also holds pagefind's script).
+fn shard_of(path: &str) -> &str {
+    let inside = path.strip_prefix("pagefind/").unwrap_or(path);
+    match inside.split_once('/') {
+        Some((folder, _)) if folder.starts_with("shard-") => folder,
+        _ => "",
+    }
+}
+
+#[test]
+fn an_edit_indexes_its_page_s_shard_alone_and_the_site_equals_a_cold_build() {
+    let book = TempBook::sample();
+    let run = book.run(&["build", "html", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    let site = book.root.join("_build/html");
+    let before = common::tree(&site);
+    // The sample book's 26 pages make two shards: the primary and one merged at the
+    // first query (the Japanese query above finds a page in each).
+    assert_eq!(before["pagefind/shards.json"], b"[\"shard-1/\"]");
+    assert!(before.contains_key("pagefind/pagefind.js"));
+    assert!(!before
+        .keys()
+        .any(
+            |p| p.starts_with("pagefind/shard-1/pagefind") && p.ends_with(".js")
+                || p.starts_with("pagefind/shard-1/wasm.")
+        ));
+
+    // Reworded prose, wrapped as authors wrap it, with a word no other page has.
+    let page = "chapters/chapter_multilayer-perceptrons/dropout.md";
+    let text = std::fs::read_to_string(book.root.join(page)).unwrap();
+    book.write(
+        page,
+        &format!("{text}\nドロップアウトの割合は検証データで\n選びます（zanzibarquux）。\n"),
+    );
+    let run = book.run(&["build", "html", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    let after = common::tree(&site);
+    let index = |tree: &std::collections::BTreeMap<String, Vec<u8>>| {
+        tree.iter()
+            .filter(|(p, _)| p.starts_with("pagefind/"))
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let (old, new) = (index(&before), index(&after));
+    let changed: std::collections::BTreeSet<&str> = old
+        .keys()
+        .chain(new.keys())
+        .filter(|p| old.get(*p) != new.get(*p))
+        .map(|p| shard_of(p))
+        .collect();
+    assert_eq!(
+        changed.len(),
+        1,
+        "files of several shards changed: {changed:?}"
+    );
+
+    // The same sources built cold in another folder: the same site, byte for byte.
+    let cold = TempBook::empty("cold");
+    std::fs::copy(book.root.join("book.toml"), cold.root.join("book.toml")).unwrap();
+    common::copy_dir(&book.root.join("chapters"), &cold.root.join("chapters"));
+    let run = cold.run(&["build", "html", "--no-eval"]);
+    assert!(run.ok, "{}", run.stderr);
+    let fresh = common::tree(&cold.root.join("_build/html"));
+    assert_eq!(
+        fresh.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &fresh {
+        assert!(after[path] == *bytes, "{path} differs from a cold build");
+    }
+}
+
 #[test]
 fn an_english_query_finds_its_section_and_math_reads_as_its_source() {
     let book = TempBook::fixture("en");

@@ -168,14 +168,27 @@
     var timer = 0;
     var latest = 0;        // the query whose results may still be shown
 
+    // The index is in shards (`render/search.rs`): the primary in `pagefind/`, the
+    // others in the folders that `pagefind/shards.json` lists, merged into it here.
     function load() {
       if (!engine) {
-        // A relative URL resolved against the page, so that the site works from any
+        // Relative URLs resolved against the page, so that the site works from any
         // folder of any host.
-        var url = new URL(root + "pagefind/pagefind.js", window.location.href).href;
-        engine = import(url).then(function (pagefind) {
-          return pagefind.options({ excerptLength: 24 }).then(function () { return pagefind; });
-        }, function () { return null; });
+        var base = new URL(root + "pagefind/", window.location.href).href;
+        // Result URLs as indexed, from the site root ("/chapter/page.html"), whatever
+        // folder the site is served from and whichever shard found them (`href`).
+        var options = { excerptLength: 24, baseUrl: "/" };
+        var shards = fetch(base + "shards.json").then(function (r) {
+          return r.ok ? r.json() : [];
+        }).catch(function () { return []; });
+        engine = import(base + "pagefind.js").then(function (pagefind) {
+          return pagefind.options(options).then(function () { return shards; })
+            .then(function (folders) {
+              return Promise.all(folders.map(function (folder) {
+                return pagefind.mergeIndex(base + folder, options);
+              }));
+            }).then(function () { return pagefind; });
+        }).catch(function () { return null; });
       }
       return engine;
     }

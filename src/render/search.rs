@@ -1,7 +1,8 @@
 //! The site's search. Each page gets a search document made from its IR (headings with
 //! their numbers and anchors, prose with inline math as its TeX source, captions, code),
-//! which pagefind indexes in-process; the site then serves pagefind's index, script and
-//! WebAssembly from `pagefind/`, and `theme/d2lbook.js` queries them. The documents are
+//! which pagefind indexes in-process, in shards (`shards`); the site then serves
+//! pagefind's index, script and WebAssembly from `pagefind/`, and `theme/d2lbook.js`
+//! merges the shards and queries them. The documents are
 //! made from the IR rather than from the rendered pages: MathML's text would index `x2`
 //! for `$x^2$`, and the page's chrome (sidebar, buttons) is not the book's text.
 
@@ -104,21 +105,166 @@ fn text(inlines: &[Inline]) -> String {
     out
 }
 
-/// The digest of the documents an index is made from.
-pub fn key(pages: &[(String, String)]) -> String {
-    let parts: Vec<&[u8]> = pages
-        .iter()
-        .flat_map(|(url, html)| [url.as_bytes(), html.as_bytes()])
-        .collect();
-    crate::digest::hash(&parts)
+/// The index of a book: each shard's key (`Shard::key`) and its files (paths inside
+/// `pagefind/`, under the shard's folder).
+pub type Shards = Vec<(String, Bundle)>;
+
+/// The file that lists the folders of the shards besides the first, for the theme's
+/// script to merge (`mergeIndex`); pagefind names no file so.
+pub const SHARDS_FILE: &str = "shards.json";
+
+/// Pages of one shard of the index: pagefind's API indexes a whole book again for any
+/// change, about 10 ms a page, so the book is indexed in shards and an edit indexes its
+/// page's shard alone. The first shard is the primary index, in `pagefind/` itself, with
+/// pagefind's script and WebAssembly; the others hold their index alone, in
+/// `pagefind/shard-N/`, and the script merges them at the first query (their searches
+/// use the primary's WebAssembly).
+pub struct Shard<'a> {
+    /// Its folder inside `pagefind/`: empty for the primary, else `shard-N/`.
+    pub folder: String,
+    pub pages: Vec<&'a (String, String)>,
 }
 
-/// The index of `pages` (URL path from the site root, search document), as the files of
-/// `pagefind/` (paths inside it): pagefind's script, its WebAssembly and the index
-/// chunks. pagefind's own UI bundles are left out: the theme has its own search box.
-/// `None` when `cancelled` said so between two pages (`serve`: another save came).
+impl Shard<'_> {
+    /// The digest of what the shard's files are made from: its folder and its pages'
+    /// paths and documents.
+    pub fn key(&self) -> String {
+        let mut parts: Vec<&[u8]> = vec![self.folder.as_bytes()];
+        for (url, html) in &self.pages {
+            parts.push(url.as_bytes());
+            parts.push(html.as_bytes());
+        }
+        crate::digest::hash(&parts)
+    }
+}
+
+/// `pages` (URL path from the site root, search document) in shards. A page's shard is
+/// a digest of its path modulo the number of shards, half the square root of the number
+/// of pages rounded down (one shard up to 15 pages, 15 at 1,000): a page keeps its shard
+/// while pages come and go, an edit indexes about 2√n pages and a query reads √n/2
+/// shards' chunks. The digest, not the page's chapter, picks the shard so that each shard
+/// samples the whole book: pagefind ranks by a word's rarity within each index, which
+/// then reads alike in every shard, so that scores from different shards compare. Not
+/// smaller: in six shards of four pages, the sample book's query ブロードキャスト ranked
+/// another page above the section about broadcasting.
+pub fn shards(pages: &[(String, String)]) -> Vec<Shard<'_>> {
+    let count = ((pages.len() as f64).sqrt() / 2.0).floor().max(1.0) as u64;
+    let mut buckets: Vec<Vec<&(String, String)>> = vec![Vec::new(); count as usize];
+    for page in pages {
+        let digest = crate::digest::hash(&[page.0.as_bytes()]);
+        let n = u64::from_str_radix(&digest[..16], 16).unwrap_or(0) % count;
+        buckets[n as usize].push(page);
+    }
+    let mut first = true;
+    buckets
+        .into_iter()
+        .enumerate()
+        .filter(|(_, pages)| !pages.is_empty())
+        .map(|(n, pages)| {
+            let folder = if std::mem::take(&mut first) {
+                String::new()
+            } else {
+                format!("shard-{n}/")
+            };
+            Shard { folder, pages }
+        })
+        .collect()
+}
+
+/// Whether `known` is the index of `pages`, shard for shard.
+pub fn is_index_of(pages: &[(String, String)], known: &Shards) -> bool {
+    let shards = shards(pages);
+    shards.len() == known.len()
+        && shards
+            .iter()
+            .zip(known)
+            .all(|(shard, (key, _))| shard.key() == *key)
+}
+
+/// The index of `pages`: the shards `known` holds as they are, the others indexed now,
+/// in parallel. `None` when `cancelled` said so (`serve`: another save came); it is asked
+/// on this thread every 10 ms, and the shards stop between two pages.
 pub fn index(
     pages: &[(String, String)],
+    known: &Shards,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<Shards>, String> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if cancelled() {
+        return Ok(None);
+    }
+    let stop = AtomicBool::new(false);
+    let stopped = || stop.load(Ordering::Relaxed);
+    let work = || -> Result<Option<Shards>, String> {
+        let made: Vec<Option<(String, Bundle)>> = shards(pages)
+            .par_iter()
+            .map(|shard| {
+                let key = shard.key();
+                if let Some(found) = known.iter().find(|(k, _)| *k == key) {
+                    return Ok(Some(found.clone()));
+                }
+                let files = index_shard(&shard.pages, &stopped)?;
+                Ok(files.map(|files| {
+                    let files = files
+                        .into_iter()
+                        // The primary's script and WebAssembly serve every shard.
+                        .filter(|(name, _)| shard.folder.is_empty() || !is_engine(name))
+                        .map(|(name, bytes)| (format!("{}{name}", shard.folder), bytes))
+                        .collect();
+                    (key, files)
+                }))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(made.into_iter().collect())
+    };
+    std::thread::scope(|scope| {
+        let (done, finished) = std::sync::mpsc::channel();
+        scope.spawn(move || done.send(work()));
+        loop {
+            match finished.recv_timeout(std::time::Duration::from_millis(10)) {
+                Ok(made) => return made,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if cancelled() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err("the search indexer stopped".to_string())
+                }
+            }
+        }
+    })
+}
+
+/// Pagefind's script, its worker and its WebAssembly, as opposed to an index's files.
+fn is_engine(name: &str) -> bool {
+    name.starts_with("pagefind") && name.ends_with(".js") || name.starts_with("wasm.")
+}
+
+/// The files of `shards` inside `pagefind/`, with the list of the folders to merge.
+pub fn files(shards: &Shards) -> Bundle {
+    let merged: Vec<&str> = shards
+        .iter()
+        .filter_map(|(_, files)| {
+            files
+                .iter()
+                .find_map(|(path, _)| path.strip_suffix("pagefind-entry.json"))
+        })
+        .filter(|folder| !folder.is_empty())
+        .collect();
+    let list = serde_json::to_vec(&merged).unwrap_or_default();
+    let mut out: Bundle = shards.iter().flat_map(|(_, f)| f.iter().cloned()).collect();
+    out.push((SHARDS_FILE.to_string(), list));
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// The index of one shard's `pages`, as the files of its folder: pagefind's script, its
+/// WebAssembly and the index chunks. pagefind's own UI bundles are left out: the theme
+/// has its own search box.
+fn index_shard(
+    pages: &[&(String, String)],
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<Bundle>, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -131,7 +277,7 @@ pub fn index(
             .build();
         let mut index =
             pagefind::api::PagefindIndex::new(Some(config)).map_err(|e| e.to_string())?;
-        for (url, html) in pages {
+        for &(url, html) in pages {
             if cancelled() {
                 return Ok(None);
             }
@@ -154,4 +300,72 @@ pub fn index(
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Some(out))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(n: usize) -> Vec<(String, String)> {
+        (0..n)
+            .map(|i| (format!("chapter/page-{i}.html"), format!("<p>page {i}</p>")))
+            .collect()
+    }
+
+    /// Where each page is: its path → its shard's folder.
+    fn plan(pages: &[(String, String)]) -> std::collections::HashMap<String, String> {
+        shards(pages)
+            .iter()
+            .flat_map(|s| s.pages.iter().map(|p| (p.0.clone(), s.folder.clone())))
+            .collect()
+    }
+
+    #[test]
+    fn a_book_has_about_half_the_square_root_of_its_pages_as_shards() {
+        for (n, count) in [
+            (0, 0),
+            (1, 1),
+            (15, 1),
+            (16, 2),
+            (26, 2),
+            (200, 7),
+            (1000, 15),
+        ] {
+            let pages = pages(n);
+            let shards = shards(&pages);
+            assert_eq!(shards.len(), count, "{n} pages");
+            // Every page in one shard; the first shard is the primary.
+            assert_eq!(shards.iter().map(|s| s.pages.len()).sum::<usize>(), n);
+            assert!(shards
+                .iter()
+                .skip(1)
+                .all(|s| s.folder.starts_with("shard-")));
+            if let Some(first) = shards.first() {
+                assert_eq!(first.folder, "");
+            }
+        }
+    }
+
+    #[test]
+    fn a_page_keeps_its_shard_when_others_come_and_an_edit_changes_one_key() {
+        let mut book = pages(40);
+        let before = plan(&book);
+        // A page added, one removed: the others stay where they were (3 shards still).
+        book.push(("chapter/new.html".into(), "<p>new</p>".into()));
+        book.remove(7);
+        let after = plan(&book);
+        for (page, folder) in &after {
+            if let Some(was) = before.get(page) {
+                assert_eq!(was, folder, "{page} moved");
+            }
+        }
+        // An edited page changes its shard's key alone.
+        let keys = |book: &[(String, String)]| -> Vec<String> {
+            shards(book).iter().map(Shard::key).collect()
+        };
+        let old = keys(&book);
+        book[3].1.push_str("<p>edited</p>");
+        let new = keys(&book);
+        assert_eq!(old.iter().zip(&new).filter(|(a, b)| a != b).count(), 1);
+    }
 }

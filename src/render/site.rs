@@ -335,9 +335,10 @@ struct RenderedPage {
 #[derive(Default)]
 pub struct RenderMemo {
     pages: std::collections::HashMap<String, MemoPage>,
-    /// The last search index and the digest of the documents it indexed: indexing is the
-    /// dearest step of a rebuild, and a code-only or no-op rebuild leaves it as it was.
-    search: Option<(String, super::search::Bundle)>,
+    /// The last search index, shard by shard with the digest of what each indexed:
+    /// indexing is the dearest step of a rebuild, and an edit changes one shard at most
+    /// of those a page's search document is in.
+    search: super::search::Shards,
     /// The last math font and a digest of the equations it was cut for.
     font: Option<(String, Vec<u8>)>,
 }
@@ -360,8 +361,9 @@ struct MemoPage {
 struct MemoFile {
     renderer: String,
     pages: std::collections::HashMap<String, (String, u64, String)>,
+    /// The search index's shards.
     #[serde(default)]
-    search: Option<FilesEntry>,
+    search: Vec<FilesEntry>,
     /// The math font, as a bundle of one file.
     #[serde(default)]
     font: Option<FilesEntry>,
@@ -426,9 +428,12 @@ impl RenderMemo {
             _ => return RenderMemo::default(),
         };
         let search_folder = format!("{}/", super::search::BUNDLE);
+        // A shard that does not read back is indexed again, the others are kept.
         let search = file
             .search
-            .and_then(|entry| decode_entry(entry, read, &search_folder));
+            .into_iter()
+            .filter_map(|entry| decode_entry(entry, read, &search_folder))
+            .collect();
         let font = file
             .font
             .and_then(|entry| decode_entry(entry, read, ""))
@@ -472,8 +477,9 @@ impl RenderMemo {
         let search_folder = format!("{}/", super::search::BUNDLE);
         let search = self
             .search
-            .as_ref()
-            .map(|(key, files)| encode_entry(key, files, &search_folder));
+            .iter()
+            .map(|(key, files)| encode_entry(key, files, &search_folder))
+            .collect();
         let font = self.font.as_ref().map(|(key, font)| {
             encode_entry(key, &vec![(math_font::PATH.to_string(), font.clone())], "")
         });
@@ -743,14 +749,14 @@ pub fn render(site: &Site, memo: &mut RenderMemo) -> (Option<SiteFiles>, Vec<Dia
     )
 }
 
-/// A search index and the digest of the documents it was made from.
-pub struct SearchIndex(String, super::search::Bundle);
+/// A search index, shard by shard (`search::Shards`).
+pub struct SearchIndex(super::search::Shards);
 
-/// The search index of `documents`, made now; `None` when pagefind fails (`search_files`
-/// then indexes again and reports why).
-pub fn search_index(documents: &[(String, String)]) -> Option<SearchIndex> {
-    let bundle = super::search::index(documents, &|| false).ok()??;
-    Some(SearchIndex(super::search::key(documents), bundle))
+/// The search index of `documents`, made now but for the shards `memo` holds; `None`
+/// when pagefind fails (`search_files` then indexes again and reports why).
+pub fn search_index(documents: &[(String, String)], memo: &RenderMemo) -> Option<SearchIndex> {
+    let shards = super::search::index(documents, &memo.search, &|| false).ok()??;
+    Some(SearchIndex(shards))
 }
 
 impl RenderMemo {
@@ -767,15 +773,13 @@ impl RenderMemo {
 
     /// Whether the memo's search index is the one of `documents`.
     pub fn has_search_of(&self, documents: &[(String, String)]) -> bool {
-        self.search
-            .as_ref()
-            .is_some_and(|(key, _)| *key == super::search::key(documents))
+        super::search::is_index_of(documents, &self.search)
     }
 
     /// Keeps `index` for `search_files`, which hands it out when the pages' documents
     /// are the ones it was made from.
     pub fn keep_search(&mut self, index: SearchIndex) {
-        self.search = Some((index.0, index.1));
+        self.search = index.0;
     }
 }
 
@@ -793,24 +797,24 @@ pub fn search_files(
     defer: bool,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<SearchFiles>, String> {
-    let key = super::search::key(documents);
-    let stale = match &memo.search {
-        Some((k, _)) if *k == key => false,
-        Some(_) if defer => true,
-        _ => match super::search::index(documents, cancelled)? {
-            Some(bundle) => {
-                memo.search = Some((key, bundle));
+    let stale = if memo.has_search_of(documents) {
+        false
+    } else if defer && !memo.search.is_empty() {
+        true
+    } else {
+        match super::search::index(documents, &memo.search, cancelled)? {
+            Some(shards) => {
+                memo.search = shards;
                 false
             }
             None => return Ok(None),
-        },
+        }
     };
-    let bundle = memo.search.as_ref().map_or(&[][..], |(_, b)| b);
-    let files = bundle
-        .iter()
+    let files = super::search::files(&memo.search)
+        .into_iter()
         .map(|(path, bytes)| {
             let path = format!("{}/{path}", super::search::BUNDLE);
-            (path, Content::Bytes(bytes.clone()))
+            (path, Content::Bytes(bytes))
         })
         .collect();
     Ok(Some((files, stale)))
