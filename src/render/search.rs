@@ -182,56 +182,63 @@ pub fn is_index_of(pages: &[(String, String)], known: &Shards) -> bool {
 }
 
 /// The index of `pages`: the shards `known` holds as they are, the others indexed now,
-/// in parallel. `None` when `cancelled` said so (`serve`: another save came); it is asked
-/// on this thread every 10 ms, and the shards stop between two pages.
+/// in parallel. `None` when `cancelled` said so before a page (`serve`: another save
+/// came); it is asked on this thread, for the shards' threads, which wait for its answer.
 pub fn index(
     pages: &[(String, String)],
     known: &Shards,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<Shards>, String> {
     use rayon::prelude::*;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    if cancelled() {
-        return Ok(None);
+    use std::sync::mpsc;
+    /// What the shards' threads tell this one.
+    enum Told {
+        /// Whether to stop, to be answered.
+        Ask(mpsc::SyncSender<bool>),
+        Done(Result<Option<Shards>, String>),
     }
-    let stop = AtomicBool::new(false);
-    let stopped = || stop.load(Ordering::Relaxed);
-    let work = || -> Result<Option<Shards>, String> {
-        let made: Vec<Option<(String, Bundle)>> = shards(pages)
-            .par_iter()
-            .map(|shard| {
-                let key = shard.key();
-                if let Some(found) = known.iter().find(|(k, _)| *k == key) {
-                    return Ok(Some(found.clone()));
-                }
-                let files = index_shard(&shard.pages, &stopped)?;
-                Ok(files.map(|files| {
-                    let files = files
-                        .into_iter()
-                        // The primary's script and WebAssembly serve every shard.
-                        .filter(|(name, _)| shard.folder.is_empty() || !is_engine(name))
-                        .map(|(name, bytes)| (format!("{}{name}", shard.folder), bytes))
-                        .collect();
-                    (key, files)
-                }))
-            })
-            .collect::<Result<_, String>>()?;
-        Ok(made.into_iter().collect())
+    let (tell, told) = mpsc::channel();
+    let work = {
+        let tell = tell.clone();
+        move || -> Result<Option<Shards>, String> {
+            let stopped = || {
+                let (answer, answered) = mpsc::sync_channel(1);
+                tell.send(Told::Ask(answer)).is_err() || answered.recv().unwrap_or(true)
+            };
+            let made: Vec<Option<(String, Bundle)>> = shards(pages)
+                .par_iter()
+                .map(|shard| {
+                    let key = shard.key();
+                    if let Some(found) = known.iter().find(|(k, _)| *k == key) {
+                        return Ok(Some(found.clone()));
+                    }
+                    let files = index_shard(&shard.pages, &stopped)?;
+                    Ok(files.map(|files| {
+                        let files = files
+                            .into_iter()
+                            // The primary's script and WebAssembly serve every shard.
+                            .filter(|(name, _)| shard.folder.is_empty() || !is_engine(name))
+                            .map(|(name, bytes)| (format!("{}{name}", shard.folder), bytes))
+                            .collect();
+                        (key, files)
+                    }))
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(made.into_iter().collect())
+        }
     };
     std::thread::scope(|scope| {
-        let (done, finished) = std::sync::mpsc::channel();
-        scope.spawn(move || done.send(work()));
+        scope.spawn(move || tell.send(Told::Done(work())));
+        // Once stopped, the other shards stop at their next page without asking.
+        let mut stop = false;
         loop {
-            match finished.recv_timeout(std::time::Duration::from_millis(10)) {
-                Ok(made) => return made,
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if cancelled() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
+            match told.recv() {
+                Ok(Told::Ask(answer)) => {
+                    stop = stop || cancelled();
+                    let _ = answer.send(stop);
                 }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err("the search indexer stopped".to_string())
-                }
+                Ok(Told::Done(made)) => return made,
+                Err(_) => return Err("the search indexer stopped".to_string()),
             }
         }
     })
