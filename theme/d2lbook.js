@@ -184,8 +184,9 @@
         engine = import(base + "pagefind.js").then(function (pagefind) {
           return pagefind.options(options).then(function () { return shards; })
             .then(function (folders) {
+              // A shard that cannot be merged costs its own results, not the search.
               return Promise.all(folders.map(function (folder) {
-                return pagefind.mergeIndex(base + folder, options);
+                return pagefind.mergeIndex(base + folder, options).catch(function () {});
               }));
             }).then(function () { return pagefind; });
         }).catch(function () { return null; });

@@ -249,10 +249,13 @@ fn is_engine(name: &str) -> bool {
     name.starts_with("pagefind") && name.ends_with(".js") || name.starts_with("wasm.")
 }
 
-/// The files of `shards` inside `pagefind/`, with the list of the folders to merge.
+/// The files of `shards` inside `pagefind/`, with the list of the folders to merge: those
+/// with an index (a shard whose pages have no word to index has none, and pagefind's
+/// script cannot merge it).
 pub fn files(shards: &Shards) -> Bundle {
     let merged: Vec<&str> = shards
         .iter()
+        .filter(|(_, files)| files.iter().any(|(path, _)| path.ends_with(".pf_meta")))
         .filter_map(|(_, files)| {
             files
                 .iter()
@@ -374,5 +377,31 @@ mod tests {
         book[3].1.push_str("<p>edited</p>");
         let new = keys(&book);
         assert_eq!(old.iter().zip(&new).filter(|(a, b)| a != b).count(), 1);
+    }
+
+    #[test]
+    fn a_shard_with_no_word_to_index_is_not_merged() {
+        let mut book = pages(16);
+        let wordless: Vec<String> = shards(&book)[1].pages.iter().map(|p| p.0.clone()).collect();
+        for (url, html) in &mut book {
+            *html = if wordless.contains(url) {
+                "<html lang=\"en\"><body><h1>—</h1></body></html>".into()
+            } else {
+                format!("<html lang=\"en\"><body><h1>{url}</h1><p>words</p></body></html>")
+            };
+        }
+        let index = index(&book, &Vec::new(), &|| false).unwrap().unwrap();
+        assert_eq!(index.len(), 2);
+        let files = files(&index);
+        let list = &files.iter().find(|(p, _)| p == SHARDS_FILE).unwrap().1;
+        assert_eq!(list, b"[]");
+        // The primary holds the script and an index; the other shard neither.
+        assert!(files.iter().any(|(p, _)| p == "pagefind.js"));
+        assert!(files
+            .iter()
+            .any(|(p, _)| !p.contains('/') && p.ends_with(".pf_meta")));
+        assert!(!files
+            .iter()
+            .any(|(p, _)| p.starts_with("shard-") && p.ends_with(".js")));
     }
 }
