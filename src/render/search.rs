@@ -182,66 +182,84 @@ pub fn is_index_of(pages: &[(String, String)], known: &Shards) -> bool {
 }
 
 /// The index of `pages`: the shards `known` holds as they are, the others indexed now,
-/// in parallel. `None` when `cancelled` said so before a page (`serve`: another save
-/// came); it is asked on this thread, for the shards' threads, which wait for its answer.
+/// in parallel on threads of their own (not rayon's: in `build html` the cells' programs
+/// run on those meanwhile). `None` when `cancelled` said so before a page (`serve`:
+/// another save came); it is asked on this thread, for the shards' threads, which wait
+/// for its answer.
 pub fn index(
     pages: &[(String, String)],
     known: &Shards,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Option<Shards>, String> {
-    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::mpsc;
+    type Made = Result<Option<(String, Bundle)>, String>;
     /// What the shards' threads tell this one.
     enum Told {
         /// Whether to stop, to be answered.
         Ask(mpsc::SyncSender<bool>),
-        Done(Result<Option<Shards>, String>),
+        Made(usize, Made),
     }
-    let (tell, told) = mpsc::channel();
-    let work = {
-        let tell = tell.clone();
-        move || -> Result<Option<Shards>, String> {
-            let stopped = || {
-                let (answer, answered) = mpsc::sync_channel(1);
-                tell.send(Told::Ask(answer)).is_err() || answered.recv().unwrap_or(true)
-            };
-            let made: Vec<Option<(String, Bundle)>> = shards(pages)
-                .par_iter()
-                .map(|shard| {
-                    let key = shard.key();
-                    if let Some(found) = known.iter().find(|(k, _)| *k == key) {
-                        return Ok(Some(found.clone()));
-                    }
-                    let files = index_shard(&shard.pages, &stopped)?;
-                    Ok(files.map(|files| {
-                        let files = files
-                            .into_iter()
-                            // The primary's script and WebAssembly serve every shard.
-                            .filter(|(name, _)| shard.folder.is_empty() || !is_engine(name))
-                            .map(|(name, bytes)| (format!("{}{name}", shard.folder), bytes))
-                            .collect();
-                        (key, files)
-                    }))
-                })
-                .collect::<Result<_, String>>()?;
-            Ok(made.into_iter().collect())
-        }
-    };
+    let plan = shards(pages);
+    let next = AtomicUsize::new(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut made: Vec<Option<Made>> = plan.iter().map(|_| None).collect();
     std::thread::scope(|scope| {
-        scope.spawn(move || tell.send(Told::Done(work())));
+        let (tell, told) = mpsc::channel();
+        for _ in 0..threads.min(plan.len()) {
+            let tell = tell.clone();
+            let (plan, next) = (&plan, &next);
+            scope.spawn(move || {
+                let stopped = || {
+                    let (answer, answered) = mpsc::sync_channel(1);
+                    tell.send(Told::Ask(answer)).is_err() || answered.recv().unwrap_or(true)
+                };
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(shard) = plan.get(i) else { break };
+                    let _ = tell.send(Told::Made(i, index_or_reuse(shard, known, &stopped)));
+                }
+            });
+        }
+        drop(tell);
         // Once stopped, the other shards stop at their next page without asking.
         let mut stop = false;
-        loop {
-            match told.recv() {
-                Ok(Told::Ask(answer)) => {
+        // Until every thread is done and has dropped its sender.
+        while let Ok(told) = told.recv() {
+            match told {
+                Told::Ask(answer) => {
                     stop = stop || cancelled();
                     let _ = answer.send(stop);
                 }
-                Ok(Told::Done(made)) => return made,
-                Err(_) => return Err("the search indexer stopped".to_string()),
+                Told::Made(i, shard) => made[i] = Some(shard),
             }
         }
-    })
+    });
+    made.into_iter()
+        .map(|shard| shard.unwrap_or_else(|| Err("the search indexer stopped".to_string())))
+        .collect()
+}
+
+/// `shard` as `known` holds it, else indexed now.
+fn index_or_reuse(
+    shard: &Shard,
+    known: &Shards,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Option<(String, Bundle)>, String> {
+    let key = shard.key();
+    if let Some(found) = known.iter().find(|(k, _)| *k == key) {
+        return Ok(Some(found.clone()));
+    }
+    let files = index_shard(&shard.pages, cancelled)?;
+    Ok(files.map(|files| {
+        let files = files
+            .into_iter()
+            // The primary's script and WebAssembly serve every shard.
+            .filter(|(name, _)| shard.folder.is_empty() || !is_engine(name))
+            .map(|(name, bytes)| (format!("{}{name}", shard.folder), bytes))
+            .collect();
+        (key, files)
+    }))
 }
 
 /// Pagefind's script, its worker and its WebAssembly, as opposed to an index's files.

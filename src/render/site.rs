@@ -336,8 +336,8 @@ struct RenderedPage {
 pub struct RenderMemo {
     pages: std::collections::HashMap<String, MemoPage>,
     /// The last search index, shard by shard with the digest of what each indexed:
-    /// indexing is the dearest step of a rebuild, and an edit changes one shard at most
-    /// of those a page's search document is in.
+    /// indexing is the dearest step of a rebuild, and an edit changes only the shards of
+    /// the pages whose search documents it changes (one, for an edit inside a section).
     search: super::search::Shards,
     /// The last math font and a digest of the equations it was cut for.
     font: Option<(String, Vec<u8>)>,
