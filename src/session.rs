@@ -188,7 +188,15 @@ impl Session {
         }
         for rel in previous.keys() {
             if !digests.contains_key(rel) {
-                let _ = std::fs::remove_file(dir.join(rel));
+                let path = dir.join(rel);
+                let _ = std::fs::remove_file(&path);
+                // Folders it leaves empty go too (a search shard gone, a chapter's last
+                // page): a cold build would not make them.
+                for folder in path.ancestors().skip(1) {
+                    if folder == dir || std::fs::remove_dir(folder).is_err() {
+                        break;
+                    }
+                }
                 changed.push(rel.clone());
             }
         }

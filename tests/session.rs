@@ -451,3 +451,52 @@ fn an_index_left_for_later_never_brings_old_pages_back() {
     assert!(indexed.changed.iter().any(|f| f.starts_with("pagefind/")));
     assert_same_as_cold(&book, "index after one stopped midway");
 }
+
+#[test]
+fn a_search_shard_comes_and_goes_with_the_pages_and_leaves_no_folder() {
+    let book = TempBook::fixture("en");
+    let mut session = Session::new(Options {
+        root: book.root.clone(),
+        strict: false,
+        quiet: true,
+        no_eval: true,
+    });
+    assert!(!session.rebuild().failed);
+    let shards = || std::fs::read_to_string(book.root.join("_build/html/pagefind/shards.json"));
+    assert_eq!(shards().unwrap(), "[]");
+
+    // Twelve sections more make 16 or more pages: the index has a second shard.
+    let chapter = "src/chap_two/index.md";
+    let original = std::fs::read_to_string(book.root.join(chapter)).unwrap();
+    let mut toc = String::from("\n```toc\n:maxdepth: 1\n\n");
+    for i in 0..12 {
+        book.write(
+            &format!("src/chap_two/extra{i}.md"),
+            &format!("# Extra {i}\n\nA section about topic{i}, added\nto split the index.\n"),
+        );
+        toc.push_str(&format!("extra{i}\n"));
+    }
+    toc.push_str("```\n");
+    book.write(chapter, &format!("{original}{toc}"));
+    let grown = session.rebuild();
+    assert!(!grown.failed, "{}", grown.report);
+    let listed: Vec<String> = serde_json::from_str(&shards().unwrap()).unwrap();
+    let [folder] = &listed[..] else {
+        panic!("{listed:?}")
+    };
+    assert!(folder.starts_with("shard-"), "{folder}");
+    let folder = book.root.join("_build/html/pagefind").join(folder);
+    assert!(folder.is_dir());
+    assert_same_as_cold(&book, "pages added");
+
+    // Gone again: one shard, and its folder is not left behind empty.
+    book.write(chapter, &original);
+    for i in 0..12 {
+        std::fs::remove_file(book.root.join(format!("src/chap_two/extra{i}.md"))).unwrap();
+    }
+    let shrunk = session.rebuild();
+    assert!(!shrunk.failed, "{}", shrunk.report);
+    assert_eq!(shards().unwrap(), "[]");
+    assert!(!folder.exists());
+    assert_same_as_cold(&book, "pages removed");
+}
