@@ -54,6 +54,16 @@ fn edit(book: &TempBook, path: &str, from: &str, to: &str) {
     std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
 }
 
+/// A session on `book` that prints nothing and runs no cell.
+fn quiet_session(book: &TempBook) -> Session {
+    Session::new(Options {
+        root: book.root.clone(),
+        strict: false,
+        quiet: true,
+        no_eval: true,
+    })
+}
+
 /// The changed files apart from the search index, and whether the index changed.
 fn pages_and_search(changed: &[String]) -> (Vec<&str>, bool) {
     let (search, other): (Vec<&String>, Vec<&String>) =
@@ -383,12 +393,7 @@ fn a_build_html_that_would_write_the_same_site_writes_nothing() {
 #[test]
 fn an_index_left_for_later_never_brings_old_pages_back() {
     let book = TempBook::fixture("en");
-    let mut session = Session::new(Options {
-        root: book.root.clone(),
-        strict: false,
-        quiet: true,
-        no_eval: true,
-    });
+    let mut session = quiet_session(&book);
     assert!(!session.rebuild().failed);
     let basics = "src/chap_one/basics.md";
     let page =
@@ -455,12 +460,7 @@ fn an_index_left_for_later_never_brings_old_pages_back() {
 #[test]
 fn a_search_shard_comes_and_goes_with_the_pages_and_leaves_no_folder() {
     let book = TempBook::fixture("en");
-    let mut session = Session::new(Options {
-        root: book.root.clone(),
-        strict: false,
-        quiet: true,
-        no_eval: true,
-    });
+    let mut session = quiet_session(&book);
     assert!(!session.rebuild().failed);
     let shards = || std::fs::read_to_string(book.root.join("_build/html/pagefind/shards.json"));
     assert_eq!(shards().unwrap(), "[]");
